@@ -1,0 +1,13 @@
+# Warning and sanitizer flags applied to every target of the project.
+add_compile_options(-Wall -Wextra)
+if(EDGE_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(EDGE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()

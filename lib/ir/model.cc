@@ -1,0 +1,211 @@
+#include "ir/model.h"
+
+#include <fstream>
+
+#include "ir/atomic_file.h"
+#include "ir/tensor_proto.h"
+#include "onnx/checker.h"
+#include "onnx/defs/schema.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace edge {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+// Reads every external tensor of `g` (and its subgraphs) into raw_data.
+void materialize_external(onnx::GraphProto& g, const fs::path& dir, const std::string& model) {
+  for (auto& init : *g.mutable_initializer()) {
+    if (init.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    Tensor t = tensor_from_proto(init, dir, model + ": initializer '" + init.name() + "'");
+    init.set_raw_data(std::string(static_cast<const char*>(t.raw()), t.nbytes()));
+    init.clear_external_data();
+    init.set_data_location(onnx::TensorProto::DEFAULT);
+  }
+  for (auto& node : *g.mutable_node()) {
+    for (auto& attr : *node.mutable_attribute()) {
+      if (attr.has_g()) materialize_external(*attr.mutable_g(), dir, model);
+      for (auto& sg : *attr.mutable_graphs()) materialize_external(sg, dir, model);
+      if (attr.has_t() && attr.t().data_location() == onnx::TensorProto::EXTERNAL) {
+        Tensor t = tensor_from_proto(attr.t(), dir, model + ": node '" + node.name() + "' attribute");
+        *attr.mutable_t() = tensor_to_proto(t, attr.t().name());
+      }
+    }
+  }
+}
+
+void validate_opsets(const Model& m) {
+  if (m.proto().opset_import_size() == 0 && m.proto().ir_version() >= 3) {
+    fail(m.name() + ": model imports no opset");
+  }
+  for (const auto& op : m.proto().opset_import()) {
+    if (is_default_domain(op.domain())) {
+      if (op.version() > kMaxOnnxOpset) {
+        fail_unsupported(m.name() + ": ai.onnx opset " + std::to_string(op.version()) +
+                         " is newer than the highest supported opset " + std::to_string(kMaxOnnxOpset));
+      }
+      if (op.version() < 1) fail(m.name() + ": invalid ai.onnx opset " + std::to_string(op.version()));
+    }
+  }
+}
+
+Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::string& name,
+                  const LoadOptions& opts) {
+  Model m(std::move(proto), path);
+  if (!m.proto().has_graph()) fail(name + ": model has no graph");
+  validate_opsets(m);
+  fs::path dir = path.empty() ? fs::path() : path.parent_path();
+  if (dir.empty() && !path.empty()) dir = ".";
+  materialize_external(m.graph(), dir, name);
+  if (opts.run_checker) m.check();
+  if (opts.infer_shapes) m.infer_shapes();
+  return m;
+}
+
+}  // namespace
+
+int Model::opset(const std::string& domain) const {
+  for (const auto& op : proto_.opset_import()) {
+    if (op.domain() == domain || (is_default_domain(domain) && is_default_domain(op.domain()))) {
+      return static_cast<int>(op.version());
+    }
+  }
+  return -1;
+}
+
+void Model::check() const {
+  try {
+    onnx::checker::check_model(proto_);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    // The checker's messages can span lines; keep the error to one line.
+    for (char& c : msg) {
+      if (c == '\n') c = ' ';
+    }
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    fail(name() + ": ONNX checker: " + msg);
+  }
+}
+
+void Model::infer_shapes() {
+  try {
+    onnx::ShapeInferenceOptions options(false, 0, true);
+    onnx::shape_inference::InferShapes(proto_, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    for (char& c : msg) {
+      if (c == '\n') c = ' ';
+    }
+    add_warning("shape inference stopped early: " + msg);
+    return;
+  }
+  std::vector<std::string> unknown;
+  for (const auto& out : graph().output()) {
+    if (!out.type().tensor_type().has_shape()) unknown.push_back(out.name());
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    add_warning("shape inference is partial: no shape for output(s) " + list);
+  }
+}
+
+Model load_model(const fs::path& path, const LoadOptions& opts) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(path.string() + ": no such file");
+  if (fs::is_directory(path, ec)) fail(path.string() + ": is a directory, expected an .onnx file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path.string() + ": cannot open for reading");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) fail(path.string() + ": file is empty (0 bytes)");
+  onnx::ModelProto proto;
+  if (!proto.ParseFromString(bytes)) {
+    fail(path.string() + ": not a valid ONNX model (protobuf parse failed: truncated or corrupt file)");
+  }
+  return finish_load(std::move(proto), path, path.string(), opts);
+}
+
+Model load_model_from_bytes(const std::string& bytes, const std::string& name, const LoadOptions& opts) {
+  onnx::ModelProto proto;
+  if (bytes.empty() || !proto.ParseFromString(bytes)) {
+    fail(name + ": not a valid ONNX model (protobuf parse failed)");
+  }
+  return finish_load(std::move(proto), {}, name, opts);
+}
+
+void save_model(const Model& model_in, const fs::path& path, const SaveOptions& opts) {
+  // We temporarily move large raw_data out of the proto (const_cast is confined to this
+  // function and everything is restored before returning).
+  auto& proto = const_cast<onnx::ModelProto&>(model_in.proto());
+  uint64_t total = 0;
+  for (const auto& init : proto.graph().initializer()) total += init.raw_data().size();
+  bool external = opts.force_external_data || total >= opts.external_data_threshold;
+  if (!external) {
+    std::string bytes;
+    if (!proto.SerializeToString(&bytes)) fail(path.string() + ": model cannot be serialized");
+    write_file_atomic(path, bytes);
+    return;
+  }
+  std::string data_name = path.filename().string() + ".data";
+  fs::path data_path = path.parent_path() / data_name;
+  struct Moved {
+    onnx::TensorProto* t;
+    std::string data;
+  };
+  std::vector<Moved> moved;
+  auto restore = [&] {
+    for (auto& m : moved) {
+      m.t->clear_external_data();
+      m.t->set_data_location(onnx::TensorProto::DEFAULT);
+      m.t->mutable_raw_data()->swap(m.data);
+    }
+  };
+  try {
+    AtomicFile data(data_path);
+    for (auto& init : *proto.mutable_graph()->mutable_initializer()) {
+      if (!init.has_raw_data() || init.raw_data().size() < opts.external_min_tensor_bytes) continue;
+      uint64_t offset = data.bytes_written();
+      // Align each tensor to 64 bytes so that the file can be mapped directly.
+      static const char zeros[64] = {};
+      if (offset % 64) {
+        data.write(zeros, 64 - offset % 64);
+        offset = data.bytes_written();
+      }
+      data.write(init.raw_data());
+      moved.push_back({&init, {}});
+      moved.back().data.swap(*init.mutable_raw_data());
+      init.clear_raw_data();
+      init.set_data_location(onnx::TensorProto::EXTERNAL);
+      auto add = [&](const std::string& k, const std::string& v) {
+        auto* e = init.add_external_data();
+        e->set_key(k);
+        e->set_value(v);
+      };
+      add("location", data_name);
+      add("offset", std::to_string(offset));
+      add("length", std::to_string(moved.back().data.size()));
+    }
+    std::string bytes;
+    if (!proto.SerializeToString(&bytes)) fail(path.string() + ": model cannot be serialized");
+    AtomicFile model_file(path);
+    model_file.write(bytes);
+    data.commit();
+    model_file.commit();
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+Expected<Model> try_load_model(const fs::path& path, const LoadOptions& opts) {
+  return capture([&] { return load_model(path, opts); });
+}
+
+Status try_save_model(const Model& model, const fs::path& path, const SaveOptions& opts) {
+  return capture_status([&] { save_model(model, path, opts); });
+}
+
+}  // namespace edge

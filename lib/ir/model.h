@@ -1,0 +1,71 @@
+// ir::Model: an onnx::ModelProto plus where it came from. Loading validates the file
+// (protobuf, ONNX checker, opsets), resolves external data confined to the model's
+// directory, and runs shape inference (partial inference is a warning, not an error).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ir/status.h"
+#include "onnx/onnx_pb.h"
+
+namespace edge {
+
+// Highest ai.onnx opset this build understands (ONNX 1.12).
+constexpr int kMaxOnnxOpset = 17;
+
+struct LoadOptions {
+  bool run_checker = true;
+  bool infer_shapes = true;
+};
+
+struct SaveOptions {
+  // Write initializers to "<model file>.data" beside the model when their total size is at
+  // least this many bytes (protobuf cannot serialize messages above 2 GiB).
+  uint64_t external_data_threshold = uint64_t{1} << 30;
+  bool force_external_data = false;
+  // Initializers smaller than this stay inline even in external mode.
+  uint64_t external_min_tensor_bytes = 1024;
+};
+
+class Model {
+ public:
+  Model() = default;
+  explicit Model(onnx::ModelProto proto, std::filesystem::path path = {})
+      : proto_(std::move(proto)), path_(std::move(path)) {}
+
+  onnx::ModelProto& proto() { return proto_; }
+  const onnx::ModelProto& proto() const { return proto_; }
+  onnx::GraphProto& graph() { return *proto_.mutable_graph(); }
+  const onnx::GraphProto& graph() const { return proto_.graph(); }
+  const std::filesystem::path& path() const { return path_; }
+  std::string name() const { return path_.empty() ? std::string("<memory>") : path_.string(); }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  void add_warning(std::string w) { warnings_.push_back(std::move(w)); }
+
+  // Opset version imported for `domain` ("" and "ai.onnx" are the same), or -1.
+  int opset(const std::string& domain = "") const;
+
+  // Runs the ONNX checker; throws Error naming the model on failure.
+  void check() const;
+  // Runs ONNX shape inference in place, adding warnings where it is partial.
+  void infer_shapes();
+
+ private:
+  onnx::ModelProto proto_;
+  std::filesystem::path path_;
+  std::vector<std::string> warnings_;
+};
+
+// Throwing variants (library-internal) and Status-returning variants (public API).
+Model load_model(const std::filesystem::path& path, const LoadOptions& opts = {});
+Model load_model_from_bytes(const std::string& bytes, const std::string& name,
+                            const LoadOptions& opts = {});
+void save_model(const Model& model, const std::filesystem::path& path, const SaveOptions& opts = {});
+
+Expected<Model> try_load_model(const std::filesystem::path& path, const LoadOptions& opts = {});
+Status try_save_model(const Model& model, const std::filesystem::path& path,
+                      const SaveOptions& opts = {});
+
+}  // namespace edge

@@ -1,0 +1,120 @@
+#include "ir/tensor.h"
+
+#include <atomic>
+#include <cstring>
+#include <limits>
+#include <new>
+
+namespace edge {
+
+namespace {
+std::atomic<uint64_t> g_max_tensor_bytes{uint64_t{16} << 30};  // 16 GiB default
+
+struct AlignedDelete {
+  void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
+};
+}  // namespace
+
+void set_max_tensor_bytes(uint64_t bytes) { g_max_tensor_bytes = bytes; }
+uint64_t max_tensor_bytes() { return g_max_tensor_bytes; }
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) fail("negative dimension " + std::to_string(d) + " in shape " + shape_str(s));
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+      throw Error(ErrorCode::kResourceLimit, "shape " + shape_str(s) + " overflows int64");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+std::string shape_str(const Shape& s) {
+  if (s.empty()) return "scalar";
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += "x";
+    out += std::to_string(s[i]);
+  }
+  return out;
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  if (!dtype_supported(dtype)) fail_unsupported("unsupported tensor element type " + dtype_name(dtype));
+  numel_ = shape_numel(shape_);
+  uint64_t esize = dtype_size(dtype);
+  if (static_cast<uint64_t>(numel_) > max_tensor_bytes() / esize) {
+    throw Error(ErrorCode::kResourceLimit,
+                "tensor " + dtype_name(dtype) + "[" + shape_str(shape_) + "] needs " +
+                    std::to_string(static_cast<uint64_t>(numel_) * esize) +
+                    " bytes, above the limit of " + std::to_string(max_tensor_bytes()) + " bytes");
+  }
+  size_t bytes = static_cast<size_t>(numel_) * esize;
+  size_t alloc = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  auto* p = static_cast<uint8_t*>(::operator new[](alloc, std::align_val_t{64}));
+  std::memset(p, 0, alloc);
+  buf_ = std::shared_ptr<uint8_t[]>(p, AlignedDelete{});
+}
+
+void Tensor::check_type(DType t) const {
+  if (t != dtype_) {
+    fail_internal("tensor of type " + dtype_name(dtype_) + " accessed as " + dtype_name(t));
+  }
+}
+
+Tensor Tensor::reshaped(const Shape& shape) const {
+  if (shape_numel(shape) != numel_) {
+    fail("cannot reshape " + describe() + " to " + shape_str(shape));
+  }
+  Tensor t = *this;
+  t.shape_ = shape;
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return {};
+  Tensor t(dtype_, shape_);
+  if (nbytes()) std::memcpy(t.raw(), raw(), nbytes());
+  return t;
+}
+
+double Tensor::get_double(int64_t i) const {
+  if (dtype_ == DType::kFloat16) return half_to_float(static_cast<const uint16_t*>(raw())[i]);
+  double out = 0;
+  if (!dispatch_numeric(dtype_, [&](auto tag) {
+        using T = decltype(tag);
+        out = static_cast<double>(static_cast<const T*>(raw())[i]);
+      })) {
+    fail_unsupported("cannot read elements of type " + dtype_name(dtype_));
+  }
+  return out;
+}
+
+int64_t Tensor::get_int64(int64_t i) const {
+  if (dtype_ == DType::kFloat16) return static_cast<int64_t>(get_double(i));
+  int64_t out = 0;
+  if (!dispatch_numeric(dtype_, [&](auto tag) {
+        using T = decltype(tag);
+        out = static_cast<int64_t>(static_cast<const T*>(raw())[i]);
+      })) {
+    fail_unsupported("cannot read elements of type " + dtype_name(dtype_));
+  }
+  return out;
+}
+
+std::vector<int64_t> Tensor::to_int64_vector() const {
+  std::vector<int64_t> v(static_cast<size_t>(numel_));
+  for (int64_t i = 0; i < numel_; ++i) v[static_cast<size_t>(i)] = get_int64(i);
+  return v;
+}
+
+std::vector<float> Tensor::to_float_vector() const {
+  std::vector<float> v(static_cast<size_t>(numel_));
+  for (int64_t i = 0; i < numel_; ++i) v[static_cast<size_t>(i)] = static_cast<float>(get_double(i));
+  return v;
+}
+
+std::string Tensor::describe() const { return dtype_name(dtype_) + "[" + shape_str(shape_) + "]"; }
+
+}  // namespace edge

@@ -1,0 +1,97 @@
+// Tensor: a dense, row-major, owning (shared) buffer with an element type and a shape.
+// Conversions to and from onnx::TensorProto live in tensor_proto.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/dtype.h"
+#include "ir/status.h"
+
+namespace edge {
+
+using Shape = std::vector<int64_t>;
+
+// Number of elements of a shape; throws on negative dims or int64 overflow.
+int64_t shape_numel(const Shape& s);
+std::string shape_str(const Shape& s);  // "1x3x224x224", "scalar" for rank 0
+
+// Cap on the bytes of a single tensor; allocations above it fail with kResourceLimit.
+void set_max_tensor_bytes(uint64_t bytes);
+uint64_t max_tensor_bytes();
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Allocates a zero-filled tensor.
+  Tensor(DType dtype, Shape shape);
+
+  template <typename T>
+  static Tensor from_vector(const Shape& shape, const std::vector<T>& values);
+  template <typename T>
+  static Tensor scalar(T v) {
+    return from_vector<T>({}, {v});
+  }
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int i) const { return shape_[static_cast<size_t>(i < 0 ? i + rank() : i)]; }
+  int64_t numel() const { return numel_; }
+  size_t nbytes() const { return static_cast<size_t>(numel_) * dtype_size(dtype_); }
+  bool defined() const { return dtype_ != DType::kUndefined; }
+
+  void* raw() { return buf_.get(); }
+  const void* raw() const { return buf_.get(); }
+
+  template <typename T>
+  T* data() {
+    check_type(DTypeOf<T>::value);
+    return static_cast<T*>(raw());
+  }
+  template <typename T>
+  const T* data() const {
+    check_type(DTypeOf<T>::value);
+    return static_cast<const T*>(raw());
+  }
+
+  // Same buffer, different shape (element count must match).
+  Tensor reshaped(const Shape& shape) const;
+  // Deep copy.
+  Tensor clone() const;
+  // True when both tensors share one buffer.
+  bool shares_buffer_with(const Tensor& o) const { return buf_ == o.buf_; }
+
+  // Reads element i (any numeric dtype, float16 included) converted to double / int64.
+  double get_double(int64_t i) const;
+  int64_t get_int64(int64_t i) const;
+  // Reads every element as int64 (for shape/index inputs).
+  std::vector<int64_t> to_int64_vector() const;
+  std::vector<float> to_float_vector() const;
+
+  std::string describe() const;  // "float32[1x3x224x224]"
+
+ private:
+  void check_type(DType t) const;
+
+  DType dtype_ = DType::kUndefined;
+  Shape shape_;
+  int64_t numel_ = 0;
+  std::shared_ptr<uint8_t[]> buf_;
+};
+
+template <typename T>
+Tensor Tensor::from_vector(const Shape& shape, const std::vector<T>& values) {
+  Tensor t(DTypeOf<T>::value, shape);
+  if (static_cast<int64_t>(values.size()) != t.numel()) {
+    fail("tensor of shape " + shape_str(shape) + " given " + std::to_string(values.size()) +
+         " values");
+  }
+  T* d = t.data<T>();
+  for (size_t i = 0; i < values.size(); ++i) d[i] = values[i];
+  return t;
+}
+
+}  // namespace edge
