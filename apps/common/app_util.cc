@@ -1,0 +1,135 @@
+#include "app_util.h"
+
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "data/npy.h"
+#include "ir/tensor_proto.h"
+
+namespace edge::app {
+namespace fs = std::filesystem;
+
+int guarded_main(const std::string& tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::cerr << tool << ": error: " << e.what() << "\n";
+    return exit_code_for(e.code());
+  } catch (const std::bad_alloc&) {
+    std::cerr << tool << ": error: out of memory\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": internal error: " << e.what() << "\n";
+    return 3;
+  }
+}
+
+int usage_error(const std::string& tool, const std::string& message) {
+  std::string m = message;
+  for (char& c : m) {
+    if (c == '\n') c = ' ';
+  }
+  std::cerr << tool << ": error: " << m << " (see " << tool << " --help)\n";
+  return 2;
+}
+
+std::pair<std::string, Shape> parse_shape_spec(const std::string& spec) {
+  auto colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0) fail("--shape '" + spec + "': expected NAME:DxDxD (e.g. input:1x3x224x224)");
+  std::string name = spec.substr(0, colon), dims = spec.substr(colon + 1);
+  Shape shape;
+  size_t pos = 0;
+  while (pos <= dims.size() && !dims.empty()) {
+    size_t x = dims.find_first_of("x,", pos);
+    std::string d = dims.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
+    if (d.empty() || d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos) {
+      fail("--shape '" + spec + "': dimension '" + d + "' is not a non-negative integer");
+    }
+    shape.push_back(std::stoll(d));
+    if (x == std::string::npos) break;
+    pos = x + 1;
+  }
+  return {name, shape};
+}
+
+std::map<std::string, Shape> parse_shape_specs(const std::vector<std::string>& specs) {
+  std::map<std::string, Shape> out;
+  for (const auto& s : specs) out.insert(parse_shape_spec(s));
+  return out;
+}
+
+Tensor read_tensor_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(path.string() + ": no such file");
+  if (path.extension() == ".npy") return data::read_npy(path);
+  if (path.extension() == ".pb") return read_tensor_pb(path);
+  fail(path.string() + ": unknown tensor file type (expected .pb or .npy)");
+}
+
+rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s) {
+  rt::NamedTensors feeds;
+  size_t next = 0;
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    std::string name;
+    fs::path file;
+    if (eq == std::string::npos) {
+      if (next >= s.inputs().size()) fail("--input " + spec + ": the model has only " + std::to_string(s.inputs().size()) + " input(s)");
+      name = s.inputs()[next++].name;
+      file = spec;
+    } else {
+      name = spec.substr(0, eq);
+      file = spec.substr(eq + 1);
+    }
+    feeds.emplace_back(name, read_tensor_file(file));
+  }
+  return feeds;
+}
+
+rt::NamedTensors random_inputs(const rt::Session& s, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> uni(0.f, 1.f);
+  rt::NamedTensors feeds;
+  for (const auto& in : s.inputs()) {
+    if (!in.has_shape) fail("input '" + in.name + "' has no declared shape: give it with --shape or --input");
+    Shape shape = in.shape;
+    for (auto& d : shape) {
+      if (d < 0) d = 1;
+    }
+    Tensor t(in.dtype == DType::kUndefined ? DType::kFloat : in.dtype, shape);
+    if (t.dtype() == DType::kFloat) {
+      float* p = t.data<float>();
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
+    } else if (t.dtype() == DType::kDouble) {
+      double* p = t.data<double>();
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
+    } else if (t.dtype() == DType::kFloat16) {
+      auto* p = static_cast<uint16_t*>(t.raw());
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = float_to_half(uni(rng));
+    }
+    feeds.emplace_back(in.name, std::move(t));
+  }
+  return feeds;
+}
+
+std::string format_bytes(uint64_t b) {
+  char buf[64];
+  if (b < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+  else if (b < (1u << 20)) std::snprintf(buf, sizeof buf, "%.1f KB", b / 1024.0);
+  else if (b < (1u << 30)) std::snprintf(buf, sizeof buf, "%.2f MB", b / 1048576.0);
+  else std::snprintf(buf, sizeof buf, "%.2f GB", b / 1073741824.0);
+  return buf;
+}
+
+std::string format_count(int64_t n) {
+  char buf[64];
+  if (n < 0) return "-";
+  if (n < 1000) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  else if (n < 1000000) std::snprintf(buf, sizeof buf, "%.2fK", n / 1e3);
+  else if (n < 1000000000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
+  return buf;
+}
+
+}  // namespace edge::app

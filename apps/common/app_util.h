@@ -1,0 +1,40 @@
+// Helpers shared by the command-line apps: error-to-exit-code mapping, input specs,
+// random inputs, number formatting.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/tensor.h"
+#include "runtime/session.h"
+
+namespace edge::app {
+
+// Runs body(); maps edge::Error to "<tool>: error: <message>" on stderr and exit code
+// 2 (bad input/unsupported/limits) or 3 (internal). Returns body's code otherwise.
+int guarded_main(const std::string& tool, const std::function<int()>& body);
+
+// Prints "<tool>: error: <message> (see <tool> --help)" on one line; returns 2.
+int usage_error(const std::string& tool, const std::string& message);
+
+// "input:1x3x224x224" -> {"input", {1,3,224,224}}.
+std::pair<std::string, Shape> parse_shape_spec(const std::string& spec);
+std::map<std::string, Shape> parse_shape_specs(const std::vector<std::string>& specs);
+
+// Reads a tensor from .pb (TensorProto) or .npy, chosen by extension.
+Tensor read_tensor_file(const std::filesystem::path& path);
+
+// "NAME=FILE" pairs; a bare FILE binds to the next model input in order.
+rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s);
+
+// Random feeds for every model input: floats uniform in [0, 1), integers 0, bools false.
+// Dynamic dims not fixed by --shape become 1.
+rt::NamedTensors random_inputs(const rt::Session& s, uint64_t seed);
+
+std::string format_bytes(uint64_t bytes);   // "1.2 MB"
+std::string format_count(int64_t n);        // "1.23M"
+
+}  // namespace edge::app

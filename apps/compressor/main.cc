@@ -1,0 +1,25 @@
+// compressor: inspect, compress and evaluate ONNX models for edge deployment.
+#include "../common/app_util.h"
+#include "commands.h"
+#include "ir/atomic_file.h"
+
+int main(int argc, char** argv) {
+  edge::install_interrupt_cleanup();
+  CLI::App app{"compressor: make ONNX models smaller and faster for edge devices"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(EDGE_VERSION));
+  app.footer(
+      "Examples:\n"
+      "  compressor inspect model.onnx\n"
+      "  compressor inspect model.onnx --format json > summary.json\n"
+      "Exit codes: 0 ok, 1 gate failed (output still written), 2 bad input or usage, 3 internal error.");
+  edge::app::Action action;
+  edge::app::add_inspect_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return edge::app::usage_error("compressor", e.what());
+  }
+  return edge::app::guarded_main("compressor", action);
+}

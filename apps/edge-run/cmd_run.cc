@@ -1,0 +1,93 @@
+// edge-run run: one inference with inputs from files (or random), outputs to a directory.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "../common/app_util.h"
+#include "commands.h"
+#include "data/npy.h"
+#include "ir/tensor_proto.h"
+
+namespace edge::app {
+namespace fs = std::filesystem;
+
+namespace {
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::vector<std::string> shapes;
+  bool random = false;
+  uint64_t seed = 0;
+  std::string output_dir;
+  std::string output_format = "pb";
+  int threads = 1;
+};
+
+void print_summary(const std::string& name, const Tensor& t) {
+  std::printf("  %-24s %s", name.c_str(), t.describe().c_str());
+  if (t.numel() > 0 && t.dtype() != DType::kBool) {
+    double mn = t.get_double(0), mx = mn, sum = 0;
+    int64_t arg = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      double v = t.get_double(i);
+      if (v > mx) {
+        mx = v;
+        arg = i;
+      }
+      mn = std::min(mn, v);
+      sum += v;
+    }
+    std::printf("  min %.6g  max %.6g  mean %.6g  argmax %lld", mn, mx, sum / static_cast<double>(t.numel()),
+                static_cast<long long>(arg));
+  }
+  std::printf("\n");
+}
+
+int run(const RunOptions& o) {
+  rt::SessionOptions so;
+  so.threads = o.threads;
+  so.input_shapes = parse_shape_specs(o.shapes);
+  auto session = rt::Session::create(load_model(o.model), so);
+  if (o.random && !o.inputs.empty()) fail("--random and --input cannot be combined");
+  rt::NamedTensors feeds = o.random || o.inputs.empty() ? random_inputs(*session, o.seed)
+                                                        : read_input_specs(o.inputs, *session);
+  if (!o.random && o.inputs.empty() && !session->inputs().empty()) {
+    fail("no inputs given: use --input NAME=FILE (.pb or .npy) or --random");
+  }
+  if (!o.output_dir.empty()) {
+    std::error_code ec;
+    if (fs::exists(o.output_dir, ec) && !fs::is_directory(o.output_dir, ec)) {
+      fail(o.output_dir + ": --output-dir exists and is not a directory");
+    }
+  }
+  auto outs = session->run(feeds);
+  std::printf("%s: %zu output(s)\n", o.model.c_str(), outs.size());
+  for (const auto& [name, t] : outs) print_summary(name, t);
+  if (!o.output_dir.empty()) {
+    fs::create_directories(o.output_dir);
+    for (size_t i = 0; i < outs.size(); ++i) {
+      fs::path p = fs::path(o.output_dir) / ("output_" + std::to_string(i) + "." + o.output_format);
+      if (o.output_format == "npy") data::write_npy(p, outs[i].second);
+      else write_tensor_pb(p, outs[i].second, outs[i].first);
+      std::printf("wrote %s\n", p.string().c_str());
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+void add_run_command(CLI::App& root, Action& action) {
+  auto o = std::make_shared<RunOptions>();
+  auto* c = root.add_subcommand("run", "Run one inference and print/save the outputs");
+  c->add_option("model", o->model, "ONNX model file")->required();
+  c->add_option("--input,-i", o->inputs, "Input tensor as NAME=FILE or FILE (.pb TensorProto or .npy); repeatable");
+  c->add_option("--shape", o->shapes, "Fix a dynamic input shape: NAME:1x3x224x224; repeatable");
+  c->add_flag("--random", o->random, "Feed random inputs (floats uniform in [0,1))");
+  c->add_option("--seed", o->seed, "Seed for --random");
+  c->add_option("--output-dir,-o", o->output_dir, "Write output_K.pb (or .npy) files here");
+  c->add_option("--output-format", o->output_format, "pb or npy")->check(CLI::IsMember({"pb", "npy"}));
+  c->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::Range(1, 256));
+  c->callback([o, &action] { action = [o] { return run(*o); }; });
+}
+
+}  // namespace edge::app

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Bad input: one line on stderr naming the file/node/op, exit 2, no output written.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+
+cat > good.txt <<'M'
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4] x) => (float[1, 4] y) <float[4] b = {1.0, -2.0, 3.0, -4.0}> { t = Add(x, b)  y = Relu(t) }
+M
+"$TEXT2ONNX" good.onnx < good.txt || exit 1
+sed 's/Relu/Frobnicate/' good.txt > unsupported.txt
+"$TEXT2ONNX" --raw unsupported.onnx < unsupported.txt || exit 1
+head -c 40 good.onnx > truncated.onnx
+: > empty.onnx
+printf '\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01garbage' > corrupt.onnx
+mkdir adir.onnx
+
+for cmd in "$EDGE_RUN run --random" "$EDGE_RUN bench --runs 1" "$COMPRESSOR inspect"; do
+  tool=$(basename "${cmd%% *}")
+  expect_error 2 "truncated\.onnx.*(protobuf|checker)" "$tool truncated" -- $cmd truncated.onnx
+  expect_error 2 "empty\.onnx.*empty" "$tool empty file" -- $cmd empty.onnx
+  expect_error 2 "corrupt\.onnx" "$tool corrupt protobuf" -- $cmd corrupt.onnx
+  expect_error 2 "adir\.onnx.*directory" "$tool directory" -- $cmd adir.onnx
+  expect_error 2 "missing\.onnx.*no such file" "$tool missing file" -- $cmd missing.onnx
+done
+expect_error 2 "Frobnicate" "unsupported op named" -- "$EDGE_RUN" run --random unsupported.onnx
+
+# Inputs with the wrong dtype or shape.
+python3 - <<'PY'
+import struct
+def npy(path, descr, shape, payload):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload)
+npy("x_int.npy", "<i8", "(1, 4)", b"\0" * 32)
+npy("x_shape.npy", "<f4", "(1, 5)", b"\0" * 20)
+npy("x_ok.npy", "<f4", "(1, 4)", b"\0" * 16)
+PY
+expect_error 2 "input 'x'.*int64" "input with wrong dtype" -- "$EDGE_RUN" run good.onnx --input x=x_int.npy -o out1
+[ ! -e out1 ] && ok "no output dir after failure" || bad "output dir created after failure"
+expect_error 2 "input 'x'.*1x5" "input with wrong shape" -- "$EDGE_RUN" run good.onnx --input x=x_shape.npy
+expect_error 2 "no such file" "missing input file" -- "$EDGE_RUN" run good.onnx --input x=nope.npy
+expect_error 2 "--shape" "bad --shape spec" -- "$EDGE_RUN" run good.onnx --random --shape x:1xQ
+expect_error 2 "." "unknown flag" -- "$EDGE_RUN" run good.onnx --frobnicate
+
+if "$EDGE_RUN" run good.onnx --input x=x_ok.npy -o out2 >/dev/null; then ok "good run"; else bad "good run"; fi
+[ -f out2/output_0.pb ] && ok "output written" || bad "output_0.pb missing"
+
+finish
