@@ -97,7 +97,12 @@ rt::NamedTensors random_inputs(const rt::Session& s, uint64_t seed) {
     for (auto& d : shape) {
       if (d < 0) d = 1;
     }
-    Tensor t(in.dtype == DType::kUndefined ? DType::kFloat : in.dtype, shape);
+    Tensor t;
+    try {
+      t = Tensor(in.dtype == DType::kUndefined ? DType::kFloat : in.dtype, shape);
+    } catch (const Error& e) {
+      throw Error(e.code(), s.model().name() + ": input '" + in.name + "': " + e.what());
+    }
     if (t.dtype() == DType::kFloat) {
       float* p = t.data<float>();
       for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);

@@ -79,7 +79,17 @@ int weight_input_index(const std::string& op) {
 
 }  // namespace
 
+ModelSummary summarize(const Model& model);
+
 ModelSummary summarize_model(const Model& model) {
+  try {
+    return summarize(model);
+  } catch (const Error& e) {
+    throw Error(e.code(), model.name() + ": " + e.what());
+  }
+}
+
+ModelSummary summarize(const Model& model) {
   ModelSummary s;
   const auto& p = model.proto();
   const auto& g = model.graph();

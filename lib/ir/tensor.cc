@@ -1,6 +1,7 @@
 #include "ir/tensor.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -14,6 +15,12 @@ struct AlignedDelete {
   void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
 };
 }  // namespace
+
+std::string bytes_str(double b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", b);
+  return buf;
+}
 
 void set_max_tensor_bytes(uint64_t bytes) { g_max_tensor_bytes = bytes; }
 uint64_t max_tensor_bytes() { return g_max_tensor_bytes; }
@@ -47,7 +54,7 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   if (static_cast<uint64_t>(numel_) > max_tensor_bytes() / esize) {
     throw Error(ErrorCode::kResourceLimit,
                 "tensor " + dtype_name(dtype) + "[" + shape_str(shape_) + "] needs " +
-                    std::to_string(static_cast<uint64_t>(numel_) * esize) +
+                    bytes_str(static_cast<double>(numel_) * static_cast<double>(esize)) +
                     " bytes, above the limit of " + std::to_string(max_tensor_bytes()) + " bytes");
   }
   size_t bytes = static_cast<size_t>(numel_) * esize;

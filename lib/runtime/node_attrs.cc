@@ -6,8 +6,13 @@
 namespace edge::rt {
 
 std::string describe_node(const onnx::NodeProto& node) {
-  return "node '" + node.name() + "' (" + (node.domain().empty() ? "" : node.domain() + ".") +
-         node.op_type() + ")";
+  std::string op = "(" + (node.domain().empty() ? "" : node.domain() + ".") + node.op_type() + ")";
+  if (!node.name().empty()) return "node '" + node.name() + "' " + op;
+  // Unnamed nodes are identified by their first output.
+  for (const auto& out : node.output()) {
+    if (!out.empty()) return "node " + op + " producing '" + out + "'";
+  }
+  return "unnamed node " + op;
 }
 
 const onnx::AttributeProto* NodeAttrs::find(const std::string& name) const {

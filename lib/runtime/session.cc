@@ -144,7 +144,12 @@ NamedTensors Session::run(const NamedTensors& feeds) {
   for (size_t i = 0; i < ins.size(); ++i) {
     if (!ins[i]) fail("input '" + inputs_[i].name + "' was not given");
   }
-  std::vector<Tensor> outs = runner_->run(ins, nullptr, overrides);
+  std::vector<Tensor> outs;
+  try {
+    outs = runner_->run(ins, nullptr, overrides);
+  } catch (const Error& e) {
+    throw Error(e.code(), model_.name() + ": " + e.what());
+  }
   NamedTensors result;
   for (size_t i = 0; i < outs.size(); ++i) result.emplace_back(outputs_[i].name, std::move(outs[i]));
   return result;
