@@ -10,5 +10,6 @@ namespace edge::app {
 using Action = std::function<int()>;
 
 void add_inspect_command(CLI::App& root, Action& action);
+void add_eval_command(CLI::App& root, Action& action);
 
 }  // namespace edge::app

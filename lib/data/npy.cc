@@ -75,47 +75,55 @@ std::string header_value(const std::string& h, const std::string& key, const std
 
 }  // namespace
 
-Tensor parse_npy(const std::string& bytes, const std::string& what) {
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) {
+size_t npy_header_end(const std::string& prefix, const std::string& what) {
+  if (prefix.size() < 10 || std::memcmp(prefix.data(), "\x93NUMPY", 6) != 0) {
     fail(what + ": not a .npy file (bad magic)");
   }
-  uint8_t major = static_cast<uint8_t>(bytes[6]);
-  size_t header_len, header_start;
+  uint8_t major = static_cast<uint8_t>(prefix[6]);
   if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8;
-    header_start = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail(what + ": truncated .npy header");
-    header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
-    header_start = 12;
-  } else {
-    fail(what + ": unsupported .npy version " + std::to_string(major));
+    return 10 + (static_cast<uint8_t>(prefix[8]) | static_cast<size_t>(static_cast<uint8_t>(prefix[9])) << 8);
   }
-  if (header_start + header_len > bytes.size()) fail(what + ": truncated .npy header");
-  std::string h = bytes.substr(header_start, header_len);
-  DType dt = dtype_from_descr(header_value(h, "descr", what), what);
+  if (major != 2 && major != 3) fail(what + ": unsupported .npy version " + std::to_string(major));
+  if (prefix.size() < 12) fail(what + ": truncated .npy header");
+  size_t header_len = 0;
+  for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(prefix[8 + i])) << (8 * i);
+  return 12 + header_len;
+}
+
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& what) {
+  size_t end = npy_header_end(bytes, what);
+  size_t header_start = static_cast<uint8_t>(bytes[6]) == 1 ? 10 : 12;
+  if (end > bytes.size()) fail(what + ": truncated .npy header");
+  std::string h = bytes.substr(header_start, end - header_start);
+  NpyHeader out;
+  out.dtype = dtype_from_descr(header_value(h, "descr", what), what);
   std::string fortran = header_value(h, "fortran_order", what);
   if (fortran.find("True") != std::string::npos) fail(what + ": Fortran-order .npy data is not supported");
   std::string shape_txt = header_value(h, "shape", what);
-  Shape shape;
   size_t pos = 0;
   while (pos < shape_txt.size()) {
     while (pos < shape_txt.size() && (shape_txt[pos] == ' ' || shape_txt[pos] == ',')) ++pos;
     if (pos >= shape_txt.size()) break;
-    size_t end = pos;
-    while (end < shape_txt.size() && std::isdigit(static_cast<unsigned char>(shape_txt[end]))) ++end;
-    if (end == pos || end - pos > 18) fail(what + ": malformed .npy shape '" + shape_txt + "'");
-    shape.push_back(std::stoll(shape_txt.substr(pos, end - pos)));
-    pos = end;
+    size_t e = pos;
+    while (e < shape_txt.size() && std::isdigit(static_cast<unsigned char>(shape_txt[e]))) ++e;
+    if (e == pos || e - pos > 18) fail(what + ": malformed .npy shape '" + shape_txt + "'");
+    out.shape.push_back(std::stoll(shape_txt.substr(pos, e - pos)));
+    pos = e;
   }
-  size_t data_start = header_start + header_len;
-  uint64_t need = static_cast<uint64_t>(shape_numel(shape)) * dtype_size(dt);
+  out.data_offset = end;
+  out.data_bytes = static_cast<uint64_t>(shape_numel(out.shape)) * dtype_size(out.dtype);
+  return out;
+}
+
+Tensor parse_npy(const std::string& bytes, const std::string& what) {
+  NpyHeader h = parse_npy_header(bytes, what);
+  size_t data_start = h.data_offset;
+  uint64_t need = h.data_bytes;
   if (bytes.size() - data_start != need) {
     fail(what + ": .npy data has " + std::to_string(bytes.size() - data_start) + " bytes, shape " +
-         shape_str(shape) + " of " + dtype_name(dt) + " needs " + std::to_string(need));
+         shape_str(h.shape) + " of " + dtype_name(h.dtype) + " needs " + std::to_string(need));
   }
-  Tensor t(dt, shape);
+  Tensor t(h.dtype, h.shape);
   if (need) std::memcpy(t.raw(), bytes.data() + data_start, need);
   return t;
 }

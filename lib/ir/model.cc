@@ -64,6 +64,28 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   return m;
 }
 
+// Ops whose ONNX 1.12 shape-inference functions read past the end of malformed input
+// shapes (found by fuzzing; see tests/fuzz/regressions/fuzz_model_load). Models using them
+// are loaded without ONNX shape inference, with a warning; edge-run supports none of them.
+bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op) {
+  static const char* const kUnsafe[] = {"STFT", "DFT"};
+  for (const auto& n : g.node()) {
+    for (const char* u : kUnsafe) {
+      if (n.op_type() == u && (n.domain().empty() || n.domain() == "ai.onnx")) {
+        *op = u;
+        return true;
+      }
+    }
+    for (const auto& a : n.attribute()) {
+      if (a.has_g() && has_unsafe_shape_inference(a.g(), op)) return true;
+      for (const auto& sg : a.graphs()) {
+        if (has_unsafe_shape_inference(sg, op)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int Model::opset(const std::string& domain) const {
@@ -90,6 +112,11 @@ void Model::check() const {
 }
 
 void Model::infer_shapes() {
+  std::string unsafe_op;
+  if (has_unsafe_shape_inference(graph(), &unsafe_op)) {
+    add_warning("shape inference skipped: ONNX 1.12's inference for " + unsafe_op + " is not safe on untrusted models");
+    return;
+  }
   try {
     onnx::ShapeInferenceOptions options(false, 0, true);
     onnx::shape_inference::InferShapes(proto_, onnx::OpSchemaRegistry::Instance(), options);

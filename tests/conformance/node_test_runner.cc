@@ -30,8 +30,14 @@ bool all_tensor_typed(const onnx::GraphProto& g, std::string* why) {
         *why = "value '" + v.name() + "' is a sequence/optional/map, not a tensor";
         return false;
       }
-      if (v.type().tensor_type().elem_type() == onnx::TensorProto::STRING) {
+      int32_t et = v.type().tensor_type().elem_type();
+      if (et == onnx::TensorProto::STRING) {
         *why = "value '" + v.name() + "' holds strings";
+        return false;
+      }
+      if (et != 0 && !dtype_supported(dtype_from_onnx(et))) {
+        *why = "value '" + v.name() + "' has element type " +
+               onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(et));
         return false;
       }
     }

@@ -1,14 +1,29 @@
-// Add: C = A + B with numpy broadcasting.
+// Add: C = A + B with numpy broadcasting (legacy broadcast/axis attributes before
+// opset 7); integers wrap around on overflow.
 #include "runtime/kernel_registry.h"
-#include "runtime/kernels/reference/elementwise.h"
+#include "runtime/kernels/reference/ew_util.h"
 
 namespace edge::rt {
 namespace {
-void compute(KernelContext& ctx) {
-  binary_numeric(ctx, [](auto a, auto b) { return a + b; });
-}
+class AddKernel : public OpKernel {
+ public:
+  explicit AddKernel(const KernelInit& init) : legacy_(init) {}
+
+  void compute(KernelContext& ctx) override {
+    const Tensor& a = ctx.input(0);
+    ew_check_type(ctx, a.dtype(), numeric_types());
+    ew_binary(ctx, a, legacy_.rhs(ctx, a, ctx.input(1)), [&](auto a, auto b) {
+      return ew_wrap_add(a, b);
+    });
+  }
+
+ private:
+  EwLegacyBroadcast legacy_;
+};
 }  // namespace
 
-void register_Add(KernelRegistry& r) { r.add({"", "Add", 7, kOpsetMax, numeric_types(), function_kernel(compute)}); }
+void register_Add(KernelRegistry& r) {
+  r.add({"", "Add", 1, kOpsetMax, numeric_types(), factory_of<AddKernel>()});
+}
 
 }  // namespace edge::rt

@@ -1,0 +1,18 @@
+// Cos: Y = cos(X) element-wise (radians).
+#include <cmath>
+
+#include "runtime/kernel_registry.h"
+#include "runtime/kernels/reference/elementwise.h"
+
+namespace edge::rt {
+namespace {
+void compute(KernelContext& ctx) {
+  unary_float(ctx, [](auto x) { return std::cos(x); });
+}
+}  // namespace
+
+void register_Cos(KernelRegistry& r) {
+  r.add({"", "Cos", 7, kOpsetMax, float_types(), function_kernel(compute)});
+}
+
+}  // namespace edge::rt

@@ -1,0 +1,272 @@
+// Cache-blocked float32 GEMM shared by the nn kernels.
+//
+// C is cut into a fixed grid of MC x NC blocks (independent of the thread count); each block
+// is one task. A task walks K in KC slices, packs the A slice into MR-row panels and the B
+// slice into NR-column panels, and runs an MR x NR register-tile micro-kernel that adds
+// alpha * (sum over the slice, k ascending) into C. The summation order of every element is
+// thus fixed by the shapes alone, never by the thread count. On x86-64 CPUs with AVX2 and FMA
+// an AVX2+FMA build of the same code is selected at run time (the multiply-adds are then
+// fused, so results may differ in the last bits from CPUs without them).
+#include "runtime/kernels/reference/nn_gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace edge::rt {
+namespace {
+
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 192;  // rows per task when C is split by rows (multiple of 4 and 6)
+constexpr int64_t kNC = 128;  // columns per task (multiple of 8 and 16)
+
+typedef float v8f __attribute__((vector_size(32)));
+
+struct GemmArgs {
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float beta;
+  float* C;
+  int64_t ldc;
+};
+
+inline float a_at(const GemmArgs& g, int64_t i, int64_t k) { return g.ta ? g.A[k * g.lda + i] : g.A[i * g.lda + k]; }
+
+// The whole of op(A), packed once per call: for each KC slice starting at p0, the slice
+// occupies m_pad * kc floats at ap + p0 * m_pad, as MR-row panels of kc x MR (rows past M zero).
+struct Plan {
+  int64_t m_pad, mblk, nblocks, tasks;
+  const float* ap;
+};
+
+void pack_a_all(const GemmArgs& g, int64_t mr, int64_t m_pad, float* ap) {
+  for (int64_t p0 = 0; p0 < g.K; p0 += kKC) {
+    const int64_t kc = std::min(kKC, g.K - p0);
+    float* slice = ap + p0 * m_pad;
+    for (int64_t r = 0; r < m_pad; r += mr) {
+      float* dst = slice + r * kc;
+      for (int64_t i = 0; i < mr; ++i) {
+        const int64_t row = r + i;
+        if (row >= g.M) {
+          for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = 0.f;
+        } else if (g.ta) {
+          for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = g.A[(p0 + k) * g.lda + row];
+        } else {
+          const float* src = g.A + row * g.lda + p0;
+          for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = src[k];
+        }
+      }
+    }
+  }
+}
+
+// Bp[panel][k][j] for columns [j0, j0+nc), k in [p0, p0+kc); columns past N are zero.
+template <int NR>
+void pack_b(const GemmArgs& g, int64_t j0, int64_t nc, int64_t p0, int64_t kc, float* bp) {
+  for (int64_t s = 0; s < nc; s += NR) {
+    float* dst = bp + s * kc;
+    int64_t cols = std::min<int64_t>(NR, g.N - (j0 + s));
+    if (g.tb) {
+      for (int64_t j = 0; j < NR; ++j) {
+        if (j >= cols) {
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = 0.f;
+          continue;
+        }
+        const float* src = g.B + (j0 + s + j) * g.ldb + p0;
+        for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = src[k];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = g.B + (p0 + k) * g.ldb + j0 + s;
+        float* d = dst + k * NR;
+        int64_t j = 0;
+        for (; j < cols; ++j) d[j] = src[j];
+        for (; j < NR; ++j) d[j] = 0.f;
+      }
+    }
+  }
+}
+
+template <int MR, int NR>
+__attribute__((always_inline)) inline void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                                 int64_t mr, int64_t nr, float alpha) {
+  constexpr int NV = NR / 8;
+  v8f acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = v8f{};
+  for (int64_t k = 0; k < kc; ++k) {
+    v8f bv[NV];
+    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * NR + 8 * v, sizeof(v8f));
+    for (int i = 0; i < MR; ++i) {
+      const float av = a[k * MR + i];
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+  }
+  float tile[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) std::memcpy(&tile[i][8 * v], &acc[i][v], sizeof(v8f));
+  for (int64_t i = 0; i < mr; ++i) {
+    float* crow = c + i * ldc;
+    for (int64_t j = 0; j < nr; ++j) crow[j] += alpha * tile[i][j];
+  }
+}
+
+// Runs tasks [t0, t1) of the block grid: task t covers rows [i0, i0 + mblk) and columns
+// [j0, j0 + kNC) of C, packs its B block once per KC slice and sweeps its rows with it.
+template <int MR, int NR>
+__attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
+  const int64_t kc_max = std::min(kKC, g.K);
+  const int64_t nc_max = std::min(kNC, (g.N + NR - 1) / NR * NR);
+  std::unique_ptr<float[]> bp(new float[static_cast<size_t>(nc_max * kc_max)]);
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t i0 = (t / p.nblocks) * p.mblk, j0 = (t % p.nblocks) * kNC;
+    const int64_t mc = std::min(p.mblk, g.M - i0), nc = std::min(kNC, g.N - j0);
+    for (int64_t i = 0; i < mc; ++i) {
+      float* crow = g.C + (i0 + i) * g.ldc + j0;
+      if (g.beta == 0.f) {
+        std::fill(crow, crow + nc, 0.f);
+      } else if (g.beta != 1.f) {
+        for (int64_t j = 0; j < nc; ++j) crow[j] *= g.beta;
+      }
+    }
+    const int64_t nc_pad = (nc + NR - 1) / NR * NR;
+    for (int64_t p0 = 0; p0 < g.K; p0 += kKC) {
+      const int64_t kc = std::min(kKC, g.K - p0);
+      pack_b<NR>(g, j0, nc_pad, p0, kc, bp.get());
+      const float* aslice = p.ap + p0 * p.m_pad;
+      for (int64_t s = 0; s < nc; s += NR) {
+        const int64_t nr = std::min<int64_t>(NR, nc - s);
+        for (int64_t r = 0; r < mc; r += MR) {
+          const int64_t mr = std::min<int64_t>(MR, mc - r);
+          micro<MR, NR>(kc, aslice + (i0 + r) * kc, bp.get() + s * kc, g.C + (i0 + r) * g.ldc + j0 + s, g.ldc, mr,
+                        nr, g.alpha);
+        }
+      }
+    }
+  }
+}
+
+void run_tasks_generic(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) { run_tasks<4, 8>(g, p, t0, t1); }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) void run_tasks_avx2(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
+  run_tasks<6, 16>(g, p, t0, t1);
+}
+bool has_avx2() {
+  static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return v;
+}
+#else
+void run_tasks_avx2(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) { run_tasks_generic(g, p, t0, t1); }
+bool has_avx2() { return false; }
+#endif
+
+// Dot product with 8 independent partial sums (vectorizable without reassociation).
+float dot8(const float* x, const float* y, int64_t n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int l = 0; l < 8; ++l) s[l] += x[k + l] * y[k + l];
+  float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; k < n; ++k) r += x[k] * y[k];
+  return r;
+}
+
+inline void scale_c(float& c, float beta) { c = beta == 0.f ? 0.f : c * beta; }
+
+// M == 1: one row of A against B; columns [j0, j1).
+void row_times_matrix(const GemmArgs& g, int64_t j0, int64_t j1) {
+  float* c = g.C;
+  if (g.tb) {
+    std::vector<float> a(static_cast<size_t>(g.K));
+    for (int64_t k = 0; k < g.K; ++k) a[static_cast<size_t>(k)] = a_at(g, 0, k);
+    for (int64_t j = j0; j < j1; ++j) {
+      scale_c(c[j], g.beta);
+      c[j] += g.alpha * dot8(a.data(), g.B + j * g.ldb, g.K);
+    }
+    return;
+  }
+  std::vector<float> acc(static_cast<size_t>(j1 - j0), 0.f);
+  float* ac = acc.data();
+  const int64_t n = j1 - j0;
+  for (int64_t k = 0; k < g.K; ++k) {
+    const float a = a_at(g, 0, k);
+    const float* b = g.B + k * g.ldb + j0;
+    for (int64_t j = 0; j < n; ++j) ac[j] += a * b[j];
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    scale_c(c[j0 + j], g.beta);
+    c[j0 + j] += g.alpha * ac[j];
+  }
+}
+
+// N == 1 and A not transposed: rows [i0, i1) of A dotted with B's single column.
+void matrix_times_col(const GemmArgs& g, const float* bcol, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    float& c = g.C[i * g.ldc];
+    scale_c(c, g.beta);
+    c += g.alpha * dot8(g.A + i * g.lda, bcol, g.K);
+  }
+}
+
+}  // namespace
+
+void nn_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+              int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+              const KernelContext* ctx) {
+  if (M <= 0 || N <= 0) return;
+  GemmArgs g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  const bool big = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) > 65536.0;
+  auto run = [&](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+    if (ctx && big) {
+      ctx->parallel_for(n, fn);
+    } else {
+      fn(0, n);
+    }
+  };
+  if (K <= 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) scale_c(C[i * ldc + j], beta);
+    return;
+  }
+  if (M == 1) {
+    constexpr int64_t kChunk = 512;  // fixed column chunks: the split never changes the sums
+    run((N + kChunk - 1) / kChunk, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) row_times_matrix(g, t * kChunk, std::min(N, (t + 1) * kChunk));
+    });
+    return;
+  }
+  if (N == 1 && !trans_a) {
+    std::vector<float> bcol(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) bcol[static_cast<size_t>(k)] = trans_b ? B[k] : B[k * ldb];
+    run(M, [&](int64_t b, int64_t e) { matrix_times_col(g, bcol.data(), b, e); });
+    return;
+  }
+  const bool avx = has_avx2();
+  const int64_t mr = avx ? 6 : 4;
+  Plan p;
+  p.m_pad = (M + mr - 1) / mr * mr;
+  p.nblocks = (N + kNC - 1) / kNC;
+  // One row block when there are enough column blocks to share out (B is then packed once);
+  // the grid depends on the shapes only.
+  p.mblk = p.nblocks >= 8 && p.m_pad <= 4 * kMC ? p.m_pad : kMC;
+  p.tasks = ((M + p.mblk - 1) / p.mblk) * p.nblocks;
+  std::unique_ptr<float[]> ap(new float[static_cast<size_t>(p.m_pad * K)]);
+  pack_a_all(g, mr, p.m_pad, ap.get());
+  p.ap = ap.get();
+  run(p.tasks, [&](int64_t b, int64_t e) {
+    if (avx) {
+      run_tasks_avx2(g, p, b, e);
+    } else {
+      run_tasks_generic(g, p, b, e);
+    }
+  });
+}
+
+}  // namespace edge::rt

@@ -1,0 +1,62 @@
+// Helpers shared by the nn kernels: spatial (conv/pool) attribute resolution and running a
+// float32 kernel body on float16 tensors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel.h"
+
+namespace edge::rt {
+
+// Spatial attributes common to Conv, ConvTranspose and the pools, as written on the node.
+struct NnSpatialAttrs {
+  std::vector<int64_t> kernel;     // kernel_shape (may be empty for Conv: taken from W)
+  std::vector<int64_t> strides;    // empty = all 1
+  std::vector<int64_t> dilations;  // empty = all 1
+  std::vector<int64_t> pads;       // empty = all 0; else 2 * rank (begins then ends)
+  std::string auto_pad = "NOTSET";  // NOTSET, SAME_UPPER, SAME_LOWER, VALID
+  bool ceil_mode = false;
+
+  // Reads the attributes and checks their values (not their lengths, which depend on the
+  // input rank). Throws naming init.where().
+  static NnSpatialAttrs parse(const KernelInit& init);
+};
+
+// Resolved geometry of one conv/pool window sweep.
+struct NnSpatial {
+  std::vector<int64_t> in, kernel, stride, dil, pad_begin, pad_end, out;
+  int rank() const { return static_cast<int>(in.size()); }
+  int64_t out_numel() const;
+  int64_t in_numel() const;
+  int64_t kernel_numel() const;
+};
+
+// Computes pads and output sizes of a forward window sweep (Conv, pools) over `in`.
+// `kernel` overrides a.kernel when non-empty. Throws naming `where` on bad lengths/values.
+NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, const std::vector<int64_t>& in,
+                             const std::vector<int64_t>& kernel);
+
+// Window contents of every output position of a pooling sweep, shared by all (n, c) planes:
+// the input positions of output o are offs[start[o] .. start[o+1]) (row-major flat offsets
+// within one plane, kernel positions in row-major order, positions in the padding left out),
+// and padded_count[o] counts the window positions inside the padded input.
+struct NnPoolPlan {
+  std::vector<int64_t> start, offs, padded_count;
+};
+NnPoolPlan nn_pool_plan(const NnSpatial& g);
+
+// Runs body on a context whose float16 inputs are converted to float32; afterwards every
+// float32 output is converted back to float16 (outputs listed in keep_f32 stay float32).
+void nn_run_f16_as_f32(KernelContext& ctx, const std::function<void(KernelContext&)>& body,
+                       const std::vector<int>& keep_f32 = {});
+
+// True when the tensor's type is float16.
+inline bool nn_is_f16(const Tensor& t) { return t.dtype() == DType::kFloat16; }
+
+// Throws unless the input is float32 or float64.
+void nn_require_float(const KernelContext& ctx, const Tensor& t);
+
+}  // namespace edge::rt
