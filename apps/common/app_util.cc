@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <random>
 
 #include "data/npy.h"
 #include "ir/tensor_proto.h"
@@ -83,37 +82,6 @@ rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const r
       file = spec.substr(eq + 1);
     }
     feeds.emplace_back(name, read_tensor_file(file));
-  }
-  return feeds;
-}
-
-rt::NamedTensors random_inputs(const rt::Session& s, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> uni(0.f, 1.f);
-  rt::NamedTensors feeds;
-  for (const auto& in : s.inputs()) {
-    if (!in.has_shape) fail("input '" + in.name + "' has no declared shape: give it with --shape or --input");
-    Shape shape = in.shape;
-    for (auto& d : shape) {
-      if (d < 0) d = 1;
-    }
-    Tensor t;
-    try {
-      t = Tensor(in.dtype == DType::kUndefined ? DType::kFloat : in.dtype, shape);
-    } catch (const Error& e) {
-      throw Error(e.code(), s.model().name() + ": input '" + in.name + "': " + e.what());
-    }
-    if (t.dtype() == DType::kFloat) {
-      float* p = t.data<float>();
-      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
-    } else if (t.dtype() == DType::kDouble) {
-      double* p = t.data<double>();
-      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
-    } else if (t.dtype() == DType::kFloat16) {
-      auto* p = static_cast<uint16_t*>(t.raw());
-      for (int64_t i = 0; i < t.numel(); ++i) p[i] = float_to_half(uni(rng));
-    }
-    feeds.emplace_back(in.name, std::move(t));
   }
   return feeds;
 }

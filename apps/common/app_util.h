@@ -30,10 +30,6 @@ Tensor read_tensor_file(const std::filesystem::path& path);
 // "NAME=FILE" pairs; a bare FILE binds to the next model input in order.
 rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s);
 
-// Random feeds for every model input: floats uniform in [0, 1), integers 0, bools false.
-// Dynamic dims not fixed by --shape become 1.
-rt::NamedTensors random_inputs(const rt::Session& s, uint64_t seed);
-
 std::string format_bytes(uint64_t bytes);   // "1.2 MB"
 std::string format_count(int64_t n);        // "1.23M"
 

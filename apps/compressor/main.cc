@@ -11,12 +11,16 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  compressor inspect model.onnx\n"
+      "  compressor compress model.onnx -o small.onnx --passes \"fold-constants,fuse-bn\" --report r.html\n"
+      "  compressor passes\n"
       "  compressor inspect model.onnx --format json > summary.json\n"
       "  compressor eval model.onnx --data t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --scale 1/255\n"
       "  compressor eval small.onnx --data test_data/ --reference model.onnx --format json\n"
       "Exit codes: 0 ok, 1 gate failed (output still written), 2 bad input or usage, 3 internal error.");
   edge::app::Action action;
   edge::app::add_inspect_command(app, action);
+  edge::app::add_compress_command(app, action);
+  edge::app::add_passes_command(app, action);
   edge::app::add_eval_command(app, action);
   try {
     app.parse(argc, argv);

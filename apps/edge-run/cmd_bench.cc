@@ -50,7 +50,7 @@ int bench(const BenchOptions& o) {
   so.input_shapes = parse_shape_specs(o.shapes);
   auto session = rt::Session::create(load_model(o.model), so);
   double load_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-  rt::NamedTensors feeds = o.inputs.empty() ? random_inputs(*session, o.seed) : read_input_specs(o.inputs, *session);
+  rt::NamedTensors feeds = o.inputs.empty() ? rt::random_feeds(*session, o.seed) : read_input_specs(o.inputs, *session);
   for (int i = 0; i < o.warmup; ++i) session->run(feeds);
   session->reset_profile();
   std::vector<double> lat;

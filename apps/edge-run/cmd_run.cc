@@ -49,7 +49,7 @@ int run(const RunOptions& o) {
   so.input_shapes = parse_shape_specs(o.shapes);
   auto session = rt::Session::create(load_model(o.model), so);
   if (o.random && !o.inputs.empty()) fail("--random and --input cannot be combined");
-  rt::NamedTensors feeds = o.random || o.inputs.empty() ? random_inputs(*session, o.seed)
+  rt::NamedTensors feeds = o.random || o.inputs.empty() ? rt::random_feeds(*session, o.seed)
                                                         : read_input_specs(o.inputs, *session);
   if (!o.random && o.inputs.empty() && !session->inputs().empty()) {
     fail("no inputs given: use --input NAME=FILE (.pb or .npy) or --random");

@@ -1,0 +1,223 @@
+#include "pass/compress.h"
+
+#include <spdlog/sinks/null_sink.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "data/evaluate.h"
+#include "ir/model_summary.h"
+#include "ir/sha256.h"
+
+namespace edge::pass {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Static metrics: size, params, sparsity, MACs.
+report::ModelMetrics static_metrics(const Model& m) {
+  report::ModelMetrics mm;
+  mm.bytes = m.proto().ByteSizeLong();
+  ModelSummary s = summarize_model(m);
+  mm.params = s.total_params;
+  mm.sparsity = s.weight_sparsity;
+  mm.macs = s.total_macs;
+  return mm;
+}
+
+struct Measurer {
+  const CompressOptions& opts;
+  PassContext& ctx;
+  std::unique_ptr<rt::Session> reference;  // the original model, for agreement
+
+  // Accuracy/agreement on the eval data (when given) and latency (when asked).
+  void dynamic_metrics(const Model& m, report::ModelMetrics& mm, bool is_original) {
+    if (!opts.eval.empty()) {
+      auto session = ctx.make_session(m);
+      auto data = ctx.open(opts.eval);
+      auto labels = ctx.labels(opts.eval);
+      data::EvalOptions eo;
+      eo.batch = opts.eval.batch;
+      if (is_original) {
+        auto r = data::evaluate(*session, *data, labels ? &*labels : nullptr, nullptr, eo);
+        if (r.has_labels) mm.top1 = r.top1;
+      } else {
+        auto r = data::evaluate(*session, *data, labels ? &*labels : nullptr, reference.get(), eo);
+        if (r.has_labels) mm.top1 = r.top1;
+        mm.agreement_top1 = r.agreement_top1;
+        mm.cosine = r.cosine;
+      }
+    }
+    if (opts.measure_latency || opts.gates.max_latency_ms) {
+      auto session = ctx.make_session(m);
+      auto feeds = rt::random_feeds(*session, opts.seed);
+      session->run(feeds);  // warm-up
+      std::vector<double> t;
+      for (int i = 0; i < std::max(1, opts.latency_runs); ++i) {
+        auto t0 = Clock::now();
+        session->run(feeds);
+        t.push_back(seconds_since(t0) * 1000.0);
+      }
+      std::sort(t.begin(), t.end());
+      mm.latency_ms = t[t.size() / 2];
+    }
+  }
+};
+
+// The model must still be valid ONNX and run in the edge runtime.
+void verify_stage(const Model& m, const std::string& stage, uint64_t seed) {
+  try {
+    m.check();
+    Model copy = m;
+    copy.infer_shapes();
+    auto session = rt::Session::create(std::move(copy));
+    session->run(rt::random_feeds(*session, seed));
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kInternal, "stage '" + stage + "' produced a broken model: " + e.what());
+  }
+}
+
+void set_metadata(Model& m, const std::string& key, const std::string& value) {
+  auto* props = m.proto().mutable_metadata_props();
+  for (auto& p : *props) {
+    if (p.key() == key) {
+      p.set_value(value);
+      return;
+    }
+  }
+  auto* p = props->Add();
+  p->set_key(key);
+  p->set_value(value);
+}
+
+void evaluate_gates(const CompressOptions& opts, report::Report& r) {
+  const auto& g = opts.gates;
+  auto add = [&](const std::string& name, double limit, double value, bool passed, const std::string& unit,
+                 const std::string& detail) { r.gates.push_back({name, limit, value, passed, unit, detail}); };
+  char buf[256];
+  if (g.max_accuracy_drop) {
+    if (!r.original.top1 || !r.result.top1) {
+      fail("--max-accuracy-drop needs labelled evaluation data (--eval-data and --eval-labels)");
+    }
+    double drop = *r.original.top1 - *r.result.top1;
+    std::snprintf(buf, sizeof buf, "top-1 %.4f -> %.4f: dropped %.4f (limit %.4f)", *r.original.top1, *r.result.top1,
+                  drop, *g.max_accuracy_drop);
+    add("max-accuracy-drop", *g.max_accuracy_drop, drop, drop <= *g.max_accuracy_drop + 1e-12, "", buf);
+  }
+  if (g.min_agreement) {
+    if (!r.result.agreement_top1) fail("--min-agreement needs evaluation data (--eval-data)");
+    std::snprintf(buf, sizeof buf, "top-1 agreement with the original %.4f (minimum %.4f)", *r.result.agreement_top1,
+                  *g.min_agreement);
+    add("min-agreement", *g.min_agreement, *r.result.agreement_top1, *r.result.agreement_top1 >= *g.min_agreement, "", buf);
+  }
+  if (g.max_size) {
+    double v = static_cast<double>(r.result.bytes);
+    std::snprintf(buf, sizeof buf, "model is %.0f bytes (limit %llu)", v, static_cast<unsigned long long>(*g.max_size));
+    add("max-size", static_cast<double>(*g.max_size), v, r.result.bytes <= *g.max_size, "bytes", buf);
+  }
+  if (g.max_latency_ms) {
+    double v = r.result.latency_ms.value_or(0);
+    std::snprintf(buf, sizeof buf, "median latency %.3f ms (limit %.3f ms)", v, *g.max_latency_ms);
+    add("max-latency-ms", *g.max_latency_ms, v, v <= *g.max_latency_ms, "ms", buf);
+  }
+  if (g.max_params) {
+    double v = static_cast<double>(r.result.params);
+    std::snprintf(buf, sizeof buf, "%lld params (limit %lld)", static_cast<long long>(r.result.params),
+                  static_cast<long long>(*g.max_params));
+    add("max-params", static_cast<double>(*g.max_params), v, r.result.params <= *g.max_params, "params", buf);
+  }
+}
+
+}  // namespace
+
+CompressResult compress(const Model& input, const std::string& input_path, const CompressOptions& opts) {
+  auto t_start = Clock::now();
+  auto logger = opts.logger ? opts.logger : std::make_shared<spdlog::logger>("compress", std::make_shared<spdlog::sinks::null_sink_mt>());
+  PassContext ctx(logger, opts.seed);
+  ctx.original = &input;
+  ctx.calib = opts.calib;
+  ctx.eval = opts.eval;
+  ctx.train = opts.train;
+  ctx.session_options = opts.session;
+  ctx.layer_rules = opts.layers;
+  ctx.progress = opts.progress;
+
+  CompressResult res;
+  report::Report& r = res.report;
+  r.tool_version = opts.tool_version;
+  r.input_path = input_path;
+  r.input_sha256 = input_path.empty() ? sha256_hex(input.proto().SerializeAsString()) : sha256_file(input_path);
+  r.pipeline = canonical_pipeline(opts.pipeline);
+  r.seed = opts.seed;
+  r.started_at = utc_now();
+  // Data given must open and match (fail early, before any stage runs).
+  for (const DataSpec* spec : {&opts.calib, &opts.eval, &opts.train}) {
+    if (spec->empty()) continue;
+    auto d = ctx.open(*spec);
+    if (auto l = ctx.labels(*spec)) data::check_labels(*d, *l);
+  }
+  r.original = static_metrics(input);
+  Measurer measure{opts, ctx, nullptr};
+  if (opts.dry_run) {
+    r.result = r.original;
+    r.verdict = "dry-run";
+    r.total_seconds = seconds_since(t_start);
+    res.model = input;
+    return res;
+  }
+  measure.dynamic_metrics(input, r.original, true);
+  if (!opts.eval.empty()) measure.reference = ctx.make_session(input);
+
+  Model model = input;
+  for (const auto& entry : opts.pipeline) {
+    report::StageRecord stage;
+    stage.name = entry.info->name;
+    stage.options = entry.options.canonical();
+    stage.kind = entry.info->stage;
+    stage.before = static_metrics(model);
+    stage.nodes_before = model.graph().node_size();
+    ctx.stage = &stage;
+    logger->info("stage {}: running", entry.canonical());
+    auto t0 = Clock::now();
+    auto pass = entry.info->create(entry.options);
+    try {
+      pass->run(model, ctx);
+    } catch (const Error& e) {
+      throw Error(e.code(), "stage '" + entry.canonical() + "': " + e.what());
+    }
+    stage.seconds = seconds_since(t0);
+    ctx.stage = nullptr;
+    verify_stage(model, entry.canonical(), opts.seed);
+    stage.after = static_metrics(model);
+    stage.nodes_after = model.graph().node_size();
+    if (stage.kind != "cleanup") measure.dynamic_metrics(model, stage.after, false);
+    logger->info("stage {}: {} -> {} bytes in {:.3f} s", entry.canonical(), stage.before.bytes, stage.after.bytes,
+                 stage.seconds);
+    r.stages.push_back(std::move(stage));
+  }
+  set_metadata(model, kMetaVersion, opts.tool_version);
+  set_metadata(model, kMetaPipeline, r.pipeline);
+  set_metadata(model, kMetaSeed, std::to_string(opts.seed));
+  set_metadata(model, kMetaInputSha, r.input_sha256);
+  r.result = static_metrics(model);
+  measure.dynamic_metrics(model, r.result, false);
+  evaluate_gates(opts, r);
+  res.gates_passed = std::all_of(r.gates.begin(), r.gates.end(), [](const auto& g) { return g.passed; });
+  r.verdict = res.gates_passed ? "pass" : "gate-failed";
+  r.total_seconds = seconds_since(t_start);
+  res.model = std::move(model);
+  return res;
+}
+
+}  // namespace edge::pass

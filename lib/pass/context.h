@@ -1,0 +1,78 @@
+// PassContext: everything a pass may use besides the graph.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "ir/model.h"
+#include "report/report.h"
+#include "runtime/session.h"
+
+namespace edge::pass {
+
+// A dataset given by path plus preprocessing, opened on demand.
+struct DataSpec {
+  std::filesystem::path path;
+  std::filesystem::path labels;  // optional
+  data::DataOptions options;
+  int64_t limit = 0;             // 0 = all samples
+  int64_t batch = 1;
+  bool empty() const { return path.empty(); }
+};
+
+// Per-layer rule from a recipe (or CLI): matches a node name exactly, or by regex when
+// written "re:<regex>". Later rules override earlier ones.
+struct LayerRule {
+  std::string match;
+  bool exclude = false;
+  std::map<std::string, std::string> options;  // pass option overrides for this layer
+  bool matches(const std::string& node_name) const;
+};
+
+class PassContext {
+ public:
+  PassContext(std::shared_ptr<spdlog::logger> logger, uint64_t seed) : logger_(std::move(logger)), rng_(seed), seed_(seed) {}
+
+  spdlog::logger& log() { return *logger_; }
+  std::mt19937_64& rng() { return rng_; }
+  uint64_t seed() const { return seed_; }
+
+  // The model as given to the pipeline (the distillation teacher, the accuracy baseline).
+  const Model* original = nullptr;
+
+  DataSpec calib, eval, train;
+  // Opens a fresh pass over the data (nullptr when not given). Throws on bad data.
+  std::unique_ptr<data::Dataset> open(const DataSpec& spec) const;
+  std::optional<data::Labels> labels(const DataSpec& spec) const;
+
+  // Sessions for calibration/evaluation, with the pipeline's runtime settings.
+  rt::SessionOptions session_options;
+  std::unique_ptr<rt::Session> make_session(const Model& m) const;
+
+  // Layer rules: excluded layers must be left unchanged by passes that edit layers.
+  std::vector<LayerRule> layer_rules;
+  bool layer_excluded(const std::string& node_name) const;
+  // Value of a pass option for one layer: the last matching rule's override, or `fallback`.
+  std::string layer_option(const std::string& node_name, const std::string& option, const std::string& fallback) const;
+
+  // Report section of the running stage (rows per layer, stage metrics, notes).
+  report::StageRecord* stage = nullptr;
+
+  // Progress for long loops (calibration, evaluation): done of total.
+  std::function<void(const std::string& what, int64_t done, int64_t total)> progress;
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  std::mt19937_64 rng_;
+  uint64_t seed_;
+};
+
+}  // namespace edge::pass

@@ -1,0 +1,69 @@
+// The pass interface. A pass edits an ir::Model's ONNX graph in place; what it needs
+// beyond the graph (runtime sessions, calibration/evaluation/training data, the RNG, the
+// logger, per-layer report rows, per-layer overrides) it gets from the PassContext.
+// Every pass is declared once in passes.def, which drives the registry, the pipeline
+// parser, `compressor passes` and the report.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/model.h"
+
+namespace edge::pass {
+
+class PassContext;
+
+enum class OptionType { kInt, kFloat, kBool, kString };
+
+struct OptionSpec {
+  std::string name;
+  OptionType type;
+  std::string default_value;  // canonical text form: "0.5", "true", "minmax"
+  std::string help;
+  std::vector<std::string> choices;  // for kString: allowed values (empty = any)
+  double min = -1e300, max = 1e300;  // for kInt/kFloat
+};
+
+// Validated option values of one pass instance (defaults filled in).
+class PassOptions {
+ public:
+  PassOptions() = default;
+  PassOptions(const std::vector<OptionSpec>* specs, std::map<std::string, std::string> values)
+      : specs_(specs), values_(std::move(values)) {}
+  int64_t get_int(const std::string& name) const;
+  double get_float(const std::string& name) const;
+  bool get_bool(const std::string& name) const;
+  const std::string& get_string(const std::string& name) const;
+  const std::map<std::string, std::string>& values() const { return values_; }
+  // Options that differ from their defaults, in declaration order: "sparsity=0.8,scope=global".
+  std::string canonical() const;
+
+ private:
+  const std::string& raw(const std::string& name) const;
+  const std::vector<OptionSpec>* specs_ = nullptr;
+  std::map<std::string, std::string> values_;
+};
+
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  // Edits the model in place. Throws edge::Error (naming node/op) on failure.
+  virtual void run(Model& model, PassContext& ctx) = 0;
+};
+
+struct PassInfo {
+  std::string name;     // "prune-magnitude"
+  std::string stage;    // "cleanup" | "prune" | "quantize" | "distill"
+  std::string summary;  // one line for `compressor passes`
+  std::vector<OptionSpec> options;
+  std::unique_ptr<Pass> (*create)(const PassOptions&);
+};
+
+// Validates `values` against `info` (unknown option → error suggesting the nearest name;
+// wrong type or out of range → error) and fills in defaults.
+PassOptions make_options(const PassInfo& info, const std::map<std::string, std::string>& values);
+
+}  // namespace edge::pass

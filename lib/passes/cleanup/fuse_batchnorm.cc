@@ -1,0 +1,212 @@
+// fuse-bn: folds an inference-mode BatchNormalization into the Conv, ConvTranspose or Gemm
+// that feeds it (and only it), then removes the BatchNormalization.
+//
+// Before:                                      After:
+//   t = Conv(x, W, b)                            y = Conv(x, W', b')
+//   y = BatchNormalization(t, s, B, mean, var)
+//
+// with, per output channel c: k[c] = s[c] / sqrt(var[c] + epsilon),
+//   W'[c, ...] = W[c, ...] * k[c],  b'[c] = (b[c] - mean[c]) * k[c] + B[c]   (b = 0 if absent).
+// Gemm (Y = alpha * A * op(B) + beta * C, channel = column of Y) scales column c of op(B)
+// (row c of B when transB = 1) and sets C' = (beta * C - mean) * k + B, beta' = 1.
+// Weights shared with other nodes are copied under a fresh name. Only float32 weights
+// and BN parameters that are initializers are handled; anything else is left as is.
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "ir/graph_index.h"
+#include "ir/tensor_proto.h"
+#include "passes/cleanup/cleanup_passes.h"
+#include "passes/cleanup/graph_edit.h"
+
+namespace edge::pass {
+
+using namespace cleanup;
+
+const char* FuseBatchNorm::summary() {
+  return "fold inference BatchNormalization into the preceding Conv/ConvTranspose/Gemm weights and bias";
+}
+
+std::vector<OptionSpec> FuseBatchNorm::options() { return {}; }
+
+namespace {
+
+struct Fuser {
+  Model& model;
+  onnx::GraphProto& g;
+  GraphIndex index;
+  std::set<std::string> inputs, outputs, sub_reads, taken;
+  std::map<std::string, int> init_pos;
+
+  explicit Fuser(Model& m) : model(m), g(m.graph()), index(m.graph()) {
+    inputs = fed_inputs(m);
+    for (const auto& o : g.output()) outputs.insert(o.name());
+    sub_reads = subgraph_reads(g);
+    taken = all_names(g);
+    for (int i = 0; i < g.initializer_size(); ++i) init_pos[g.initializer(i).name()] = i;
+  }
+
+  // A float32 constant initializer (not overridable as a graph input), or nullptr.
+  const onnx::TensorProto* constant(const std::string& name) const {
+    if (name.empty() || inputs.count(name)) return nullptr;
+    const auto* t = index.initializer(name);
+    return t && t->data_type() == onnx::TensorProto::FLOAT ? t : nullptr;
+  }
+  std::vector<double> values(const onnx::TensorProto& p) const {
+    Tensor t = read_initializer(model, p);
+    std::vector<double> v(static_cast<size_t>(t.numel()));
+    for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = t.get_double(i);
+    return v;
+  }
+  bool only_reader(const std::string& value) const {
+    return index.consumers(value).size() == 1 && !outputs.count(value) && !sub_reads.count(value);
+  }
+  // Stores `v` as the value of input `slot` of `node`: in place when `node` is the only
+  // reader of the old initializer, else under a fresh name.
+  void store(onnx::NodeProto& node, int slot, const std::vector<double>& v, const Shape& shape,
+             const std::string& base) {
+    Tensor t(DType::kFloat, shape);
+    for (size_t i = 0; i < v.size(); ++i) t.data<float>()[i] = static_cast<float>(v[i]);
+    std::string old = slot < node.input_size() ? node.input(slot) : std::string();
+    if (!old.empty() && index.initializer(old) && only_reader(old) && init_pos.count(old)) {
+      *g.mutable_initializer(init_pos.at(old)) = tensor_to_proto(t, old);
+      return;
+    }
+    std::string name = fresh_name(taken, base);
+    add_initializer(model, t, name);
+    while (node.input_size() <= slot) node.add_input("");
+    node.set_input(slot, name);
+  }
+};
+
+int64_t numel(const onnx::TensorProto& t) { return proto_numel(t, "initializer '" + t.name() + "'"); }
+
+}  // namespace
+
+void FuseBatchNorm::run(Model& model, PassContext& ctx) {
+  Fuser f(model);
+  auto& g = f.g;
+  const int opset = model.opset();
+  std::vector<bool> remove(static_cast<size_t>(g.node_size()), false);
+  std::set<std::string> stale, candidates;
+  int fused = 0;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& bn = g.node(i);
+    if (!is_onnx_op(bn) || bn.op_type() != "BatchNormalization" || bn.input_size() < 5) continue;
+    if (attr_int(bn, "training_mode", 0) != 0 || (opset < 9 && attr_int(bn, "spatial", 1) != 1)) continue;
+    if (opset < 7 && attr_int(bn, "is_test", 0) == 0 && has_attr(bn, "is_test")) continue;
+    bool extra_used = false;
+    for (int k = 1; k < bn.output_size(); ++k) {
+      const auto& o = bn.output(k);
+      if (o.empty()) continue;
+      extra_used = extra_used || !f.index.consumers(o).empty() || f.outputs.count(o) || f.sub_reads.count(o);
+    }
+    if (extra_used || bn.output(0).empty()) continue;
+    const onnx::TensorProto* p[4];
+    bool ok = true;
+    for (int k = 0; k < 4; ++k) {
+      p[k] = f.constant(bn.input(k + 1));
+      ok = ok && p[k];
+    }
+    if (!ok) continue;
+    const int64_t channels = numel(*p[0]);
+    for (int k = 1; k < 4; ++k) ok = ok && numel(*p[k]) == channels;
+    const std::string x = bn.input(0);
+    const int prod = f.index.producer(x);
+    if (!ok || prod < 0 || remove[static_cast<size_t>(prod)] || !f.only_reader(x)) continue;
+    auto& conv = *g.mutable_node(prod);
+    const std::string& op = conv.op_type();
+    if (!is_onnx_op(conv) || (op != "Conv" && op != "ConvTranspose" && op != "Gemm")) continue;
+    if (conv.input_size() < 2 || conv.output_size() != 1) continue;
+    if (ctx.layer_excluded(conv.name()) || ctx.layer_excluded(bn.name())) continue;
+    const onnx::TensorProto* w = f.constant(conv.input(1));
+    const onnx::TensorProto* b = conv.input_size() > 2 && !conv.input(2).empty() ? f.constant(conv.input(2)) : nullptr;
+    if (!w || (conv.input_size() > 2 && !conv.input(2).empty() && !b)) continue;
+    const Shape wshape(w->dims().begin(), w->dims().end());
+    // Output channel of each weight element (index into the BN parameters).
+    const int64_t wn = numel(*w);
+    std::vector<int64_t> chan(static_cast<size_t>(wn));
+    if (op == "Conv") {
+      if (wshape.empty() || wshape[0] != channels) continue;
+      const int64_t inner = wn / channels;
+      for (int64_t e = 0; e < wn; ++e) chan[static_cast<size_t>(e)] = e / inner;
+    } else if (op == "ConvTranspose") {
+      const int64_t group = attr_int(conv, "group", 1);
+      if (wshape.size() < 2 || group < 1 || wshape[1] * group != channels || wshape[0] % group != 0) continue;
+      const int64_t per_group_in = wshape[0] / group, m = wshape[1], inner = wn / (wshape[0] * m);
+      for (int64_t e = 0; e < wn; ++e) {
+        const int64_t cin = e / (m * inner), mm = (e / inner) % m;
+        chan[static_cast<size_t>(e)] = (cin / per_group_in) * m + mm;
+      }
+    } else {
+      const bool trans_b = attr_int(conv, "transB", 0) != 0;
+      if (wshape.size() != 2 || wshape[trans_b ? 0 : 1] != channels) continue;
+      for (int64_t e = 0; e < wn; ++e) chan[static_cast<size_t>(e)] = trans_b ? e / wshape[1] : e % wshape[1];
+    }
+    double beta = 1.0;
+    if (op == "Gemm") {
+      beta = attr_float(conv, "beta", 1.0f);
+      if (b) {  // C must broadcast per column: [], [1], [N], [1, 1], [1, N]
+        const int64_t cn = numel(*b);
+        const auto& d = b->dims();
+        if ((cn != 1 && cn != channels) || d.size() > 2 || (d.size() == 2 && d[0] != 1)) continue;
+      }
+    } else if (b && numel(*b) != channels) {
+      continue;
+    }
+
+    const auto scale = f.values(*p[0]), shift = f.values(*p[1]), mean = f.values(*p[2]), var = f.values(*p[3]);
+    const double eps = attr_float(bn, "epsilon", 1e-5f);
+    std::vector<double> k(static_cast<size_t>(channels)), bias(static_cast<size_t>(channels), 0.0);
+    std::vector<double> old_bias = b ? f.values(*b) : std::vector<double>{};
+    for (size_t c = 0; c < k.size(); ++c) {
+      if (var[c] + eps <= 0) {
+        fail(describe(bn) + ": variance + epsilon is not positive for channel " + std::to_string(c));
+      }
+      k[c] = scale[c] / std::sqrt(var[c] + eps);
+      double b0 = old_bias.empty() ? 0.0 : old_bias[old_bias.size() == 1 ? 0 : c] * beta;
+      bias[c] = (b0 - mean[c]) * k[c] + shift[c];
+    }
+    std::vector<double> wv = f.values(*w);
+    for (size_t e = 0; e < wv.size(); ++e) wv[e] *= k[static_cast<size_t>(chan[e])];
+
+    const std::string base = conv.name().empty() ? conv.input(1) : conv.name();
+    candidates.insert(conv.input(1));
+    if (b) candidates.insert(conv.input(2));
+    for (int q = 1; q < 5; ++q) candidates.insert(bn.input(q));
+    f.store(conv, 1, wv, wshape, base + "_weight_bn");
+    f.store(conv, 2, bias, Shape{channels}, base + "_bias_bn");
+    if (op == "Gemm" && beta != 1.0) {
+      for (auto& a : *conv.mutable_attribute()) {
+        if (a.name() == "beta") a.set_f(1.0f);
+      }
+    }
+    stale.insert(x);
+    for (const auto& o : bn.output()) {
+      if (!o.empty() && o != bn.output(0)) stale.insert(o);
+    }
+    conv.set_output(0, bn.output(0));
+    remove[static_cast<size_t>(i)] = true;
+    ++fused;
+    if (ctx.stage) {
+      report::LayerRecord rec;
+      rec.name = conv.name();
+      rec.op = op;
+      rec.params = wn + channels;
+      rec.metrics["fused_bn"] = 1;
+      rec.attrs["batchnorm"] = bn.name();
+      ctx.stage->layers.push_back(std::move(rec));
+    }
+    ctx.log().debug("fuse-bn: folded {} into {}", describe(bn), describe(conv));
+  }
+  erase_nodes(g, remove);
+  erase_value_infos(g, stale);
+  const int dropped = erase_unused_initializers(g, candidates);
+  if (ctx.stage) {
+    ctx.stage->metrics["fused_bn"] = fused;
+    ctx.stage->metrics["removed_initializers"] = dropped;
+  }
+}
+
+}  // namespace edge::pass

@@ -1,0 +1,56 @@
+// The pass registry, generated from lib/pass/passes.def.
+#include "pass/registry.h"
+
+#include <algorithm>
+
+#include "passes/cleanup/cleanup_passes.h"
+
+namespace edge::pass {
+
+const std::vector<PassInfo>& all_passes() {
+  static const std::vector<PassInfo> kPasses = {
+#define PASS(name, Class, stage)                                                                \
+  PassInfo{name, stage, Class::summary(), Class::options(),                                     \
+           [](const PassOptions& o) -> std::unique_ptr<Pass> { return std::make_unique<Class>(o); }},
+#include "pass/passes.def"
+#undef PASS
+  };
+  return kPasses;
+}
+
+const PassInfo& find_pass(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& p : all_passes()) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  std::string near = nearest_name(name, names);
+  fail("unknown pass '" + name + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+       "; `compressor passes` lists them");
+}
+
+std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(3, name.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    // Levenshtein distance.
+    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (name[i - 1] == c[j - 1] ? 0 : 1)});
+      }
+      std::swap(prev, cur);
+    }
+    size_t d = prev[c.size()];
+    if (c.find(name) == 0 && name.size() >= 3) d = std::min<size_t>(d, 1);  // prefix
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace edge::pass
