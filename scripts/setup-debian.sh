@@ -10,4 +10,17 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev catch2 \
   libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev libonnx-testdata \
   python3 nodejs npm >/dev/null
+
+# ONNX Runtime for the cross-check test (ctest -L ort, scripts/ort/crosscheck.sh), from npm at
+# the version pinned in scripts/ort/package-lock.json. --ignore-scripts: the package's postinstall
+# only downloads the CUDA/TensorRT providers, which are not used (the CPU runtime is bundled).
+# Installed as the user who ran sudo, so that node_modules is not owned by root. In CI a failure
+# stops the setup; elsewhere the test is then skipped.
+ORT_DIR="$(cd "$(dirname "$0")" && pwd)/ort"
+AS_USER=()
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "${SUDO_USER}" != root ]; then AS_USER=(sudo -H -u "$SUDO_USER"); fi
+if ! (cd "$ORT_DIR" && "${AS_USER[@]}" npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
+  if [ "${CI:-}" = true ]; then echo "setup-debian: npm ci in $ORT_DIR failed" >&2; exit 1; fi
+  echo "setup-debian: warning: npm ci in $ORT_DIR failed; the ort.crosscheck test will be skipped" >&2
+fi
 echo "setup-debian: dependencies installed"

@@ -1,5 +1,7 @@
 #include "runtime/session.h"
 
+#include <random>
+
 #include "runtime/thread_pool.h"
 
 namespace edge::rt {
@@ -153,6 +155,37 @@ NamedTensors Session::run(const NamedTensors& feeds) {
   NamedTensors result;
   for (size_t i = 0; i < outs.size(); ++i) result.emplace_back(outputs_[i].name, std::move(outs[i]));
   return result;
+}
+
+NamedTensors random_feeds(const Session& s, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> uni(0.f, 1.f);
+  NamedTensors feeds;
+  for (const auto& in : s.inputs()) {
+    if (!in.has_shape) fail("input '" + in.name + "' has no declared shape: give it with --shape or --input");
+    Shape shape = in.shape;
+    for (auto& d : shape) {
+      if (d < 0) d = 1;
+    }
+    Tensor t;
+    try {
+      t = Tensor(in.dtype == DType::kUndefined ? DType::kFloat : in.dtype, shape);
+    } catch (const Error& e) {
+      throw Error(e.code(), s.model().name() + ": input '" + in.name + "': " + e.what());
+    }
+    if (t.dtype() == DType::kFloat) {
+      float* p = t.data<float>();
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
+    } else if (t.dtype() == DType::kDouble) {
+      double* p = t.data<double>();
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
+    } else if (t.dtype() == DType::kFloat16) {
+      auto* p = static_cast<uint16_t*>(t.raw());
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = float_to_half(uni(rng));
+    }
+    feeds.emplace_back(in.name, std::move(t));
+  }
+  return feeds;
 }
 
 Expected<NamedTensors> Session::try_run(const NamedTensors& feeds) {

@@ -66,4 +66,8 @@ class Session {
 
 ValueDesc describe_value(const onnx::ValueInfoProto& vi);
 
+// Deterministic random feeds for every input of `s`: floats uniform in [0, 1), integers 0,
+// bools false. Dynamic dims become 1. Throws for inputs without a declared shape.
+NamedTensors random_feeds(const Session& s, uint64_t seed);
+
 }  // namespace edge::rt

@@ -43,7 +43,7 @@ class AveragePoolKernel : public OpKernel {
     const NnPoolPlan plan = nn_pool_plan(g);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    ctx.parallel_for(planes, [&](int64_t p0, int64_t p1) {
+    nn_parallel_for(ctx, planes, static_cast<int64_t>(plan.offs.size()) + on, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const T* xp = px + p * in_n;
         for (int64_t o = 0; o < on; ++o) {

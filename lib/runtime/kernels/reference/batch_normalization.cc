@@ -84,7 +84,7 @@ class BatchNormKernel : public OpKernel {
     const std::vector<double>& uv = training ? bvar : var;
     std::vector<double> a(np);
     for (size_t k = 0; k < np; ++k) a[k] = scale[k] / std::sqrt(uv[k] + static_cast<double>(eps_));
-    ctx.parallel_for(N * C, [&](int64_t b0, int64_t b1) {
+    nn_parallel_for(ctx, N * C, S, [&](int64_t b0, int64_t b1) {
       for (int64_t nc = b0; nc < b1; ++nc) {
         const int64_t c = nc % C;
         const T* xs = px + nc * S;

@@ -85,7 +85,7 @@ class ConvKernel : public OpKernel {
       if (!pointwise) {
         col.resize(static_cast<size_t>(Kg * on));
         if (c) {
-          c->parallel_for(Kg, [&](int64_t r0, int64_t r1) { nn_im2col(xg, geom, r0, r1, col.data()); });
+          nn_parallel_for(*c, Kg, on, [&](int64_t r0, int64_t r1) { nn_im2col(xg, geom, r0, r1, col.data()); });
         } else {
           nn_im2col(xg, geom, 0, Kg, col.data());
         }
@@ -102,7 +102,7 @@ class ConvKernel : public OpKernel {
     const int64_t tasks = N * G;
     const double flops = static_cast<double>(Mg) * static_cast<double>(Kg) * static_cast<double>(on);
     if (tasks >= 4 || (tasks > 1 && flops < 1.0e6)) {
-      ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+      nn_parallel_for(ctx, tasks, static_cast<int64_t>(flops), [&](int64_t t0, int64_t t1) {
         std::vector<T> col;
         for (int64_t t = t0; t < t1; ++t) task(t, col, nullptr);
       });

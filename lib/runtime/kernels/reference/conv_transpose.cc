@@ -134,14 +134,14 @@ class ConvTransposeKernel : public OpKernel {
       }
       T* yg = py + (n * M + gi * Mg) * yn;
       if (c) {
-        c->parallel_for(Mg, [&](int64_t m0, int64_t m1) { nn_col2im(col.data(), g, m0 * kprod, m1 * kprod, yg); });
+        nn_parallel_for(*c, Mg, kprod * xn, [&](int64_t m0, int64_t m1) { nn_col2im(col.data(), g, m0 * kprod, m1 * kprod, yg); });
       } else {
         nn_col2im(col.data(), g, 0, rows, yg);
       }
     };
     const int64_t tasks = N * G;
     if (tasks >= 4) {
-      ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+      nn_parallel_for(ctx, tasks, rows * xn * Cg, [&](int64_t t0, int64_t t1) {
         std::vector<T> col;
         for (int64_t t = t0; t < t1; ++t) task(t, col, nullptr);
       });

@@ -165,7 +165,7 @@ class EinsumKernel : public OpKernel {
     int64_t inner = 1;
     for (size_t k = n_out; k < L; ++k) inner *= dims[k];
     T* py = y.data<T>();
-    ctx.parallel_for(y.numel(), [&](int64_t o0, int64_t o1) {
+    nn_parallel_for(ctx, y.numel(), inner * static_cast<int64_t>(n_in), [&](int64_t o0, int64_t o1) {
       std::vector<int64_t> idx(L), off(n_in);
       for (int64_t o = o0; o < o1; ++o) {
         std::fill(off.begin(), off.end(), 0);

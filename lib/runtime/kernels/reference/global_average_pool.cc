@@ -10,7 +10,7 @@ void run(KernelContext& ctx, const Tensor& x, Tensor& y) {
   const int64_t planes = x.dim(0) * x.dim(1), sp = planes == 0 ? 0 : x.numel() / planes;
   const T* px = x.data<T>();
   T* py = y.data<T>();
-  ctx.parallel_for(planes, [&](int64_t p0, int64_t p1) {
+  nn_parallel_for(ctx, planes, sp, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       T sum = 0;
       for (int64_t i = 0; i < sp; ++i) sum += px[p * sp + i];

@@ -40,7 +40,7 @@ class InstanceNormKernel : public OpKernel {
     const int64_t planes = x.dim(0) * x.dim(1), C = x.dim(1), S = planes == 0 ? 0 : x.numel() / planes;
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    ctx.parallel_for(planes, [&](int64_t p0, int64_t p1) {
+    nn_parallel_for(ctx, planes, 3 * S, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const T* xs = px + p * S;
         T* ys = py + p * S;

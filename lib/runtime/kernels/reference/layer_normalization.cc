@@ -97,7 +97,7 @@ class LayerNormKernel : public OpKernel {
     const T* ps = scale.data<T>();
     const T* pb = bias ? bias->data<T>() : nullptr;
     T* py = y.data<T>();
-    ctx.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    nn_parallel_for(ctx, rows, 3 * n, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* xr = px + r * n;
         T* yr = py + r * n;

@@ -44,7 +44,7 @@ class LrnKernel : public OpKernel {
     const T* px = x.data<T>();
     T* py = y.data<T>();
     const double k = static_cast<double>(alpha_) / static_cast<double>(size_);
-    ctx.parallel_for(N * C, [&](int64_t p0, int64_t p1) {
+    nn_parallel_for(ctx, N * C, S * size_, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t n = p / C, c = p % C;
         const int64_t c0 = std::max<int64_t>(0, c - lo), c1 = std::min<int64_t>(C - 1, c + hi);

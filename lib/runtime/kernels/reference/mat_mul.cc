@@ -42,7 +42,7 @@ void run(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t M, int64_
   };
   const double flops = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   if (nbatch > 1 && flops < 4.0e6) {
-    ctx.parallel_for(nbatch, [&](int64_t s, int64_t e) {
+    nn_parallel_for(ctx, nbatch, static_cast<int64_t>(flops), [&](int64_t s, int64_t e) {
       for (int64_t bi = s; bi < e; ++bi) one(bi, nullptr);
     });
   } else {

@@ -65,7 +65,7 @@ class MaxPoolKernel : public OpKernel {
       }
       return idx;
     };
-    ctx.parallel_for(planes, [&](int64_t p0, int64_t p1) {
+    nn_parallel_for(ctx, planes, static_cast<int64_t>(plan.offs.size()) + on, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const T* xp = px + p * in_n;
         for (int64_t o = 0; o < on; ++o) {

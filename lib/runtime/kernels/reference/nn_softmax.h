@@ -49,7 +49,7 @@ class NnSoftmaxKernel : public OpKernel {
  private:
   template <typename T>
   static void run(const KernelContext& ctx, const T* px, T* py, int64_t outer, int64_t n, int64_t inner) {
-    ctx.parallel_for(outer * inner, [&](int64_t b0, int64_t b1) {
+    nn_parallel_for(ctx, outer * inner, 4 * n, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t base = (b / inner) * n * inner + b % inner;
         const T* xr = px + base;

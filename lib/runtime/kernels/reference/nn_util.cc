@@ -90,6 +90,9 @@ NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, 
            std::to_string(in[i] + s.pad_begin[i] + s.pad_end[i]) + ")");
     }
     s.out[i] = (a.ceil_mode ? (span + s.stride[i] - 1) / s.stride[i] : span / s.stride[i]) + 1;
+    // ceil_mode: a last window that would start in the end padding is dropped (as PyTorch
+    // and ONNX Runtime do), so every window overlaps the input or its begin padding.
+    if (a.ceil_mode && s.out[i] > 1 && (s.out[i] - 1) * s.stride[i] >= in[i] + s.pad_begin[i]) --s.out[i];
   }
   return s;
 }
@@ -175,6 +178,16 @@ void nn_run_f16_as_f32(KernelContext& ctx, const std::function<void(KernelContex
     bool keep = std::find(keep_f32.begin(), keep_f32.end(), static_cast<int>(o)) != keep_f32.end();
     ctx.outputs[o] = (t.defined() && t.dtype() == DType::kFloat && !keep) ? convert(t, DType::kFloat16) : t;
   }
+}
+
+void nn_parallel_for(const KernelContext& ctx, int64_t n, int64_t cost_per_item,
+                     const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (n == 1 || static_cast<double>(n) * static_cast<double>(std::max<int64_t>(cost_per_item, 1)) < 32768.0) {
+    fn(0, n);
+    return;
+  }
+  ctx.parallel_for(n, fn);
 }
 
 void nn_require_float(const KernelContext& ctx, const Tensor& t) {

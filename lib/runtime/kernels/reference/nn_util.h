@@ -48,6 +48,12 @@ struct NnPoolPlan {
 };
 NnPoolPlan nn_pool_plan(const NnSpatial& g);
 
+// ctx.parallel_for over [0, n) when the job is big enough (about n * cost_per_item scalar
+// operations) to pay for waking the pool, else a serial fn(0, n). Callers give each index
+// disjoint outputs, so the results are the same either way.
+void nn_parallel_for(const KernelContext& ctx, int64_t n, int64_t cost_per_item,
+                     const std::function<void(int64_t, int64_t)>& fn);
+
 // Runs body on a context whose float16 inputs are converted to float32; afterwards every
 // float32 output is converted back to float16 (outputs listed in keep_f32 stay float32).
 void nn_run_f16_as_f32(KernelContext& ctx, const std::function<void(KernelContext&)>& body,
