@@ -9,7 +9,12 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git ca-certificates \
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev catch2 \
   libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev libonnx-testdata \
-  python3 nodejs npm >/dev/null
+  python3 >/dev/null
+# Node.js + npm for the ONNX Runtime cross-check; keep an existing installation (e.g. a newer
+# Node.js package that bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 
 # ONNX Runtime for the cross-check test (ctest -L ort, scripts/ort/crosscheck.sh), from npm at
 # the version pinned in scripts/ort/package-lock.json. --ignore-scripts: the package's postinstall
