@@ -10,7 +10,7 @@ SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_model_load fuzz_runtime fuzz_npy fuzz_tensor_proto)
-B=build-fuzz
+B=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang-14 CXX=clang++-14 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGE_FUZZ=ON >/dev/null
 ninja -C $B -j"$(nproc)" "${TARGETS[@]}" >/dev/null
 seeds=$B/seeds

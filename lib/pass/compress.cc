@@ -161,7 +161,12 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   r.pipeline = canonical_pipeline(opts.pipeline);
   r.seed = opts.seed;
   r.started_at = utc_now();
-  // Data given must open and match (fail early, before any stage runs).
+  // Gates must have what they need, and data given must open and match: fail before any
+  // stage runs.
+  if (opts.gates.max_accuracy_drop && (opts.eval.empty() || opts.eval.labels.empty())) {
+    fail("--max-accuracy-drop needs labelled evaluation data (--eval-data and --eval-labels)");
+  }
+  if (opts.gates.min_agreement && opts.eval.empty()) fail("--min-agreement needs evaluation data (--eval-data)");
   for (const DataSpec* spec : {&opts.calib, &opts.eval, &opts.train}) {
     if (spec->empty()) continue;
     auto d = ctx.open(*spec);

@@ -249,7 +249,14 @@ std::vector<Tensor> GraphRunner::run(const std::vector<const Tensor*>& inputs, c
     }
     ctx.outputs.assign(s.outputs.size(), Tensor());
     auto t0 = std::chrono::steady_clock::now();
-    s.kernel->compute(ctx);
+    try {
+      s.kernel->compute(ctx);
+    } catch (const Error& e) {
+      // Errors from shared code (e.g. an allocation above the limit) get the node named.
+      std::string where = describe_node(*s.node);
+      if (std::string(e.what()).find(where) != std::string::npos) throw;
+      throw Error(e.code(), where + ": " + e.what());
+    }
     if (opts_.profile) {
       s.time += std::chrono::steady_clock::now() - t0;
       ++s.calls;
