@@ -37,4 +37,9 @@ assert l["min"] <= l["median"] <= l["p90"] <= l["p99"] <= l["max"]
 assert j["runs"] == 5 and j["peak_rss_mb"] > 0
 assert {r["op"] for r in j["profile"]["by_op_type"]} >= {"Conv", "MaxPool", "MatMul"}
 ' && ok "bench json" || bad "bench json"
+# Accuracy on the committed MNIST evaluation set, with mnist-8's expected scaling (raw 0..255).
+F="$EDGE_SOURCE_DIR/fixtures/data"
+"$COMPRESSOR" eval "$M/model.onnx" --data "$F/mnist_eval_x.npy" --labels "$F/mnist_eval_y.npy" --scale 1 --format json \
+  | python3 -c 'import json, sys; j = json.load(sys.stdin); assert j["samples"] == 2000 and j["top1"] >= 0.98, j' \
+  && ok "mnist-8 top-1 >= 0.98 on fixtures/data/mnist_eval (pixels 0..255)" || bad "mnist-8 accuracy"
 finish
