@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_model_load fuzz_runtime fuzz_npy fuzz_tensor_proto)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_model_load fuzz_runtime fuzz_npy fuzz_tensor_proto fuzz_recipe fuzz_dataset)
 B=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang-14 CXX=clang++-14 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGE_FUZZ=ON >/dev/null
 ninja -C $B -j"$(nproc)" "${TARGETS[@]}" >/dev/null
@@ -32,6 +32,8 @@ total_execs=0
 for t in "${TARGETS[@]}"; do
   case $t in
     fuzz_model_load|fuzz_runtime) corpus=$seeds/models ;;
+    fuzz_recipe) corpus=tests/fuzz/seeds/recipe ;;
+    fuzz_dataset) corpus=tests/fuzz/seeds/dataset ;;
     *) corpus=$seeds/tensors ;;
   esac
   work=$B/corpus/$t

@@ -105,6 +105,7 @@ EvalResult evaluate(rt::Session& model, Dataset& data, const Labels* labels, rt:
     std::vector<std::vector<Tensor>> samples;
     for (int64_t i : idx) samples.push_back(data.read(i));
     auto rows = run_rows(model, mb, out_i, samples, "model", &r.model_seconds);
+    if (opts.progress) opts.progress(data.position(), data.count());
     if (r.classes == 0) r.classes = static_cast<int64_t>(rows[0].size());
     std::vector<std::vector<float>> ref_rows;
     if (reference) {

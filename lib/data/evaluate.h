@@ -3,6 +3,8 @@
 // compressor's accuracy gates. JSON field names: docs/eval-schema.md.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 
@@ -15,6 +17,8 @@ struct EvalOptions {
   int64_t batch = 1;   // samples a run when the model's batch dim is dynamic
   int64_t limit = 0;   // evaluate the first N samples of the pass (0 = all)
   std::string output;  // the scored output ("" = the model's first output)
+  // Called after each batch with (samples done, samples in the pass); may be empty.
+  std::function<void(int64_t, int64_t)> progress;
 };
 
 struct EvalResult {

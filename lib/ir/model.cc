@@ -1,6 +1,8 @@
 #include "ir/model.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "ir/atomic_file.h"
 #include "ir/tensor_proto.h"
@@ -64,22 +66,62 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   return m;
 }
 
-// Ops whose ONNX 1.12 shape-inference functions read past the end of malformed input
-// shapes (found by fuzzing; see tests/fuzz/regressions/fuzz_model_load). Models using them
-// are loaded without ONNX shape inference, with a warning; edge-run supports none of them.
-bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op) {
-  static const char* const kUnsafe[] = {"STFT", "DFT"};
+// ONNX 1.12 shape-inference functions that crash (read past malformed shapes, divide by
+// zero) on hostile models, found by fuzzing (tests/fuzz/regressions/fuzz_model_load):
+// STFT and DFT always; conv/pool ops with non-positive strides/dilations/kernel_shape or
+// inputs of rank < 3. Models with such nodes load without ONNX shape inference, with a
+// warning; the runtime's kernels validate these cases themselves.
+bool conv_like(const std::string& op) {
+  static const char* const kOps[] = {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv",
+                                     "MaxPool", "AveragePool", "LpPool", "MaxUnpool"};
+  for (const char* o : kOps) {
+    if (op == o) return true;
+  }
+  return false;
+}
+
+void collect_ranks(const onnx::GraphProto& g, std::map<std::string, int>& ranks) {
+  for (const auto& i : g.initializer()) ranks[i.name()] = i.dims_size();
+  for (const auto* list : {&g.input(), &g.value_info(), &g.output()}) {
+    for (const auto& v : *list) {
+      if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
+        ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+      }
+    }
+  }
+}
+
+bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op, std::map<std::string, int> ranks = {}) {
+  collect_ranks(g, ranks);
   for (const auto& n : g.node()) {
-    for (const char* u : kUnsafe) {
-      if (n.op_type() == u && (n.domain().empty() || n.domain() == "ai.onnx")) {
-        *op = u;
-        return true;
+    bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    if (default_domain && (n.op_type() == "STFT" || n.op_type() == "DFT")) {
+      *op = n.op_type();
+      return true;
+    }
+    if (default_domain && conv_like(n.op_type())) {
+      for (const auto& a : n.attribute()) {
+        if (a.name() != "strides" && a.name() != "dilations" && a.name() != "kernel_shape") continue;
+        for (int64_t v : a.ints()) {
+          if (v <= 0) {
+            *op = n.op_type() + " with " + a.name() + " <= 0";
+            return true;
+          }
+        }
+      }
+      int data_inputs = n.op_type() == "MaxPool" || n.op_type() == "AveragePool" || n.op_type() == "LpPool" ? 1 : 2;
+      for (int i = 0; i < std::min(data_inputs, n.input_size()); ++i) {
+        auto it = ranks.find(n.input(i));
+        if (it != ranks.end() && it->second < 3) {
+          *op = n.op_type() + " with a rank-" + std::to_string(it->second) + " input";
+          return true;
+        }
       }
     }
     for (const auto& a : n.attribute()) {
-      if (a.has_g() && has_unsafe_shape_inference(a.g(), op)) return true;
+      if (a.has_g() && has_unsafe_shape_inference(a.g(), op, ranks)) return true;
       for (const auto& sg : a.graphs()) {
-        if (has_unsafe_shape_inference(sg, op)) return true;
+        if (has_unsafe_shape_inference(sg, op, ranks)) return true;
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "data/batcher.h"
 #include "data/evaluate.h"
 #include "ir/model_summary.h"
 #include "ir/sha256.h"
@@ -49,6 +50,10 @@ struct Measurer {
       auto labels = ctx.labels(opts.eval);
       data::EvalOptions eo;
       eo.batch = opts.eval.batch;
+      if (ctx.progress) {
+        std::string what = is_original ? "evaluate original" : "evaluate";
+        eo.progress = [&, what](int64_t done, int64_t total) { ctx.progress(what, done, total); };
+      }
       if (is_original) {
         auto r = data::evaluate(*session, *data, labels ? &*labels : nullptr, nullptr, eo);
         if (r.has_labels) mm.top1 = r.top1;
@@ -171,6 +176,16 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     if (spec->empty()) continue;
     auto d = ctx.open(*spec);
     if (auto l = ctx.labels(*spec)) data::check_labels(*d, *l);
+    // The samples must fit the model's inputs: feed the first batch once.
+    auto session = ctx.make_session(input);
+    data::Batcher batcher(*session, *d, spec->batch);
+    std::vector<int64_t> idx;
+    rt::NamedTensors feeds;
+    try {
+      if (batcher.next(*d, &idx, &feeds)) session->run(feeds);
+    } catch (const Error& e) {
+      throw Error(e.code(), spec->path.string() + ": does not fit the model: " + e.what());
+    }
   }
   r.original = static_metrics(input);
   Measurer measure{opts, ctx, nullptr};
