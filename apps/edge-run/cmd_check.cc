@@ -6,7 +6,7 @@
 #include "../common/app_util.h"
 #include "commands.h"
 #include "ir/tensor_compare.h"
-#include "ir/tensor_proto.h"
+#include "runtime/test_data_set.h"
 
 namespace edge::app {
 namespace fs = std::filesystem;
@@ -20,46 +20,26 @@ struct CheckOptions {
   std::vector<std::string> shapes;
 };
 
-// A directory holding input_K.pb itself, or test_data_set_* subdirectories.
-std::vector<fs::path> expand_sets(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) fail(dir.string() + ": not a directory");
-  if (fs::exists(dir / "input_0.pb")) return {dir};
-  std::vector<fs::path> sets;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_directory() && fs::exists(e.path() / "input_0.pb")) sets.push_back(e.path());
-  }
-  std::sort(sets.begin(), sets.end());
-  if (sets.empty()) fail(dir.string() + ": no input_0.pb and no test_data_set_N directories");
-  return sets;
-}
-
 int check(const CheckOptions& o) {
   rt::SessionOptions so;
   so.input_shapes = parse_shape_specs(o.shapes);
   auto session = rt::Session::create(load_model(o.model), so);
   std::vector<fs::path> sets;
   for (const auto& d : o.dirs) {
-    for (auto& s : expand_sets(d)) sets.push_back(s);
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) fail(d + ": not a directory");
+    auto found = rt::find_test_data_sets(d);
+    if (found.empty()) fail(d + ": no input_0.pb and no test_data_set_N directories");
+    for (auto& s : found) sets.push_back(s);
   }
   int failed = 0, passed = 0;
   std::printf("%-22s %-24s %12s %12s %10s  %s\n", "set", "output", "max_abs", "max_rel", "mismatch", "result");
   for (const auto& set : sets) {
-    rt::NamedTensors feeds;
-    for (size_t i = 0;; ++i) {
-      fs::path p = set / ("input_" + std::to_string(i) + ".pb");
-      if (!fs::exists(p)) break;
-      std::string name;
-      Tensor t = read_tensor_pb(p, &name);
-      // Names in test data are often empty: bind by position.
-      if (i < session->inputs().size()) name = session->inputs()[i].name;
-      feeds.emplace_back(name, std::move(t));
-    }
-    auto outs = session->run(feeds);
+    auto outs = session->run(rt::read_test_inputs(set, *session));
+    auto want = rt::read_test_outputs(set, outs.size());
     for (size_t i = 0; i < outs.size(); ++i) {
-      fs::path p = set / ("output_" + std::to_string(i) + ".pb");
-      if (!fs::exists(p)) continue;
-      CompareResult r = compare_tensors(outs[i].second, read_tensor_pb(p), o.rtol, o.atol);
+      if (!want[i]) continue;
+      CompareResult r = compare_tensors(outs[i].second, *want[i], o.rtol, o.atol);
       bool ok = r.passed();
       (ok ? passed : failed)++;
       std::printf("%-22s %-24s %12.4g %12.4g %10lld  %s%s\n", set.filename().string().c_str(), outs[i].first.c_str(),

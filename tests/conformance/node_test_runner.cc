@@ -5,7 +5,8 @@
 #include <set>
 
 #include "ir/model.h"
-#include "ir/tensor_proto.h"
+#include "ir/tensor_compare.h"
+#include "runtime/test_data_set.h"
 #include "runtime/session.h"
 
 namespace edge::conformance {
@@ -43,39 +44,6 @@ bool all_tensor_typed(const onnx::GraphProto& g, std::string* why) {
     }
   }
   return true;
-}
-
-std::string compare(const Tensor& got, const Tensor& want, const CompareTolerance& tol, const std::string& name) {
-  if (got.dtype() != want.dtype()) {
-    return name + ": dtype " + dtype_name(got.dtype()) + " != expected " + dtype_name(want.dtype());
-  }
-  if (got.shape() != want.shape()) {
-    return name + ": shape " + shape_str(got.shape()) + " != expected " + shape_str(want.shape());
-  }
-  bool is_float = got.dtype() == DType::kFloat || got.dtype() == DType::kDouble || got.dtype() == DType::kFloat16;
-  double worst = 0;
-  int64_t bad = 0, first_bad = -1;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    double g = got.get_double(i), w = want.get_double(i);
-    bool ok;
-    if (is_float) {
-      if (std::isnan(w)) ok = std::isnan(g);
-      else if (std::isinf(w)) ok = g == w;
-      else ok = std::fabs(g - w) <= tol.atol + tol.rtol * std::fabs(w);
-    } else {
-      ok = got.get_int64(i) == want.get_int64(i);
-    }
-    if (!ok) {
-      if (first_bad < 0) first_bad = i;
-      ++bad;
-      worst = std::max(worst, std::fabs(g - w));
-    }
-  }
-  if (bad == 0) return "";
-  return name + ": " + std::to_string(bad) + " of " + std::to_string(got.numel()) +
-         " elements differ (first at " + std::to_string(first_bad) + ": got " +
-         std::to_string(got.get_double(first_bad)) + ", want " + std::to_string(want.get_double(first_bad)) +
-         "; max abs diff " + std::to_string(worst) + ")";
 }
 
 }  // namespace
@@ -126,30 +94,18 @@ CaseResult run_test_dir(const fs::path& dir, const CompareTolerance& tol) {
     model.check();
     model.infer_shapes();
     auto session = rt::Session::create(std::move(model));
-    std::vector<fs::path> sets;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
-    }
-    std::sort(sets.begin(), sets.end());
-    for (const auto& set : sets) {
-      rt::NamedTensors feeds;
-      for (size_t i = 0;; ++i) {
-        fs::path p = set / ("input_" + std::to_string(i) + ".pb");
-        if (!fs::exists(p)) break;
-        std::string name;
-        Tensor t = read_tensor_pb(p, &name);
-        if (i < session->inputs().size()) name = session->inputs()[i].name;
-        feeds.emplace_back(name, std::move(t));
-      }
-      auto outs = session->run(feeds);
+    for (const auto& set : rt::find_test_data_sets(dir)) {
+      auto outs = session->run(rt::read_test_inputs(set, *session));
+      auto want = rt::read_test_outputs(set, outs.size());
       for (size_t i = 0; i < outs.size(); ++i) {
-        fs::path p = set / ("output_" + std::to_string(i) + ".pb");
-        if (!fs::exists(p)) continue;
-        Tensor want = read_tensor_pb(p);
-        std::string diff = compare(outs[i].second, want, tol, set.filename().string() + " output '" + outs[i].first + "'");
-        if (!diff.empty()) {
+        if (!want[i]) continue;
+        CompareResult c = compare_tensors(outs[i].second, *want[i], tol.rtol, tol.atol);
+        if (!c.passed()) {
+          std::string what = set.filename().string() + " output '" + outs[i].first + "': ";
           r.outcome = Outcome::kFailed;
-          r.reason = diff;
+          r.reason = what + (c.shape_ok ? std::to_string(c.mismatches) + " of " + std::to_string(outs[i].second.numel()) +
+                                              " elements differ (max abs diff " + std::to_string(c.max_abs) + ")"
+                                        : c.shape_error);
           return r;
         }
       }
