@@ -4,6 +4,8 @@
 # ONNX backend node tests. Findings are written to build-fuzz/findings/<target>/; copy a
 # reproducer into tests/fuzz/regressions/<target>/ once fixed so that ctest replays it.
 #   scripts/fuzz.sh [SECONDS] [target...]
+# With FUZZ_RUNS=N each target instead runs exactly N inputs from a fixed seed (-seed=1):
+# a deterministic smoke that gives the same result on every run (what CI uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -28,6 +30,7 @@ for d in /usr/share/libonnx-testdata/data/node/*/; do
     cp "$d/test_data_set_0/input_0.pb" "$seeds/tensors/$name.pb"
 done
 cp tests/hostile/inputs/* "$seeds/tensors/"
+if [ -n "${FUZZ_RUNS:-}" ]; then LIMIT=(-runs="$FUZZ_RUNS" -seed=1); else LIMIT=(-max_total_time="$SECONDS_PER_TARGET"); fi
 total_execs=0
 for t in "${TARGETS[@]}"; do
   case $t in
@@ -37,12 +40,14 @@ for t in "${TARGETS[@]}"; do
     *) corpus=$seeds/tensors ;;
   esac
   work=$B/corpus/$t
+  # A deterministic smoke starts from the seeds alone, not from what earlier runs found.
+  [ -z "${FUZZ_RUNS:-}" ] || rm -rf "$work"
   findings=$B/findings/$t
   mkdir -p "$work" "$findings"
   log=$B/$t.log
-  echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
+  echo "fuzz: $t (${LIMIT[*]})"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 "$B/tests/fuzz/$t" "$work" "$corpus" \
-      -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
+      "${LIMIT[@]}" -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
       -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1; then
     echo "fuzz: $t FOUND A PROBLEM (see $log and $findings)"
     tail -40 "$log"

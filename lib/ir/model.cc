@@ -91,6 +91,36 @@ void collect_ranks(const onnx::GraphProto& g, std::map<std::string, int>& ranks)
   }
 }
 
+// Inputs or attributes of a conv/pool node that ONNX 1.12's convPoolShapeInference does not
+// validate before indexing with them; nullptr when the node is safe to infer.
+const char* unsafe_conv_pool(const onnx::NodeProto& n, const std::map<std::string, int>& ranks) {
+  auto rank_of = [&](int i) {
+    if (i >= n.input_size()) return -1;
+    auto it = ranks.find(n.input(i));
+    return it == ranks.end() ? -1 : it->second;
+  };
+  const std::string& t = n.op_type();
+  int w_index = t == "QLinearConv" ? 3 : (t == "Conv" || t == "ConvTranspose" || t == "ConvInteger" || t == "MaxUnpool") ? 1 : -1;
+  int x_rank = rank_of(0);
+  int w_rank = w_index >= 0 ? rank_of(w_index) : -1;
+  if ((x_rank >= 0 && x_rank < 3) || (w_rank >= 0 && w_rank < 3)) return "an input of rank < 3";
+  if (x_rank >= 0 && w_rank >= 0 && x_rank != w_rank) return "inputs of different ranks";
+  int spatial = x_rank >= 0 ? x_rank - 2 : (w_rank >= 0 ? w_rank - 2 : -1);
+  for (const auto& a : n.attribute()) {
+    const std::string& name = a.name();
+    bool per_dim = name == "strides" || name == "dilations" || name == "kernel_shape" || name == "output_padding" ||
+                   name == "output_shape";
+    if (name == "strides" || name == "dilations" || name == "kernel_shape") {
+      for (int64_t v : a.ints()) {
+        if (v <= 0) return "non-positive strides, dilations or kernel_shape";
+      }
+    }
+    if (spatial >= 0 && per_dim && a.ints_size() != spatial) return "attributes of the wrong length";
+    if (spatial >= 0 && name == "pads" && a.ints_size() != 2 * spatial) return "pads of the wrong length";
+  }
+  return nullptr;
+}
+
 bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op, std::map<std::string, int> ranks = {}) {
   collect_ranks(g, ranks);
   for (const auto& n : g.node()) {
@@ -100,22 +130,9 @@ bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op, std:
       return true;
     }
     if (default_domain && conv_like(n.op_type())) {
-      for (const auto& a : n.attribute()) {
-        if (a.name() != "strides" && a.name() != "dilations" && a.name() != "kernel_shape") continue;
-        for (int64_t v : a.ints()) {
-          if (v <= 0) {
-            *op = n.op_type() + " with " + a.name() + " <= 0";
-            return true;
-          }
-        }
-      }
-      int data_inputs = n.op_type() == "MaxPool" || n.op_type() == "AveragePool" || n.op_type() == "LpPool" ? 1 : 2;
-      for (int i = 0; i < std::min(data_inputs, n.input_size()); ++i) {
-        auto it = ranks.find(n.input(i));
-        if (it != ranks.end() && it->second < 3) {
-          *op = n.op_type() + " with a rank-" + std::to_string(it->second) + " input";
-          return true;
-        }
+      if (const char* why = unsafe_conv_pool(n, ranks)) {
+        *op = n.op_type() + " with " + why;
+        return true;
       }
     }
     for (const auto& a : n.attribute()) {
