@@ -1,5 +1,6 @@
 // GlobalMaxPool: maximum over all spatial dims of each (n, c) plane; output [N, C, 1, ...].
 #include <limits>
+#include <type_traits>
 
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
@@ -7,37 +8,17 @@
 namespace edge::rt {
 namespace {
 
-template <typename T>
-void run(KernelContext& ctx, const Tensor& x, Tensor& y) {
-  const int64_t planes = x.dim(0) * x.dim(1), sp = planes == 0 ? 0 : x.numel() / planes;
-  const T* px = x.data<T>();
-  T* py = y.data<T>();
-  nn_parallel_for(ctx, planes, sp, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      T best = -std::numeric_limits<T>::infinity();
-      for (int64_t i = 0; i < sp; ++i) best = px[p * sp + i] > best ? px[p * sp + i] : best;
-      py[p] = best;
-    }
-  });
-}
-
 void compute(KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  if (nn_is_f16(x)) {
+  if (nn_is_f16(ctx.input(0))) {
     nn_run_f16_as_f32(ctx, compute);
     return;
   }
-  nn_require_float(ctx, x);
-  if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
-  Shape out(x.shape().size(), 1);
-  out[0] = x.dim(0);
-  out[1] = x.dim(1);
-  Tensor& y = ctx.alloc_output(0, x.dtype(), out);
-  if (x.dtype() == DType::kFloat) {
-    run<float>(ctx, x, y);
-  } else {
-    run<double>(ctx, x, y);
-  }
+  nn_global_pool(ctx, [](const auto* v, int64_t n) {
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(v)>>;
+    T best = -std::numeric_limits<T>::infinity();
+    for (int64_t i = 0; i < n; ++i) best = v[i] > best ? v[i] : best;
+    return best;
+  });
 }
 
 }  // namespace

@@ -65,4 +65,31 @@ inline bool nn_is_f16(const Tensor& t) { return t.dtype() == DType::kFloat16; }
 // Throws unless the input is float32 or float64.
 void nn_require_float(const KernelContext& ctx, const Tensor& t);
 
+// GlobalAveragePool / GlobalMaxPool body for float32/float64: y[n, c, 1, ...] =
+// reduce(plane, plane_size) over each (n, c) plane of X (rank >= 3).
+template <typename Reduce>
+void nn_global_pool(KernelContext& ctx, Reduce reduce) {
+  const Tensor& x = ctx.input(0);
+  nn_require_float(ctx, x);
+  if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
+  Shape out(x.shape().size(), 1);
+  out[0] = x.dim(0);
+  out[1] = x.dim(1);
+  Tensor& y = ctx.alloc_output(0, x.dtype(), out);
+  const int64_t planes = x.dim(0) * x.dim(1), sp = planes == 0 ? 0 : x.numel() / planes;
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    nn_parallel_for(ctx, planes, sp, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) py[p] = reduce(px + p * sp, sp);
+    });
+  };
+  if (x.dtype() == DType::kFloat) {
+    run(float{});
+  } else {
+    run(double{});
+  }
+}
+
 }  // namespace edge::rt
