@@ -30,9 +30,17 @@ std::unique_ptr<rt::Session> PassContext::make_session(const Model& m) const {
 }
 
 bool PassContext::layer_excluded(const std::string& node_name) const {
+  // With any `include` rule, layers no include rule matches are left alone; then later
+  // rules win: exclude: true excludes, include: true or exclude: false re-includes.
   bool excluded = false;
+  for (const auto& r : layer_rules) excluded = excluded || r.include;
   for (const auto& r : layer_rules) {
-    if (r.matches(node_name) && (r.exclude || r.options.empty())) excluded = r.exclude;
+    if (!r.matches(node_name)) continue;
+    if (r.exclude) {
+      excluded = true;
+    } else if (r.include || r.options.empty()) {
+      excluded = false;
+    }
   }
   return excluded;
 }

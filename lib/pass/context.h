@@ -33,6 +33,7 @@ struct DataSpec {
 struct LayerRule {
   std::string match;
   bool exclude = false;
+  bool include = false;  // when any rule includes, only included layers are edited
   std::map<std::string, std::string> options;  // pass option overrides for this layer
   bool matches(const std::string& node_name) const;
 };

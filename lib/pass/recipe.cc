@@ -154,10 +154,10 @@ Recipe parse_recipe(const std::string& text, const fs::path& base, const std::st
         for (const auto& kv : l) {
           std::string k = kv.first.Scalar();
           if (k == "match") continue;
-          if (k == "exclude") {
-            std::string v = scalar(kv.second, name + ": layers.exclude");
-            if (v != "true" && v != "false") fail(name + ": layers.exclude must be true or false");
-            rule.exclude = v == "true";
+          if (k == "exclude" || k == "include") {
+            std::string v = scalar(kv.second, name + ": layers." + k);
+            if (v != "true" && v != "false") fail(name + ": layers." + k + " must be true or false");
+            (k == "exclude" ? rule.exclude : rule.include) = v == "true";
           } else {
             rule.options[k] = scalar(kv.second, name + ": layers." + k);
           }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "pass/context.h"
 #include "pass/pipeline.h"
 #include "pass/recipe.h"
 #include "pass/registry.h"
@@ -62,4 +63,20 @@ layers:
   REQUIRE(parse_size("500KB", "s") == 500000);
   REQUIRE(parse_size("2MiB", "s") == 2097152);
   REQUIRE_THROWS(parse_size("5 parsecs", "s"));
+}
+
+TEST_CASE("layer rules: exclude, include, later rules win", "[passes]") {
+  PassContext ctx(nullptr, 0);
+  ctx.layer_rules = {{"conv1", true, false, {}}};
+  REQUIRE(ctx.layer_excluded("conv1"));
+  REQUIRE_FALSE(ctx.layer_excluded("conv2"));
+  ctx.layer_rules = {{"re:conv.*", false, true, {}}, {"conv3", true, false, {}}};
+  REQUIRE_FALSE(ctx.layer_excluded("conv1"));
+  REQUIRE(ctx.layer_excluded("conv3"));  // excluded after being included
+  REQUIRE(ctx.layer_excluded("fc"));     // not included
+  ctx.layer_rules = {{"re:.*", false, false, {{"max_bytes", "7"}}}, {"fc", false, false, {{"max_bytes", "9"}}}};
+  REQUIRE(ctx.layer_option("fc", "max_bytes", "1") == "9");
+  REQUIRE(ctx.layer_option("conv", "max_bytes", "1") == "7");
+  REQUIRE(ctx.layer_option("conv", "other", "1") == "1");
+  REQUIRE_FALSE(ctx.layer_excluded("fc"));
 }
