@@ -38,14 +38,7 @@ class GatherElementsKernel : public OpKernel {
     for (int64_t i = 0; i < y.numel(); ++i) {
       int64_t k = tensor_util::wrap_index(idx[static_cast<size_t>(i)], dim, where);
       std::memcpy(dst + static_cast<size_t>(i) * es, src + static_cast<size_t>(base + k * xs[axis]) * es, es);
-      for (size_t d = r; d-- > 0;) {
-        if (++pos[d] < is[d]) {
-          if (d != axis) base += xs[d];
-          break;
-        }
-        if (d != axis) base -= xs[d] * (is[d] - 1);
-        pos[d] = 0;
-      }
+      tensor_util::step_except_axis(pos, is, xs, axis, base);
     }
   }
 

@@ -53,14 +53,7 @@ class ScatterElementsKernel : public OpKernel {
       } else {
         tensor_util::scatter_combine(x.dtype(), reduce_, target, from, 1);
       }
-      for (size_t d = r; d-- > 0;) {
-        if (++pos[d] < is[d]) {
-          if (d != axis) base += xs[d];
-          break;
-        }
-        if (d != axis) base -= xs[d] * (is[d] - 1);
-        pos[d] = 0;
-      }
+      tensor_util::step_except_axis(pos, is, xs, axis, base);
     }
   }
 

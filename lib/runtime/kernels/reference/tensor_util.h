@@ -20,6 +20,21 @@ int64_t norm_axis(int64_t axis, int64_t rank, const std::string& where, const ch
 // Normalizes a list of axes; rejects out-of-range and repeated axes.
 std::vector<int64_t> norm_axes(const std::vector<int64_t>& axes, int64_t rank, const std::string& where);
 
+// Steps `pos` (row-major over shape `shape`) to the next element, keeping `base` equal to
+// the data offset (strides `strides`) of `pos` with its `axis` coordinate taken as 0.
+// Gather/ScatterElements walk their indices tensor this way.
+inline void step_except_axis(std::vector<int64_t>& pos, const Shape& shape, const std::vector<int64_t>& strides,
+                             size_t axis, int64_t& base) {
+  for (size_t d = pos.size(); d-- > 0;) {
+    if (++pos[d] < shape[d]) {
+      if (d != axis) base += strides[d];
+      return;
+    }
+    if (d != axis) base -= strides[d] * (shape[d] - 1);
+    pos[d] = 0;
+  }
+}
+
 [[noreturn]] void index_error(int64_t idx, int64_t n, const std::string& where);
 // An index into a dim of size n: negative values wrap once; outside [-n, n) throws.
 inline int64_t wrap_index(int64_t idx, int64_t n, const std::string& where) {
