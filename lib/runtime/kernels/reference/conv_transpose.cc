@@ -29,12 +29,9 @@ class ConvTransposeKernel : public OpKernel {
       nn_run_f16_as_f32(ctx, [this](KernelContext& c) { compute(c); });
       return;
     }
-    nn_require_float(ctx, x);
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
-    if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) fail(ctx.where() + ": input types differ");
-    if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
-    if (w.rank() != x.rank()) fail(ctx.where() + ": W " + w.describe() + " does not match X " + x.describe());
+    nn_check_conv_inputs(ctx, x, w, b);
     const int64_t N = x.dim(0), C = x.dim(1), M = w.dim(1) * group_;
     if (w.dim(0) != C || C % group_ != 0) {
       fail(ctx.where() + ": W " + w.describe() + " does not match X " + x.describe() + " with group=" +

@@ -196,4 +196,11 @@ void nn_require_float(const KernelContext& ctx, const Tensor& t) {
   }
 }
 
+void nn_check_conv_inputs(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) {
+  nn_require_float(ctx, x);
+  if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) fail(ctx.where() + ": input types differ");
+  if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
+  if (w.rank() != x.rank()) fail(ctx.where() + ": W " + w.describe() + " does not match X " + x.describe());
+}
+
 }  // namespace edge::rt

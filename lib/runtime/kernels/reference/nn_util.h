@@ -65,6 +65,10 @@ inline bool nn_is_f16(const Tensor& t) { return t.dtype() == DType::kFloat16; }
 // Throws unless the input is float32 or float64.
 void nn_require_float(const KernelContext& ctx, const Tensor& t);
 
+// Conv/ConvTranspose inputs: float32/float64 X, W (and B) of one type, X of rank >= 3 and
+// W of the same rank. Throws naming the node.
+void nn_check_conv_inputs(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b);
+
 // GlobalAveragePool / GlobalMaxPool body for float32/float64: y[n, c, 1, ...] =
 // reduce(plane, plane_size) over each (n, c) plane of X (rank >= 3).
 template <typename Reduce>
