@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "data/error_text.h"
 #include "ir/status.h"
 #include "ir/tensor.h"
 
@@ -21,6 +22,11 @@ void ByteSource::read(uint64_t offset, void* dst, size_t n) {
 }
 
 std::string ByteSource::read_string(uint64_t offset, size_t n) {
+  uint64_t total = size();
+  if (total != UINT64_MAX && (offset > total || n > total - offset)) {
+    fail(name_ + ": truncated (needs bytes up to " + std::to_string(offset + n) + ", data ends at " +
+         std::to_string(total) + ")");
+  }
   std::string s(n, '\0');
   if (n) read(offset, s.data(), n);
   return s;
@@ -152,6 +158,20 @@ std::unique_ptr<ByteSource> load_into_memory(ByteSource& src, uint64_t limit) {
   return memory_source(std::move(all), src.name());
 }
 
+std::string read_prefix(ByteSource& src, uint64_t n) {
+  std::string all;
+  const uint64_t step = 1 << 20;
+  while (all.size() < n) {
+    size_t old = all.size();
+    size_t want = static_cast<size_t>(std::min(step, n - old));
+    all.resize(old + want);
+    size_t got = src.read_upto(old, all.data() + old, want);
+    all.resize(old + got);
+    if (got < want) break;
+  }
+  return all;
+}
+
 std::vector<ZipMember> list_zip(ByteSource& zip) {
   const std::string& what = zip.name();
   uint64_t size = zip.size();
@@ -208,35 +228,49 @@ std::vector<ZipMember> list_zip(ByteSource& zip) {
 
 uint64_t zip_data_offset(ByteSource& zip, const ZipMember& m) {
   std::string h = zip.read_string(m.local_header_offset, 30);
-  if (le(h, 0, 4) != 0x04034b50) fail(zip.name() + ": corrupt local header of member '" + m.name + "'");
+  if (le(h, 0, 4) != 0x04034b50) fail(zip.name() + ": corrupt local header of member '" + escaped(m.name) + "'");
   return m.local_header_offset + 30 + le(h, 26, 2) + le(h, 28, 2);
 }
 
 std::string read_zip_member(ByteSource& zip, const ZipMember& m) {
-  std::string what = zip.name() + ":" + m.name;
-  if (m.size > max_tensor_bytes()) fail(what + ": member of " + std::to_string(m.size) + " bytes is above the tensor size limit");
+  std::string what = zip.name() + ":" + escaped(m.name);
+  if (m.size > max_tensor_bytes()) {
+    throw Error(ErrorCode::kResourceLimit, what + ": member of " + std::to_string(m.size) +
+                                               " bytes is above the tensor size limit of " +
+                                               std::to_string(max_tensor_bytes()) + " bytes (--max-tensor-mb)");
+  }
   uint64_t off = zip_data_offset(zip, m);
   if (m.method == 0) return zip.read_string(off, m.size);
   if (m.method != 8) fail_unsupported(what + ": unsupported zip compression method " + std::to_string(m.method));
+  // DEFLATE expands at most 1032:1; a bigger claim is corrupt, not data.
+  if (m.size / 1032 > m.compressed_size + 64) {
+    fail(what + ": claims " + std::to_string(m.size) + " bytes from " + std::to_string(m.compressed_size) +
+         " compressed bytes (corrupt zip directory)");
+  }
   std::string in = zip.read_string(off, m.compressed_size);
-  std::string out(m.size, '\0');
+  // The output grows as inflate produces it, not to the claimed size up front.
+  std::string out;
   z_stream z{};
   if (inflateInit2(&z, -15) != Z_OK) fail_internal(what + ": inflateInit failed");
   z.next_in = reinterpret_cast<Bytef*>(in.data());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  size_t in_left = in.size(), out_left = out.size();
+  size_t in_left = in.size(), done = 0;
   int rc = Z_OK;
   while (rc == Z_OK) {
-    uInt ci = static_cast<uInt>(std::min<size_t>(in_left, 1u << 30)), co = static_cast<uInt>(std::min<size_t>(out_left, 1u << 30));
+    if (done == out.size() && out.size() < m.size) {
+      out.resize(static_cast<size_t>(std::min<uint64_t>(m.size, std::max<uint64_t>(2 * out.size(), 1 << 20))));
+    }
+    uInt ci = static_cast<uInt>(std::min<size_t>(in_left, 1u << 30));
+    uInt co = static_cast<uInt>(std::min<size_t>(out.size() - done, 1u << 30));
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + done);
     z.avail_in = ci;
     z.avail_out = co;
     rc = inflate(&z, Z_NO_FLUSH);
     in_left -= ci - z.avail_in;
-    out_left -= co - z.avail_out;
+    done += co - z.avail_out;
     if (rc == Z_BUF_ERROR && (ci == 0 || co == 0)) break;
   }
   inflateEnd(&z);
-  if (rc != Z_STREAM_END || out_left != 0) fail(what + ": corrupt DEFLATE data");
+  if (rc != Z_STREAM_END || done != m.size) fail(what + ": corrupt DEFLATE data");
   return out;
 }
 

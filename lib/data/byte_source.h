@@ -16,6 +16,7 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   // Reads exactly n bytes at `offset`; throws Error naming the source on a short read.
+  // read_string checks n against a known size() before it allocates.
   void read(uint64_t offset, void* dst, size_t n);
   // Reads up to n bytes at `offset`; returns fewer only at the end of the data.
   virtual size_t read_upto(uint64_t offset, void* dst, size_t n) = 0;
@@ -39,7 +40,10 @@ std::unique_ptr<ByteSource> open_gzip_source(const std::filesystem::path& path);
 // A source over bytes held in memory.
 std::unique_ptr<ByteSource> memory_source(std::string bytes, std::string name);
 // Reads all of `src` (up to `limit` bytes, else Error) into a memory source.
+// Memory grows in 1 MiB steps as data arrives, never to a size the data only claims.
 std::unique_ptr<ByteSource> load_into_memory(ByteSource& src, uint64_t limit);
+// The first up to n bytes of `src` (fewer when the data ends first), read the same way.
+std::string read_prefix(ByteSource& src, uint64_t n);
 
 // One member of a zip archive.
 struct ZipMember {

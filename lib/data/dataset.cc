@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "data/error_text.h"
 #include "data/npy.h"
 #include "data/readers.h"
 
@@ -42,26 +43,29 @@ std::unique_ptr<Dataset> open_dataset(const fs::path& path, const DataOptions& o
   if (!fs::exists(path, ec)) fail(path.string() + ": no such file or directory");
   const Preprocess& p = options.pre;
   if ((p.resize_h > 0) != (p.resize_w > 0) || p.resize_h < 0 || p.resize_w < 0) fail("--resize: expected HxW with H, W > 0");
-  if (fs::is_directory(path, ec)) {
-    if (is_pb_dataset_dir(path)) {
-      if (p.resize_h > 0) fail(path.string() + ": --resize applies to image folders only");
-      return open_pb_dataset(path, options);
+  // Every reader names the file in its errors; naming_file also covers what they miss.
+  return naming_file(path.string(), [&]() -> std::unique_ptr<Dataset> {
+    if (fs::is_directory(path, ec)) {
+      if (is_pb_dataset_dir(path)) {
+        if (p.resize_h > 0) fail(path.string() + ": --resize applies to image folders only");
+        return open_pb_dataset(path, options);
+      }
+      return open_image_dataset(path, options);
     }
-    return open_image_dataset(path, options);
-  }
-  if (p.resize_h > 0) fail(path.string() + ": --resize applies to image folders only");
-  std::string ext = path.extension().string();
-  std::string name = path.filename().string();
-  if (ext == ".npy") return open_npy_dataset(path, options);
-  if (ext == ".npz") return open_npz_dataset(path, options);
-  if (ext == ".idx" || name.find("idx") != std::string::npos || is_gzip_path(path)) return open_idx_dataset(path, options);
-  fail(path.string() + ": unknown data format (expected a directory, .npy, .npz, .idx or .gz)");
+    if (p.resize_h > 0) fail(path.string() + ": --resize applies to image folders only");
+    std::string ext = path.extension().string();
+    std::string name = path.filename().string();
+    if (ext == ".npy") return open_npy_dataset(path, options);
+    if (ext == ".npz") return open_npz_dataset(path, options);
+    if (ext == ".idx" || name.find("idx") != std::string::npos || is_gzip_path(path)) return open_idx_dataset(path, options);
+    fail(path.string() + ": unknown data format (expected a directory, .npy, .npz, .idx or .gz)");
+  });
 }
 
 Labels open_labels(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) fail(path.string() + ": no such file");
-  Tensor t = path.extension() == ".npy" ? read_npy(path) : read_idx_tensor(path);
+  Tensor t = naming_file(path.string(), [&] { return path.extension() == ".npy" ? read_npy(path) : read_idx_tensor(path); });
   if (t.rank() == 0 || t.rank() > 2) fail(path.string() + ": labels must be [N], [N,1] or [N,C], got " + t.describe());
   int64_t n = t.dim(0);
   int64_t c = t.rank() == 2 ? t.dim(1) : 1;

@@ -1,8 +1,12 @@
 #include "data/npy.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 
+#include "data/checked_size.h"
+#include "data/error_text.h"
 #include "ir/atomic_file.h"
 
 namespace edge::data {
@@ -11,11 +15,13 @@ namespace fs = std::filesystem;
 namespace {
 
 DType dtype_from_descr(const std::string& d, const std::string& what) {
-  if (d.size() < 3) fail(what + ": unsupported .npy dtype '" + d + "'");
+  auto unsupported = [&]() -> DType { fail_unsupported(what + ": unsupported .npy dtype '" + escaped(d) + "'"); };
+  if (d.size() < 3) unsupported();
   char order = d[0];
   std::string code = d.substr(1);
+  if (order != '<' && order != '>' && order != '|' && order != '=') unsupported();
   if (order == '>' && code != "i1" && code != "u1" && code != "b1") {
-    fail(what + ": big-endian .npy data is not supported");
+    fail_unsupported(what + ": big-endian .npy data ('" + escaped(d) + "') is not supported");
   }
   if (code == "f4") return DType::kFloat;
   if (code == "f8") return DType::kDouble;
@@ -29,7 +35,7 @@ DType dtype_from_descr(const std::string& d, const std::string& what) {
   if (code == "i8") return DType::kInt64;
   if (code == "u8") return DType::kUint64;
   if (code == "b1") return DType::kBool;
-  fail(what + ": unsupported .npy dtype '" + d + "'");
+  return unsupported();
 }
 
 std::string descr_for(DType t) {
@@ -50,28 +56,116 @@ std::string descr_for(DType t) {
   }
 }
 
-// Value of `key` in the header dict, e.g. 'descr': '<f4' -> <f4.
-std::string header_value(const std::string& h, const std::string& key, const std::string& what) {
-  auto k = h.find("'" + key + "'");
-  if (k == std::string::npos) fail(what + ": .npy header has no '" + key + "'");
-  auto colon = h.find(':', k);
-  if (colon == std::string::npos) fail(what + ": malformed .npy header");
-  size_t i = colon + 1;
-  while (i < h.size() && h[i] == ' ') ++i;
-  if (i >= h.size()) fail(what + ": malformed .npy header");
-  if (h[i] == '\'') {
-    auto end = h.find('\'', i + 1);
-    if (end == std::string::npos) fail(what + ": malformed .npy header");
-    return h.substr(i + 1, end - i - 1);
+// The header dict of a .npy file, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+// followed by spaces and '\n'. Exactly the three keys numpy writes; anything else is an error
+// that quotes the offending text escaped (the header is untrusted bytes).
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& h, const std::string& what) : h_(h), what_(what) {}
+
+  NpyHeader parse() {
+    NpyHeader out;
+    bool seen_descr = false, seen_order = false, seen_shape = false;
+    skip_space();
+    expect('{');
+    for (;;) {
+      skip_space();
+      if (peek() == '}') break;
+      std::string key = quoted();
+      skip_space();
+      expect(':');
+      skip_space();
+      if (key == "descr") {
+        once(seen_descr, key);
+        if (peek() != '\'' && peek() != '"') fail(what_ + ": unsupported .npy dtype " + excerpt(pos_) + " (structured arrays are not supported)");
+        out.dtype = dtype_from_descr(quoted(), what_);
+      } else if (key == "fortran_order") {
+        once(seen_order, key);
+        fortran_ = word();
+      } else if (key == "shape") {
+        once(seen_shape, key);
+        out.shape = shape();
+      } else {
+        fail(what_ + ": unknown .npy header key '" + escaped(key) + "' (expected descr, fortran_order, shape)");
+      }
+      skip_space();
+      if (peek() == ',') ++pos_;
+      else if (peek() != '}') fail(what_ + ": malformed .npy header at " + excerpt(pos_));
+    }
+    ++pos_;
+    while (pos_ < h_.size() && (h_[pos_] == ' ' || h_[pos_] == '\n' || h_[pos_] == '\0')) ++pos_;
+    if (pos_ != h_.size()) fail(what_ + ": malformed .npy header: text after the dict: " + excerpt(pos_));
+    if (!seen_descr) fail(what_ + ": .npy header has no 'descr'");
+    if (!seen_order) fail(what_ + ": .npy header has no 'fortran_order'");
+    if (!seen_shape) fail(what_ + ": .npy header has no 'shape'");
+    if (fortran_) {
+      fail_unsupported(what_ + ": Fortran-order .npy data (fortran_order: True) is not supported; "
+                       "save a C-order array (np.ascontiguousarray)");
+    }
+    return out;
   }
-  if (h[i] == '(') {
-    auto end = h.find(')', i);
-    if (end == std::string::npos) fail(what + ": malformed .npy header");
-    return h.substr(i + 1, end - i - 1);
+
+ private:
+  char peek() const { return pos_ < h_.size() ? h_[pos_] : '\0'; }
+  void skip_space() {
+    while (pos_ < h_.size() && (h_[pos_] == ' ' || h_[pos_] == '\t' || h_[pos_] == '\n')) ++pos_;
   }
-  auto end = h.find_first_of(",}", i);
-  return h.substr(i, end == std::string::npos ? std::string::npos : end - i);
-}
+  void expect(char c) {
+    if (peek() != c) fail(what_ + ": malformed .npy header: expected '" + std::string(1, c) + "' at " + excerpt(pos_));
+    ++pos_;
+  }
+  void once(bool& seen, const std::string& key) {
+    if (seen) fail(what_ + ": .npy header repeats '" + key + "'");
+    seen = true;
+  }
+  // Up to 40 bytes of the header from `at`, quoted and escaped.
+  std::string excerpt(size_t at) const {
+    std::string s = h_.substr(std::min(at, h_.size()), 40);
+    return "'" + escaped(s) + (at + 40 < h_.size() ? "...'" : "'");
+  }
+  std::string quoted() {
+    char q = peek();
+    if (q != '\'' && q != '"') fail(what_ + ": malformed .npy header: expected a quoted string at " + excerpt(pos_));
+    size_t end = h_.find(q, pos_ + 1);
+    if (end == std::string::npos || end - pos_ > 64) fail(what_ + ": malformed .npy header: bad string at " + excerpt(pos_));
+    std::string s = h_.substr(pos_ + 1, end - pos_ - 1);
+    pos_ = end + 1;
+    return s;
+  }
+  bool word() {
+    for (bool v : {true, false}) {
+      std::string w = v ? "True" : "False";
+      if (h_.compare(pos_, w.size(), w) == 0) {
+        pos_ += w.size();
+        return v;
+      }
+    }
+    fail(what_ + ": .npy 'fortran_order' must be True or False, got " + excerpt(pos_));
+  }
+  Shape shape() {
+    Shape s;
+    expect('(');
+    for (;;) {
+      skip_space();
+      if (peek() == ')') break;
+      size_t start = pos_;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+      if (pos_ == start || pos_ - start > 18) fail(what_ + ": malformed .npy shape at " + excerpt(start));
+      s.push_back(std::stoll(h_.substr(start, pos_ - start)));
+      if (peek() == 'L') ++pos_;  // Python 2 longs: (3L, 4L)
+      skip_space();
+      if (peek() == ',') ++pos_;
+      else if (peek() != ')') fail(what_ + ": malformed .npy shape at " + excerpt(pos_));
+    }
+    ++pos_;
+    return s;
+  }
+
+  const std::string& h_;
+  const std::string& what_;
+  size_t pos_ = 0;
+  bool fortran_ = false;
+};
 
 }  // namespace
 
@@ -95,46 +189,58 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& what) {
   size_t header_start = static_cast<uint8_t>(bytes[6]) == 1 ? 10 : 12;
   if (end > bytes.size()) fail(what + ": truncated .npy header");
   std::string h = bytes.substr(header_start, end - header_start);
-  NpyHeader out;
-  out.dtype = dtype_from_descr(header_value(h, "descr", what), what);
-  std::string fortran = header_value(h, "fortran_order", what);
-  if (fortran.find("True") != std::string::npos) fail(what + ": Fortran-order .npy data is not supported");
-  std::string shape_txt = header_value(h, "shape", what);
-  size_t pos = 0;
-  while (pos < shape_txt.size()) {
-    while (pos < shape_txt.size() && (shape_txt[pos] == ' ' || shape_txt[pos] == ',')) ++pos;
-    if (pos >= shape_txt.size()) break;
-    size_t e = pos;
-    while (e < shape_txt.size() && std::isdigit(static_cast<unsigned char>(shape_txt[e]))) ++e;
-    if (e == pos || e - pos > 18) fail(what + ": malformed .npy shape '" + shape_txt + "'");
-    out.shape.push_back(std::stoll(shape_txt.substr(pos, e - pos)));
-    pos = e;
-  }
+  NpyHeader out = HeaderParser(h, what).parse();
   out.data_offset = end;
-  out.data_bytes = static_cast<uint64_t>(shape_numel(out.shape)) * dtype_size(out.dtype);
+  out.data_bytes = checked_nbytes(out.shape, out.dtype, what);
   return out;
 }
 
+namespace {
+// Checks that `available` bytes follow the header and that the tensor fits the cap.
+void check_npy_data(const NpyHeader& h, uint64_t available, const std::string& what) {
+  if (available != h.data_bytes) {
+    fail(what + ": .npy data has " + std::to_string(available) + " bytes, shape " + shape_str(h.shape) + " of " +
+         dtype_name(h.dtype) + " needs " + std::to_string(h.data_bytes));
+  }
+  check_tensor_cap(h.data_bytes, h.shape, h.dtype, what);
+}
+}  // namespace
+
 Tensor parse_npy(const std::string& bytes, const std::string& what) {
   NpyHeader h = parse_npy_header(bytes, what);
-  size_t data_start = h.data_offset;
-  uint64_t need = h.data_bytes;
-  if (bytes.size() - data_start != need) {
-    fail(what + ": .npy data has " + std::to_string(bytes.size() - data_start) + " bytes, shape " +
-         shape_str(h.shape) + " of " + dtype_name(h.dtype) + " needs " + std::to_string(need));
-  }
-  Tensor t(h.dtype, h.shape);
-  if (need) std::memcpy(t.raw(), bytes.data() + data_start, need);
+  check_npy_data(h, bytes.size() - h.data_offset, what);
+  Tensor t = naming_file(what, [&] { return Tensor(h.dtype, h.shape); });
+  if (h.data_bytes) std::memcpy(t.raw(), bytes.data() + h.data_offset, h.data_bytes);
   return t;
 }
 
+// Reads the header first, then the data straight into the tensor: nothing is allocated
+// before the sizes are checked against the file.
 Tensor read_npy(const fs::path& path) {
+  const std::string what = path.string();
   std::error_code ec;
-  if (fs::is_directory(path, ec)) fail(path.string() + ": is a directory, expected a .npy file");
+  if (fs::is_directory(path, ec)) fail(what + ": is a directory, expected a .npy file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path.string() + ": cannot open");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_npy(bytes, path.string());
+  if (!in) fail(what + ": cannot open");
+  uint64_t size = fs::file_size(path, ec);
+  if (ec) fail(what + ": cannot read the file size");
+  auto read_prefix = [&](size_t n) {
+    std::string s(static_cast<size_t>(std::min<uint64_t>(n, size)), '\0');
+    in.seekg(0);
+    in.read(s.data(), static_cast<std::streamsize>(s.size()));
+    if (!in) fail(what + ": read error");
+    return s;
+  };
+  size_t end = npy_header_end(read_prefix(12), what);
+  if (end > size) fail(what + ": truncated .npy header");
+  if (end > kMaxNpyHeaderBytes) fail(what + ": .npy header of " + std::to_string(end) + " bytes is too large");
+  NpyHeader h = parse_npy_header(read_prefix(end), what);
+  check_npy_data(h, size - h.data_offset, what);
+  Tensor t = naming_file(what, [&] { return Tensor(h.dtype, h.shape); });
+  in.seekg(static_cast<std::streamoff>(h.data_offset));
+  in.read(static_cast<char*>(t.raw()), static_cast<std::streamsize>(h.data_bytes));
+  if (!in) fail(what + ": read error");
+  return t;
 }
 
 std::string encode_npy(const Tensor& t) {

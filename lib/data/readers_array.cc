@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "data/byte_source.h"
+#include "data/checked_size.h"
+#include "data/error_text.h"
 #include "data/npy.h"
 #include "data/readers.h"
 
@@ -36,14 +38,16 @@ class ArrayDataset : public Dataset {
 
   std::vector<Tensor> read(int64_t index) override {
     if (index < 0 || index >= n_) fail(source() + ": sample " + std::to_string(index) + " out of range");
-    std::vector<Tensor> out;
-    for (const auto& a : arrays_) {
-      Tensor t(a.info.dtype, a.info.shape);
-      a.src->read(a.data_offset + static_cast<uint64_t>(index) * a.sample_bytes, t.raw(), a.sample_bytes);
-      if (a.big_endian) swap_bytes(t);
-      out.push_back(std::move(t));
-    }
-    return out;
+    return naming_file(source(), [&] {
+      std::vector<Tensor> out;
+      for (const auto& a : arrays_) {
+        Tensor t(a.info.dtype, a.info.shape);
+        a.src->read(a.data_offset + static_cast<uint64_t>(index) * a.sample_bytes, t.raw(), a.sample_bytes);
+        if (a.big_endian) swap_bytes(t);
+        out.push_back(std::move(t));
+      }
+      return out;
+    });
   }
 
  protected:
@@ -68,21 +72,24 @@ class ArrayDataset : public Dataset {
 
 // Reads the .npy header at `offset` of src and describes the array (first dim = samples).
 Array npy_array(std::shared_ptr<ByteSource> src, uint64_t offset, const std::string& what, int64_t* n) {
+  if (offset > src->size()) fail(what + ": truncated (the .npy data would start past the end)");
   std::string head = src->read_string(offset, static_cast<size_t>(std::min<uint64_t>(12, src->size() - offset)));
   size_t end = npy_header_end(head, what);
-  if (end > (1u << 24)) fail(what + ": .npy header too large");
+  if (end > kMaxNpyHeaderBytes) fail(what + ": .npy header of " + std::to_string(end) + " bytes is too large");
   NpyHeader h = parse_npy_header(src->read_string(offset, end), what);
   if (h.shape.empty()) fail(what + ": a scalar .npy holds no samples (expected the first dim to count samples)");
-  if (offset + h.data_offset + h.data_bytes > src->size()) {
+  uint64_t available = src->size() - offset - std::min<uint64_t>(h.data_offset, src->size() - offset);
+  if (h.data_bytes > available) {
     fail(what + ": truncated .npy data (shape " + shape_str(h.shape) + " of " + dtype_name(h.dtype) + " needs " +
-         std::to_string(h.data_bytes) + " bytes)");
+         std::to_string(h.data_bytes) + " bytes, " + std::to_string(available) + " present)");
   }
   Array a;
   a.info.dtype = h.dtype;
   a.info.shape.assign(h.shape.begin() + 1, h.shape.end());
   a.src = std::move(src);
   a.data_offset = offset + h.data_offset;
-  a.sample_bytes = static_cast<uint64_t>(shape_numel(a.info.shape)) * dtype_size(h.dtype);
+  a.sample_bytes = checked_nbytes(a.info.shape, h.dtype, what);
+  check_tensor_cap(a.sample_bytes, a.info.shape, h.dtype, what + " (one sample)");
   *n = h.shape[0];
   return a;
 }
@@ -114,12 +121,13 @@ Array idx_array(std::shared_ptr<ByteSource> src, const std::string& what, int64_
   a.info.dtype = dt;
   a.info.shape.assign(shape.begin() + 1, shape.end());
   a.data_offset = 4 + 4 * static_cast<uint64_t>(rank);
-  a.sample_bytes = static_cast<uint64_t>(shape_numel(a.info.shape)) * dtype_size(dt);
+  uint64_t data_bytes = checked_nbytes(shape, dt, what);
+  a.sample_bytes = checked_nbytes(a.info.shape, dt, what);
+  check_tensor_cap(a.sample_bytes, a.info.shape, dt, what + " (one sample)");
   a.big_endian = dtype_size(dt) > 1;
-  uint64_t need = a.data_offset + a.sample_bytes * static_cast<uint64_t>(shape[0]);
-  if (src->size() != UINT64_MAX && src->size() < need) {
-    fail(what + ": truncated idx data (shape " + shape_str(shape) + " needs " + std::to_string(need) + " bytes, file has " +
-         std::to_string(src->size()) + ")");
+  if (src->size() != UINT64_MAX && src->size() - a.data_offset < data_bytes) {
+    fail(what + ": truncated idx data (shape " + shape_str(shape) + " needs " + std::to_string(a.data_offset + data_bytes) +
+         " bytes, file has " + std::to_string(src->size()) + ")");
   }
   a.src = std::move(src);
   *n = shape[0];
@@ -147,7 +155,7 @@ std::unique_ptr<Dataset> open_npz_dataset(const fs::path& path, const DataOption
   std::string first;
   for (const auto& m : list_zip(*zip)) {
     if (m.name.size() < 4 || m.name.substr(m.name.size() - 4) != ".npy") continue;
-    std::string what = path.string() + ":" + m.name;
+    std::string what = path.string() + ":" + escaped(m.name);
     int64_t count = 0;
     Array a;
     if (m.method == 0) {
@@ -157,8 +165,8 @@ std::unique_ptr<Dataset> open_npz_dataset(const fs::path& path, const DataOption
     }
     a.info.name = m.name.substr(0, m.name.size() - 4);
     if (n >= 0 && count != n) {
-      fail(path.string() + ": member '" + a.info.name + "' has " + std::to_string(count) + " samples, '" + first +
-           "' has " + std::to_string(n));
+      fail(path.string() + ": member '" + escaped(a.info.name) + "' has " + std::to_string(count) + " samples, '" +
+           escaped(first) + "' has " + std::to_string(n));
     }
     if (n < 0) first = a.info.name;
     n = count;
@@ -174,13 +182,25 @@ std::unique_ptr<Dataset> open_idx_dataset(const fs::path& path, const DataOption
   return std::make_unique<ArrayDataset>(path, o, "idx", std::vector<Array>{std::move(a)}, n);
 }
 
-// Whole-array reads for labels (small files).
+// Whole-array reads for labels (small files). A gzip source is inflated first (as far as
+// the header's size), so that a short file never causes the whole claimed size to be allocated.
 Tensor read_idx_tensor(const fs::path& path) {
+  const std::string what = path.string();
   int64_t n = 0;
-  Array a = idx_array(open_idx_source(path), path.string(), &n);
+  Array a = idx_array(open_idx_source(path), what, &n);
   Shape shape = a.info.shape;
   shape.insert(shape.begin(), n);
-  Tensor t(a.info.dtype, shape);
+  uint64_t need = checked_nbytes(shape, a.info.dtype, what);
+  check_tensor_cap(need, shape, a.info.dtype, what);
+  if (a.src->size() == UINT64_MAX) {
+    std::string bytes = read_prefix(*a.src, a.data_offset + need);
+    if (bytes.size() < a.data_offset + need) {
+      fail(what + ": truncated idx data (shape " + shape_str(shape) + " needs " + std::to_string(a.data_offset + need) +
+           " bytes, the data ends at " + std::to_string(bytes.size()) + ")");
+    }
+    a.src = memory_source(std::move(bytes), what);
+  }
+  Tensor t = naming_file(what, [&] { return Tensor(a.info.dtype, shape); });
   a.src->read(a.data_offset, t.raw(), t.nbytes());
   if (a.big_endian) {
     size_t w = dtype_size(t.dtype());

@@ -3,6 +3,8 @@
 // Every image is decoded, resized (bilinear) to one size and laid out as CHW or HWC uint8.
 #include <algorithm>
 
+#include "data/checked_size.h"
+#include "data/error_text.h"
 #include "data/image.h"
 #include "data/readers.h"
 
@@ -62,6 +64,7 @@ class ImageDataset : public Dataset {
     SampleInfo info;
     info.dtype = DType::kUint8;
     info.shape = p.layout == Layout::kNCHW ? Shape{channels_, height_, width_} : Shape{height_, width_, channels_};
+    check_tensor_cap(checked_nbytes(info.shape, info.dtype, root.string()), info.shape, info.dtype, root.string() + " (one image)");
     infos_.push_back(info);
   }
 
@@ -74,6 +77,11 @@ class ImageDataset : public Dataset {
   std::vector<Tensor> read(int64_t index) override {
     if (index < 0 || index >= size()) fail(source() + ": sample " + std::to_string(index) + " out of range");
     const fs::path& file = files_[static_cast<size_t>(index)];
+    return naming_file(file.string(), [&] { return read_image(file); });
+  }
+
+ private:
+  std::vector<Tensor> read_image(const fs::path& file) {
     Image im = load_image(file, channels_);
     if (im.width != width_ || im.height != height_) {
       if (!resize_) {
@@ -95,7 +103,6 @@ class ImageDataset : public Dataset {
     return {t};
   }
 
- private:
   std::vector<fs::path> files_;
   std::vector<std::string> class_names_;
   Labels labels_;
