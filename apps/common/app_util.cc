@@ -3,23 +3,27 @@
 #include <cstdio>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
+#include "data/error_text.h"
 #include "data/npy.h"
 #include "ir/tensor_proto.h"
 
 namespace edge::app {
 namespace fs = std::filesystem;
 
+// Messages quote names and bytes from the input files: escaped, they stay one line.
 int guarded_main(const std::string& tool, const std::function<int()>& body) {
   try {
     return body();
   } catch (const Error& e) {
-    std::cerr << tool << ": error: " << e.what() << "\n";
+    std::cerr << tool << ": error: " << data::escaped(e.what()) << "\n";
     return exit_code_for(e.code());
   } catch (const std::bad_alloc&) {
     std::cerr << tool << ": error: out of memory\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << tool << ": internal error: " << e.what() << "\n";
+    std::cerr << tool << ": internal error: " << data::escaped(e.what()) << "\n";
     return 3;
   }
 }
@@ -29,8 +33,12 @@ int usage_error(const std::string& tool, const std::string& message) {
   for (char& c : m) {
     if (c == '\n') c = ' ';
   }
-  std::cerr << tool << ": error: " << m << " (see " << tool << " --help)\n";
+  std::cerr << tool << ": error: " << data::escaped(m) << " (see " << tool << " --help)\n";
   return 2;
+}
+
+std::string json_text(const nlohmann::ordered_json& j) {
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::pair<std::string, Shape> parse_shape_spec(const std::string& spec) {

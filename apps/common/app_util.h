@@ -2,6 +2,8 @@
 // random inputs, number formatting.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -14,7 +16,9 @@
 namespace edge::app {
 
 // Runs body(); maps edge::Error to "<tool>: error: <message>" on stderr and exit code
-// 2 (bad input/unsupported/limits) or 3 (internal). Returns body's code otherwise.
+// 2 (bad input/unsupported/limits) or 3 (internal). Returns body's code otherwise. The
+// message is escaped (data::escaped): control bytes and invalid UTF-8 from the input files
+// cannot break it over several lines.
 int guarded_main(const std::string& tool, const std::function<int()>& body);
 
 // Prints "<tool>: error: <message> (see <tool> --help)" on one line; returns 2.
@@ -29,6 +33,10 @@ Tensor read_tensor_file(const std::filesystem::path& path);
 
 // "NAME=FILE" pairs; a bare FILE binds to the next model input in order.
 rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s);
+
+// The one way the apps write JSON (indent 2): names taken from a model (producer, nodes,
+// values) may hold invalid UTF-8, which is written as U+FFFD instead of failing the dump.
+std::string json_text(const nlohmann::ordered_json& j);
 
 std::string format_bytes(uint64_t bytes);   // "1.2 MB"
 std::string format_count(int64_t n);        // "1.23M"

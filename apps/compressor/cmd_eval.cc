@@ -61,7 +61,7 @@ int eval(const EvalCliOptions& o) {
   eo.output = o.output;
   data::EvalResult r = data::evaluate(*model, *d.dataset, d.labels ? &*d.labels : nullptr, reference.get(), eo);
   if (o.format == "json") {
-    std::printf("%s\n", to_json(r, o, *d.dataset).dump(2).c_str());
+    std::printf("%s\n", json_text(to_json(r, o, *d.dataset)).c_str());
     return 0;
   }
   std::printf("model:     %s\n", o.model.c_str());

@@ -77,7 +77,7 @@ int inspect(const InspectOptions& o) {
   Model m = load_model(o.model);
   ModelSummary s = summarize_model(m);
   if (o.format == "json") {
-    std::printf("%s\n", to_json(s, o.model).dump(2).c_str());
+    std::printf("%s\n", json_text(to_json(s, o.model)).c_str());
     return 0;
   }
   bool md = o.format == "md";

@@ -109,7 +109,7 @@ int bench(const BenchOptions& o) {
     }
   }
   if (o.format == "json") {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return 0;
   }
   std::printf("edge-run bench: %s\n", o.model.c_str());
