@@ -1,10 +1,16 @@
-// Writes the hostile-input corpus (tests/hostile/): one malformed or malicious model per case.
-//   make_hostile_corpus OUT_DIR
-// The expected error of each case is listed in tests/hostile/cases.txt.
+// Writes the hostile-input corpus: one malformed or malicious file per case.
+//   make_hostile_corpus HOSTILE_DIR      (tests/hostile)
+// writes HOSTILE_DIR/models/*.onnx, the generated HOSTILE_DIR/inputs/* (tensor files fed to
+// edge-run run) and HOSTILE_DIR/data/* (datasets for compressor eval). The expected errors
+// are listed in tests/hostile/cases.txt and tests/hostile/data-cases.txt.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
+
+// The JPEG writer is compiled in here (header-only), so the tool links edge_ir alone.
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
 
 #include "ir/model.h"
 #include "onnx/defs/parser.h"
@@ -25,6 +31,7 @@ onnx::ModelProto parse(const std::string& text) {
 }
 
 void write(const std::string& name, const std::string& bytes) {
+  fs::create_directories((g_out / name).parent_path());
   std::ofstream(g_out / name, std::ios::binary) << bytes;
 }
 
@@ -50,14 +57,132 @@ void external(const std::string& name, const std::string& location) {
   kv->set_value(location);
   write(name, p);
 }
+
+// Models whose initializer claims 2^31 floats (8 GiB) while the file holds 4 bytes or one
+// value: refused before anything of that size is allocated.
+void write_size_claims() {
+  const char* kMatMul = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4] x) => (float[1, 536870912] y) <float[4, 1] b = {1.0, 2.0, 3.0, 4.0}> { y = MatMul(x, b) })";
+  auto claim = [&] {
+    auto p = parse(kMatMul);
+    auto* init = p.mutable_graph()->mutable_initializer(0);
+    init->set_dims(1, 536870912);
+    init->clear_float_data();
+    return p;
+  };
+  auto raw = claim();
+  raw.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(4, '\0'));
+  write("huge-claim-raw.onnx", raw);
+  auto values = claim();
+  values.mutable_graph()->mutable_initializer(0)->add_float_data(1.f);
+  write("huge-claim-values.onnx", values);
+  auto ext = claim();
+  auto* b = ext.mutable_graph()->mutable_initializer(0);
+  b->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* kv = b->add_external_data();
+  kv->set_key("location");
+  kv->set_value("good.onnx");  // exists in the model directory, 116 bytes
+  write("huge-claim-external.onnx", ext);
+}
+
+// Names that are not valid UTF-8 (JSON output must still be valid) and a node name with a
+// newline, CR and an escape sequence (the error must stay one line).
+void write_hostile_names() {
+  auto names = base();
+  names.set_producer_name("prod\xff\xfe" "ucer");
+  names.set_producer_version("1.\xc3");
+  names.mutable_graph()->set_name("graph\xe2\x28\xa1");
+  names.mutable_graph()->mutable_node(0)->set_name("add\xff");
+  names.mutable_graph()->mutable_node(1)->set_name("relu\xc0\xaf");
+  write("invalid-utf8-names.onnx", names);
+  auto newline = base();
+  newline.mutable_graph()->mutable_node(1)->set_name("evil\nname\r\x1b[31m");
+  newline.mutable_graph()->mutable_node(1)->set_op_type("Frobnicate");
+  write("newline-node-name.onnx", newline);
+}
+
+// A .npy file with the given header dict and payload (version 1.0, padded as numpy does).
+std::string npy(std::string header, const std::string& payload) {
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string out = "\x93NUMPY\x01";
+  out.push_back('\0');
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  return out + header + payload;
+}
+
+// Tensor files for `edge-run run --input` (the hand-written x-*.npy cases sit next to them).
+void write_inputs() {
+  onnx::TensorProto pb;
+  pb.set_name("x");
+  pb.set_data_type(onnx::TensorProto::FLOAT);
+  pb.add_dims(int64_t{1} << 31);
+  pb.set_raw_data(std::string(4, '\0'));
+  std::string bytes;
+  pb.SerializeToString(&bytes);
+  write("huge-claim.pb", bytes);
+  const std::string four_floats(16, '\0');
+  write("huge-claim.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648,), }", std::string(4, '\0')));
+  write("overflow-shape.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1000000000000), }", ""));
+  write("fortran-order.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 4), }", four_floats));
+  write("extra-key.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), 'evil': 1, }", four_floats));
+  write("control-bytes.npy", npy("{'descr': '<f\n4\r\xff\x1b', 'fortran_order': False, 'shape': (1, 4), }", four_floats));
+}
+
+// An 8x8 gray JPEG whose frame header is patched to claim `w`x`h`: a few hundred bytes
+// that stb would decode (padding the missing data) into w*h bytes.
+std::string jpeg_claiming(int w, int h) {
+  std::string out;
+  std::string pixels(64, '\x80');
+  stbi_write_jpg_to_func([](void* ctx, void* data, int n) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), static_cast<size_t>(n)); },
+                         &out, 8, 8, 1, pixels.data(), 90);
+  size_t sof = out.find("\xff\xc0");
+  if (sof == std::string::npos) {
+    std::cerr << "no SOF0 marker in the JPEG\n";
+    std::exit(3);
+  }
+  out[sof + 5] = static_cast<char>(h >> 8);
+  out[sof + 6] = static_cast<char>(h & 0xff);
+  out[sof + 7] = static_cast<char>(w >> 8);
+  out[sof + 8] = static_cast<char>(w & 0xff);
+  return out;
+}
+
+// Datasets for `compressor eval image-1x4x4.onnx --data ...` and friends.
+void write_datasets() {
+  const std::string good_pgm = "P5\n4 4\n255\n" + std::string(16, '\x7f');
+  write("images-zero/a/zero.pgm", "P5\n0 0\n255\n");
+  write("images-negative/a/negative.pgm", "P5\n-4 4\n255\n" + std::string(16, '\x7f'));
+  write("images-overflow/a/overflow.ppm", "P6\n4294967295 4\n255\n" + std::string(48, '\x7f'));
+  write("images-huge-pgm/a/huge.pgm", "P5\n40000 40000\n255\n" + std::string(16, '\x7f'));
+  write("images-good/a/good.pgm", good_pgm);
+  write("images-second-empty/a/1-good.pgm", good_pgm);
+  write("images-second-empty/a/2-empty.pgm", "P6\n0 4\n255\n");
+  write("images-jpeg-bomb/a/bomb.jpg", jpeg_claiming(30000, 30000));
+  // idx: rank 3, every dim 2^32-1: one sample is 2^64 bytes.
+  write("overflow-idx3-ubyte", std::string("\0\0\x08\x03", 4) + std::string(12, '\xff'));
+  // idx labels: 2^32-1 claimed, 2 present.
+  write("huge-labels-idx1-ubyte", std::string("\0\0\x08\x01", 4) + std::string(4, '\xff') + "\x01\x02");
+  write("huge-claim.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 40000, 40000), }", std::string(16, '\0')));
+  write("extra-key.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 4, 4), 'evil': 1, }", std::string(16, '\0')));
+  auto image_model = parse(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 1, 4, 4] x) => (float[1, 16] y) { y = Flatten(x) })");
+  g_out = g_out.parent_path() / "models";
+  write("image-1x4x4.onnx", image_model);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::cerr << "usage: make_hostile_corpus OUT_DIR\n";
+    std::cerr << "usage: make_hostile_corpus HOSTILE_DIR\n";
     return 2;
   }
-  g_out = argv[1];
+  const fs::path root = argv[1];
+  g_out = root / "models";
   fs::create_directories(g_out);
   std::string good;
   base().SerializeToString(&good);
@@ -150,6 +275,12 @@ int main(int argc, char** argv) {
   }
   write("deep-subgraphs.onnx",
         parse("<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1, 4] x, bool c) => (float[1, 4] y) { " + nested + " }"));
-  std::cout << "corpus written to " << g_out << "\n";
+  write_size_claims();
+  write_hostile_names();
+  g_out = root / "inputs";
+  write_inputs();
+  g_out = root / "data";
+  write_datasets();
+  std::cout << "corpus written to " << root << "\n";
   return 0;
 }
