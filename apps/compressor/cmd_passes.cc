@@ -28,13 +28,13 @@ int list_passes(const std::string& format) {
         if (!o.choices.empty()) oj["choices"] = o.choices;
         opts.push_back(oj);
       }
-      j.push_back({{"name", p.name}, {"stage", p.stage}, {"summary", p.summary}, {"options", opts}});
+      j.push_back({{"name", p.name}, {"stage", pass::stage_name(p.stage)}, {"summary", p.summary}, {"options", opts}});
     }
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   for (const auto& p : pass::all_passes()) {
-    std::printf("%-24s [%s] %s\n", p.name.c_str(), p.stage.c_str(), p.summary.c_str());
+    std::printf("%-24s [%s] %s\n", p.name.c_str(), pass::stage_name(p.stage), p.summary.c_str());
     for (const auto& o : p.options) {
       std::printf("    %-20s %-6s default %-10s %s\n", o.name.c_str(), type_name(o.type), o.default_value.c_str(), o.help.c_str());
     }

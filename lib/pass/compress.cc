@@ -155,7 +155,8 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   ctx.eval = opts.eval;
   ctx.train = opts.train;
   ctx.session_options = opts.session;
-  ctx.layer_rules = opts.layers;
+  // Layer rules are checked against this pipeline before anything runs.
+  ctx.layer_rules = LayerRules(opts.layers, opts.pipeline, "layer rules");
   ctx.progress = opts.progress;
 
   CompressResult res;
@@ -204,15 +205,14 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     report::StageRecord stage;
     stage.name = entry.info->name;
     stage.options = entry.options.canonical();
-    stage.kind = entry.info->stage;
+    stage.kind = stage_name(entry.info->stage);
     stage.before = static_metrics(model);
     stage.nodes_before = model.graph().node_size();
     ctx.stage = &stage;
     logger->info("stage {}: running", entry.canonical());
     auto t0 = Clock::now();
-    auto pass = entry.info->create(entry.options);
     try {
-      pass->run(model, ctx);
+      ctx.run_pass(*entry.info, entry.options, model);
     } catch (const Error& e) {
       throw Error(e.code(), "stage '" + entry.canonical() + "': " + e.what());
     }
@@ -221,7 +221,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     verify_stage(model, entry.canonical(), opts.seed);
     stage.after = static_metrics(model);
     stage.nodes_after = model.graph().node_size();
-    if (stage.kind != "cleanup") measure.dynamic_metrics(model, stage.after, false);
+    if (entry.info->stage != StageKind::Cleanup) measure.dynamic_metrics(model, stage.after, false);
     logger->info("stage {}: {} -> {} bytes in {:.3f} s", entry.canonical(), stage.before.bytes, stage.after.bytes,
                  stage.seconds);
     r.stages.push_back(std::move(stage));

@@ -20,7 +20,7 @@ struct CompressOptions {
   uint64_t seed = 0;
   DataSpec calib, eval, train;
   Gates gates;
-  std::vector<LayerRule> layers;
+  std::vector<LayerRule> layers;  // checked against `pipeline` before any stage runs
   rt::SessionOptions session;
   bool measure_latency = false;  // also forced on by a latency gate
   int latency_runs = 30;

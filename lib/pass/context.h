@@ -7,12 +7,13 @@
 #include <functional>
 #include <memory>
 #include <random>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "data/dataset.h"
 #include "ir/model.h"
+#include "pass/layer_rules.h"
+#include "pass/pass.h"
 #include "report/report.h"
 #include "runtime/session.h"
 
@@ -26,16 +27,6 @@ struct DataSpec {
   int64_t limit = 0;             // 0 = all samples
   int64_t batch = 1;
   bool empty() const { return path.empty(); }
-};
-
-// Per-layer rule from a recipe (or CLI): matches a node name exactly, or by regex when
-// written "re:<regex>". Later rules override earlier ones.
-struct LayerRule {
-  std::string match;
-  bool exclude = false;
-  bool include = false;  // when any rule includes, only included layers are edited
-  std::map<std::string, std::string> options;  // pass option overrides for this layer
-  bool matches(const std::string& node_name) const;
 };
 
 class PassContext {
@@ -58,11 +49,19 @@ class PassContext {
   rt::SessionOptions session_options;
   std::unique_ptr<rt::Session> make_session(const Model& m) const;
 
-  // Layer rules: excluded layers must be left unchanged by passes that edit layers.
-  std::vector<LayerRule> layer_rules;
-  bool layer_excluded(const std::string& node_name) const;
-  // Value of a pass option for one layer: the last matching rule's override, or `fallback`.
-  std::string layer_option(const std::string& node_name, const std::string& option, const std::string& fallback) const;
+  // Layer rules (validated against the pipeline). Excluded layers must be left unchanged by
+  // passes that edit layers.
+  LayerRules layer_rules;
+  bool layer_excluded(const std::string& node_name) const { return layer_rules.excluded(node_name); }
+
+  // Creates the pass of `info` with `options`, makes them the running pass's options (what
+  // for_layer starts from) and runs it on `model`.
+  void run_pass(const PassInfo& info, const PassOptions& options, Model& model);
+  // For the running pass: whether `node` is excluded, and the pass's options with the
+  // node's overrides from the layer rules (typed, validated when the rules were read).
+  // Throws an internal error outside run_pass.
+  LayerOptions for_layer(const onnx::NodeProto& node) const { return for_layer(node.name()); }
+  LayerOptions for_layer(const std::string& node_name) const;
 
   // Report section of the running stage (rows per layer, stage metrics, notes).
   report::StageRecord* stage = nullptr;
@@ -72,6 +71,7 @@ class PassContext {
 
  private:
   std::shared_ptr<spdlog::logger> logger_;
+  const PassOptions* running_ = nullptr;  // options of the pass inside run_pass
   std::mt19937_64 rng_;
   uint64_t seed_;
 };

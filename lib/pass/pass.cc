@@ -7,22 +7,34 @@
 
 namespace edge::pass {
 
-namespace {
-const OptionSpec* find_spec(const std::vector<OptionSpec>& specs, const std::string& name) {
-  for (const auto& s : specs) {
+const char* stage_name(StageKind kind) {
+  switch (kind) {
+#define STAGE(Enum, name) \
+  case StageKind::Enum:   \
+    return name;
+#include "pass/passes.def"
+#undef STAGE
+  }
+  return "?";
+}
+
+const OptionSpec* find_option(const PassInfo& info, const std::string& name) {
+  for (const auto& s : info.options) {
     if (s.name == name) return &s;
   }
   return nullptr;
 }
 
+namespace {
 bool parse_bool(const std::string& v, bool* out) {
   if (v == "1" || v == "true" || v == "on" || v == "yes") return *out = true, true;
   if (v == "0" || v == "false" || v == "off" || v == "no") return *out = false, true;
   return false;
 }
 
-// Validates one value and returns its canonical text.
-std::string normalize(const PassInfo& info, const OptionSpec& s, const std::string& v) {
+}  // namespace
+
+std::string normalize_option(const PassInfo& info, const OptionSpec& s, const std::string& v) {
   std::string what = "option '" + s.name + "' of pass '" + info.name + "'";
   switch (s.type) {
     case OptionType::kBool: {
@@ -72,12 +84,11 @@ std::string normalize(const PassInfo& info, const OptionSpec& s, const std::stri
   }
   return v;
 }
-}  // namespace
 
 PassOptions make_options(const PassInfo& info, const std::map<std::string, std::string>& values) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : values) {
-    const OptionSpec* s = find_spec(info.options, k);
+    const OptionSpec* s = find_option(info, k);
     if (!s) {
       std::vector<std::string> names;
       for (const auto& o : info.options) names.push_back(o.name);
@@ -85,12 +96,12 @@ PassOptions make_options(const PassInfo& info, const std::map<std::string, std::
       fail("pass '" + info.name + "' has no option '" + k + "'" +
            (near.empty() ? (names.empty() ? " (it takes no options)" : "") : " (did you mean '" + near + "'?)"));
     }
-    out[k] = normalize(info, *s, v);
+    out[k] = normalize_option(info, *s, v);
   }
   for (const auto& s : info.options) {
-    if (!out.count(s.name)) out[s.name] = normalize(info, s, s.default_value);
+    if (!out.count(s.name)) out[s.name] = normalize_option(info, s, s.default_value);
   }
-  return PassOptions(&info.options, std::move(out));
+  return PassOptions(&info, std::move(out));
 }
 
 const std::string& PassOptions::raw(const std::string& name) const {
@@ -106,8 +117,8 @@ const std::string& PassOptions::get_string(const std::string& name) const { retu
 
 std::string PassOptions::canonical() const {
   std::string out;
-  if (!specs_) return out;
-  for (const auto& s : *specs_) {
+  if (!info_) return out;
+  for (const auto& s : info_->options) {
     auto it = values_.find(s.name);
     if (it == values_.end()) continue;
     // Compare against the normalized default.

@@ -1,6 +1,7 @@
 // The pass interface. A pass edits an ir::Model's ONNX graph in place; what it needs
 // beyond the graph (runtime sessions, calibration/evaluation/training data, the RNG, the
-// logger, per-layer report rows, per-layer overrides) it gets from the PassContext.
+// logger, per-layer report rows, per-layer options: PassContext::for_layer) it gets from
+// the PassContext.
 // Every pass is declared once in passes.def, which drives the registry, the pipeline
 // parser, `compressor passes` and the report.
 #pragma once
@@ -15,6 +16,16 @@
 namespace edge::pass {
 
 class PassContext;
+struct PassInfo;
+
+// What kind of stage a pass is (passes.def's STAGE list; PASS's third column).
+enum class StageKind {
+#define STAGE(Enum, name) Enum,
+#include "pass/passes.def"
+#undef STAGE
+};
+// "cleanup", "prune", "quantize", "distill".
+const char* stage_name(StageKind kind);
 
 enum class OptionType { kInt, kFloat, kBool, kString };
 
@@ -31,19 +42,21 @@ struct OptionSpec {
 class PassOptions {
  public:
   PassOptions() = default;
-  PassOptions(const std::vector<OptionSpec>* specs, std::map<std::string, std::string> values)
-      : specs_(specs), values_(std::move(values)) {}
+  // `values` must already be validated (make_options, normalize_option).
+  PassOptions(const PassInfo* info, std::map<std::string, std::string> values)
+      : info_(info), values_(std::move(values)) {}
   int64_t get_int(const std::string& name) const;
   double get_float(const std::string& name) const;
   bool get_bool(const std::string& name) const;
   const std::string& get_string(const std::string& name) const;
   const std::map<std::string, std::string>& values() const { return values_; }
+  const PassInfo* info() const { return info_; }  // nullptr for default-constructed options
   // Options that differ from their defaults, in declaration order: "sparsity=0.8,scope=global".
   std::string canonical() const;
 
  private:
   const std::string& raw(const std::string& name) const;
-  const std::vector<OptionSpec>* specs_ = nullptr;
+  const PassInfo* info_ = nullptr;
   std::map<std::string, std::string> values_;
 };
 
@@ -56,7 +69,7 @@ class Pass {
 
 struct PassInfo {
   std::string name;     // "prune-magnitude"
-  std::string stage;    // "cleanup" | "prune" | "quantize" | "distill"
+  StageKind stage;
   std::string summary;  // one line for `compressor passes`
   std::vector<OptionSpec> options;
   std::unique_ptr<Pass> (*create)(const PassOptions&);
@@ -65,5 +78,11 @@ struct PassInfo {
 // Validates `values` against `info` (unknown option → error suggesting the nearest name;
 // wrong type or out of range → error) and fills in defaults.
 PassOptions make_options(const PassInfo& info, const std::map<std::string, std::string>& values);
+
+// The option `name` of `info`, or nullptr.
+const OptionSpec* find_option(const PassInfo& info, const std::string& name);
+// Validates one value against its spec (type, range, choices) and returns its canonical text
+// ("0.80" -> "0.8", "on" -> "true"). Throws Error naming the option and the pass.
+std::string normalize_option(const PassInfo& info, const OptionSpec& spec, const std::string& value);
 
 }  // namespace edge::pass

@@ -148,32 +148,26 @@ Recipe parse_recipe(const std::string& text, const fs::path& base, const std::st
     if (root["layers"]) {
       if (!root["layers"].IsSequence()) fail(name + ": 'layers' must be a list of {match: ..., ...}");
       for (const auto& l : root["layers"]) {
-        if (!l.IsMap() || !l["match"]) fail(name + ": each layers entry needs 'match'");
+        std::string where = name + ": layers[" + std::to_string(r.layers.size()) + "]";
+        if (!l.IsMap() || !l["match"]) fail(where + " needs 'match'");
         LayerRule rule;
-        rule.match = scalar(l["match"], name + ": layers.match");
+        rule.match = scalar(l["match"], where + ".match");
         for (const auto& kv : l) {
           std::string k = kv.first.Scalar();
           if (k == "match") continue;
           if (k == "exclude" || k == "include") {
-            std::string v = scalar(kv.second, name + ": layers." + k);
-            if (v != "true" && v != "false") fail(name + ": layers." + k + " must be true or false");
+            std::string v = scalar(kv.second, where + "." + k);
+            if (v != "true" && v != "false") fail(where + "." + k + " must be true or false");
             (k == "exclude" ? rule.exclude : rule.include) = v == "true";
           } else {
-            rule.options[k] = scalar(kv.second, name + ": layers." + k);
+            rule.options[k] = scalar(kv.second, where + "." + k);
           }
         }
-        if (rule.match.rfind("re:", 0) == 0) (void)rule.matches("");  // validate the regex now
         r.layers.push_back(std::move(rule));
       }
-    }
-    for (const auto& rule : r.layers) {
-      for (const auto& [k, v] : rule.options) {
-        bool known = false;
-        for (const auto& e : r.pipeline) {
-          for (const auto& spec : e.info->options) known = known || spec.name == k;
-        }
-        if (!known) fail(name + ": layers '" + rule.match + "': '" + k + "' is not an option of any pass in the pipeline");
-      }
+      // Regexes compile, options exist and their values are valid for every pass that
+      // declares them: errors here, not when a stage runs.
+      (void)LayerRules(r.layers, r.pipeline, name);
     }
   } catch (const YAML::Exception& e) {
     fail(name + ": invalid recipe at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);

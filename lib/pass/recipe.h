@@ -16,7 +16,9 @@
 //     - {match: "re:fc.*", sparsity: 0.5}
 //
 // Relative data paths are resolved against the recipe's directory. Unknown keys and wrong
-// types are errors naming the key.
+// types are errors naming the key. Layer rules are checked against the pipeline here
+// (LayerRules): a per-layer option must belong to a pass of the pipeline and its value must
+// fit that option's type and range.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "pass/context.h"
+#include "pass/layer_rules.h"
 #include "pass/pipeline.h"
 
 namespace edge::pass {

@@ -9,8 +9,8 @@ namespace edge::pass {
 
 const std::vector<PassInfo>& all_passes() {
   static const std::vector<PassInfo> kPasses = {
-#define PASS(name, Class, stage)                                                                \
-  PassInfo{name, stage, Class::summary(), Class::options(),                                     \
+#define PASS(name, Class, Stage)                                      \
+  PassInfo{name, StageKind::Stage, Class::summary(), Class::options(), \
            [](const PassOptions& o) -> std::unique_ptr<Pass> { return std::make_unique<Class>(o); }},
 #include "pass/passes.def"
 #undef PASS

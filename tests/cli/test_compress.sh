@@ -88,6 +88,17 @@ gates: {max-accuracy-drop: 0.001}
 Y
 "$COMPRESSOR" compress "$M" -o r.onnx --recipe r.yaml -q && cmp -s r.onnx a.onnx && ok "recipe == --passes" || bad "recipe output differs"
 
+# A bad per-layer value is an input error when the recipe is read, naming the rule and option.
+cat > bad-layer.yaml <<Y
+pipeline: [fold-constants, fuse-bn]
+layers:
+  - {match: conv1, exclude: true}
+  - {match: "re:/layer.*", max_bytes: -1}
+Y
+expect_error 2 "bad-layer\.yaml: layers\[1\] \(match 're:/layer\.\*'\): option 'max_bytes' of pass 'fold-constants' must be in" \
+  "bad per-layer value" -- "$COMPRESSOR" compress "$M" -o bl.onnx --recipe bad-layer.yaml
+[ ! -e bl.onnx ] && ok "no output for a bad per-layer value" || bad "output written for a bad per-layer value"
+
 # Hostile recipes.
 while IFS='|' read -r file regex; do
   file=$(echo "$file" | xargs); regex=$(echo "$regex" | sed 's/^ *//; s/ *$//')
