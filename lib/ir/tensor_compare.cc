@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace edge {
 
@@ -23,10 +24,9 @@ CompareResult compare_tensors(const Tensor& got, const Tensor& want, double rtol
     bool ok;
     double g = got.get_double(i), w = want.get_double(i);
     if (is_float) {
-      if (std::isnan(w) || std::isnan(g)) {
-        ok = std::isnan(w) && std::isnan(g);
-      } else if (std::isinf(w) || std::isinf(g)) {
-        ok = g == w;
+      if (std::isnan(w) || std::isnan(g) || std::isinf(w) || std::isinf(g)) {
+        ok = (std::isnan(w) && std::isnan(g)) || g == w;
+        if (!ok) r.max_abs = r.max_rel = std::numeric_limits<double>::infinity();
       } else {
         double d = std::fabs(g - w);
         r.max_abs = std::max(r.max_abs, d);

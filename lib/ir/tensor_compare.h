@@ -1,5 +1,9 @@
-// Element-wise comparison of two tensors with numpy.allclose semantics:
-// |got - want| <= atol + rtol * |want|, NaN matches NaN, integers compare exactly.
+// Element-wise comparison of two tensors with numpy.allclose(equal_nan=True) semantics, as
+// the ONNX backend tests use (np.testing.assert_allclose): |got - want| <= atol + rtol*|want|;
+// NaN matches only NaN at the same position (some node tests expect NaN outputs); an
+// infinity matches only the same infinity; integers compare exactly.
+// A NaN or infinity on one side only is a mismatch and makes max_abs/max_rel infinite, so a
+// caller that only looks at max_abs cannot mistake it for a small difference.
 #pragma once
 
 #include <string>
@@ -13,8 +17,8 @@ struct CompareResult {
   std::string shape_error;   // why not, when !shape_ok
   int64_t mismatches = 0;    // elements outside tolerance
   int64_t first_mismatch = -1;
-  double max_abs = 0;        // max |got - want|
-  double max_rel = 0;        // max |got - want| / |want| over elements with want != 0
+  double max_abs = 0;        // max |got - want|; +inf on a NaN/inf mismatch
+  double max_rel = 0;        // max |got - want| / |want| over elements with want != 0; +inf likewise
   bool passed() const { return shape_ok && mismatches == 0; }
 };
 

@@ -1,12 +1,14 @@
 // edge_conformance: runs ONNX backend node tests and checks them against an expectations
 // file listing known failures with reasons. Exit 1 on any unexpected failure.
 //
-//   edge_conformance --expect expectations.txt [--filter SUBSTR] [-v] DIR...
+//   edge_conformance --expect expectations.txt [--filter SUBSTR] [--threads N] [-v] DIR...
 //
+// --threads N runs every session with N intra-op threads (default 1); results must not change.
 // Each DIR is a folder of test_* directories (e.g. /usr/share/libonnx-testdata/data/node).
 // Expectations file: one "test_name  reason..." per line; '#' starts a comment.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -65,10 +67,21 @@ int main(int argc, char** argv) {
   fs::path expect_path;
   std::string filter;
   bool verbose = false;
+  int threads = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--expect" && i + 1 < argc) expect_path = argv[++i];
     else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
+    else if (a == "--threads" && i + 1 < argc) {
+      std::string v = argv[++i];
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 256) {
+        std::cerr << "--threads: expected an integer in [1, 256], got '" << v << "'\n";
+        return 2;
+      }
+      threads = static_cast<int>(n);
+    }
     else if (a == "-v") verbose = true;
     else roots.emplace_back(a);
   }
@@ -90,7 +103,7 @@ int main(int argc, char** argv) {
     for (const auto& d : dirs) {
       std::string name = d.filename().string();
       if (!filter.empty() && name.find(filter) == std::string::npos) continue;
-      CaseResult r = run_test_dir(d, {});
+      CaseResult r = run_test_dir(d, {}, threads);
       bool in_scope = !r.ops.empty() && std::all_of(r.ops.begin(), r.ops.end(),
                                                     [](const std::string& op) { return kRequiredOps.count(op); });
       if (in_scope && root.filename() == "node") ++scope_total;
@@ -138,6 +151,7 @@ int main(int argc, char** argv) {
                 100.0 * scope_passed / scope_total);
   }
   std::printf("Failures listed with a reason: %d; unexpected failures: %d\n", expected_fail, unexpected);
+  std::printf("Threads per session: %d\n", threads);
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return unexpected ? 1 : 0;
 }

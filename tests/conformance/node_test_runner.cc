@@ -55,7 +55,7 @@ std::vector<std::string> ops_in_model(const fs::path& model) {
   return {ops.begin(), ops.end()};
 }
 
-CaseResult run_test_dir(const fs::path& dir, const CompareTolerance& tol) {
+CaseResult run_test_dir(const fs::path& dir, const CompareTolerance& tol, int threads) {
   CaseResult r;
   r.name = dir.filename().string();
   Model model;
@@ -93,7 +93,9 @@ CaseResult run_test_dir(const fs::path& dir, const CompareTolerance& tol) {
   try {
     model.check();
     model.infer_shapes();
-    auto session = rt::Session::create(std::move(model));
+    rt::SessionOptions so;
+    so.threads = threads;
+    auto session = rt::Session::create(std::move(model), so);
     for (const auto& set : rt::find_test_data_sets(dir)) {
       auto outs = session->run(rt::read_test_inputs(set, *session));
       auto want = rt::read_test_outputs(set, outs.size());

@@ -24,8 +24,8 @@ struct CompareTolerance {
   double atol = 1e-7;
 };
 
-// Runs one test directory.
-CaseResult run_test_dir(const std::filesystem::path& dir, const CompareTolerance& tol);
+// Runs one test directory with a session of `threads` intra-op threads.
+CaseResult run_test_dir(const std::filesystem::path& dir, const CompareTolerance& tol, int threads = 1);
 
 // Every op type (domain-qualified unless ai.onnx) used in the model and its subgraphs.
 std::vector<std::string> ops_in_model(const std::filesystem::path& model);
