@@ -72,7 +72,13 @@ trap 'rm -rf "$WORK"' EXIT
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
   for m in "$ROOT"/fixtures/models/*.onnx; do [ -f "$m" ] && models+=("$m"); done
-  [ -f "$SHARED/models/mnist-8/model.onnx" ] && models+=("$SHARED/models/mnist-8/model.onnx")
+  if [ -f "$SHARED/models/mnist-8/model.onnx" ]; then
+    models+=("$SHARED/models/mnist-8/model.onnx")
+  elif [ "${CI:-}" = true ]; then
+    echo "crosscheck: $SHARED/models/mnist-8/model.onnx not found (CI runs with ../shared)" >&2; exit 1
+  else
+    echo "crosscheck: $SHARED/models/mnist-8/model.onnx not found: mnist-8 not checked"
+  fi
 fi
 if [ ${#models[@]} -eq 0 ]; then echo "crosscheck: no models (fixtures/models/*.onnx missing)" >&2; exit 2; fi
 

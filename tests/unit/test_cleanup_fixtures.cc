@@ -57,10 +57,7 @@ TEST_CASE("fuse-bn removes every BatchNormalization of the fixture CNNs", "[pass
 
 TEST_CASE("cleanup passes keep mnist-8 valid and equivalent", "[passes]") {
   auto path = test::shared_dir() / "models" / "mnist-8" / "model.onnx";
-  if (!std::filesystem::exists(path)) {
-    WARN("skipping: mnist-8 not found");
-    return;
-  }
+  EDGE_SKIP_UNLESS_EXISTS(path);
   Model m = load_model(path);
   Model all = m;
   for (const char* p : {"fold-constants", "remove-identity", "simplify-shapes", "fuse-bn", "dedupe-initializers",

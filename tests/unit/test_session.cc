@@ -1,9 +1,12 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include "ir/tensor_compare.h"
 #include "ir/tensor_proto.h"
 #include "ir/text_format.h"
+#include "runtime/kernel_registry.h"
 #include "runtime/session.h"
 #include "test_util.h"
 
@@ -56,12 +59,28 @@ TEST_CASE("fixed input shapes are applied and checked") {
 TEST_CASE("unsupported ops and domains are named at prepare time") {
   std::string text = kAddRelu;
   text.replace(text.find("Relu"), 4, "Celu");
+  // Celu is built in: x above 0, e^x - 1 below (alpha 1).
+  Tensor x = Tensor::from_vector<float>({1, 4}, {0, -1, -4, 5});  // + b = {1, -3, -1, 1}
+  auto out = rt::Session::create(parse_model_text(text))->run({{"x", x}});
+  auto y = out[0].second.to_float_vector();
+  REQUIRE(y.size() == 4);
+  REQUIRE(y[0] == Approx(1.0));
+  REQUIRE(y[1] == Approx(std::exp(-3.0) - 1));
+  REQUIRE(y[2] == Approx(std::exp(-1.0) - 1));
+  REQUIRE(y[3] == Approx(1.0));
+  // Without a Celu kernel, creating the session fails naming the op.
+  rt::KernelRegistry no_celu;
+  for (const auto& def : rt::KernelRegistry::builtin().all()) {
+    if (def.op != "Celu") no_celu.add(def);
+  }
+  rt::SessionOptions so;
+  so.registry = &no_celu;
   try {
-    rt::Session::create(parse_model_text(text));
+    rt::Session::create(parse_model_text(text), so);
+    FAIL("a model with an op the registry lacks was accepted");
   } catch (const Error& e) {
-    // Celu may be registered by now; if not the error must name node and op.
     REQUIRE(e.code() == ErrorCode::kUnsupported);
-    REQUIRE(std::string(e.what()).find("Celu") != std::string::npos);
+    REQUIRE_THAT(e.what(), Catch::Contains("op Celu") && Catch::Contains("not supported"));
   }
   const char* custom = R"(
 <ir_version: 8, opset_import: ["" : 13, "com.acme" : 1]>
@@ -72,21 +91,68 @@ g (float[2] x) => (float[2] y) {
                       Catch::Contains("com.acme.Frobnicate"));
 }
 
-TEST_CASE("intermediate values are released and results do not depend on threads") {
-  Tensor x = Tensor::from_vector<float>({1, 4}, {-1, 2, -3, 4});
+namespace {
+// Which values a probe node sees as still held when it runs (through the scope that
+// subgraph kernels read enclosing values from).
+struct LiveValues {
+  bool t = false, u = false, b = false;
+};
+LiveValues g_live;
+
+void probe_live_values(rt::KernelContext& ctx) {
+  g_live.t = ctx.scope->find("t") != nullptr;
+  g_live.u = ctx.scope->find("u") != nullptr;
+  g_live.b = ctx.scope->find("b") != nullptr;
+  ctx.outputs[0] = *ctx.inputs[0];
+}
+}  // namespace
+
+TEST_CASE("intermediate values are released after their last reader") {
+  // t's last reader is Relu: by the time the probe runs, t is gone; u (the probe's input)
+  // and the initializer b are still held.
+  const char* text = R"(
+<ir_version: 8, opset_import: ["" : 13, "edge.test" : 1]>
+g (float[1, 4] x) => (float[1, 4] y)
+<float[4] b = {1.0, -2.0, 3.0, -4.0}>
+{
+  t = Add(x, b)
+  u = Relu(t)
+  y = edge.test.Probe(u)
+})";
+  rt::KernelRegistry reg = rt::KernelRegistry::builtin();
+  rt::KernelDef probe;
+  probe.domain = "edge.test";
+  probe.op = "Probe";
+  probe.create = rt::function_kernel(probe_live_values);
+  reg.add(probe);
+  rt::SessionOptions so;
+  so.registry = &reg;
+  g_live = {true, false, false};
+  auto out = rt::Session::create(parse_model_text(text, {false, false}), so)
+                 ->run({{"x", Tensor::from_vector<float>({1, 4}, {-1, 2, -3, 4})}});
+  REQUIRE(out[0].second.to_float_vector() == std::vector<float>{0, 0, 0, 0});
+  REQUIRE_FALSE(g_live.t);
+  REQUIRE(g_live.u);
+  REQUIRE(g_live.b);
+}
+
+TEST_CASE("results do not depend on the thread count") {
+  const int64_t rows = 4096;
+  std::vector<float> v(static_cast<size_t>(rows * 4));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(static_cast<int64_t>(i % 13) - 6) * 0.37f;
+  Tensor x = Tensor::from_vector<float>({rows, 4}, v);
   rt::SessionOptions one, two;
   two.threads = 2;
   auto a = rt::Session::create(parse_model_text(kAddRelu), one)->run({{"x", x}});
   auto b = rt::Session::create(parse_model_text(kAddRelu), two)->run({{"x", x}});
   REQUIRE(compare_tensors(a[0].second, b[0].second, 0, 0).passed());
+  auto y = a[0].second.to_float_vector();
+  REQUIRE(std::count_if(y.begin(), y.end(), [](float f) { return f > 0; }) > rows);  // not trivially zero
 }
 
 TEST_CASE("mnist-8 reference outputs", "[shared]") {
   auto dir = test::shared_dir() / "models" / "mnist-8";
-  if (!std::filesystem::exists(dir / "model.onnx")) {
-    WARN("shared/models/mnist-8 not found; skipped");
-    return;
-  }
+  EDGE_SKIP_UNLESS_EXISTS(dir / "model.onnx");
   auto s = rt::Session::create(load_model(dir / "model.onnx"));
   for (int i = 0; i < 3; ++i) {
     auto set = dir / ("test_data_set_" + std::to_string(i));

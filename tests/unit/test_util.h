@@ -44,7 +44,18 @@ inline int count_entries(const std::filesystem::path& dir) {
   return n;
 }
 
-// Where the team's shared/ folder is (tests skip what needs it when absent).
+// Where the team's shared/ folder is (EDGE_SHARED_DIR; tests skip what needs it when absent).
 inline std::filesystem::path shared_dir() { return EDGE_SHARED_DIR; }
 
 }  // namespace edge::test
+
+// Ends the running Catch2 test as skipped when `path` (a file under shared/) is absent. It
+// prints "EDGE-SKIP: ...", which ctest turns into a visible "Skipped" (the unit tests'
+// SKIP_REGULAR_EXPRESSION in tests/CMakeLists.txt), and CI fails on any skipped test.
+#define EDGE_SKIP_UNLESS_EXISTS(path)                                           \
+  do {                                                                          \
+    if (!std::filesystem::exists(path)) {                                       \
+      WARN("EDGE-SKIP: " << (path).string() << " not found (is ../shared there?)"); \
+      return;                                                                   \
+    }                                                                           \
+  } while (0)
