@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "../common/app_util.h"
 #include "commands.h"
 #include "pass/registry.h"
 
@@ -30,7 +31,7 @@ int list_passes(const std::string& format) {
       }
       j.push_back({{"name", p.name}, {"stage", pass::stage_name(p.stage)}, {"summary", p.summary}, {"options", opts}});
     }
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return 0;
   }
   for (const auto& p : pass::all_passes()) {
