@@ -22,7 +22,8 @@ struct BenchOptions {
   int threads = 1;
   std::string format = "text";
   bool profile = false;
-  std::vector<std::string> inputs, shapes;
+  std::vector<std::string> inputs, shapes, backends;
+  bool no_fuse = false;
   uint64_t seed = 0;
 };
 
@@ -48,16 +49,19 @@ int bench(const BenchOptions& o) {
   so.threads = o.threads;
   so.profile = o.profile;
   so.input_shapes = parse_shape_specs(o.shapes);
+  so.backends = o.backends;
+  so.fuse = !o.no_fuse;
   auto session = rt::Session::create(load_model(o.model), so);
   double load_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   rt::NamedTensors feeds = o.inputs.empty() ? rt::random_feeds(*session, o.seed) : read_input_specs(o.inputs, *session);
-  for (int i = 0; i < o.warmup; ++i) session->run(feeds);
+  rt::NamedTensors outs;  // reused: steady-state runs allocate nothing
+  for (int i = 0; i < o.warmup; ++i) session->run_into(feeds, outs);
   session->reset_profile();
   std::vector<double> lat;
   lat.reserve(static_cast<size_t>(o.runs));
   for (int i = 0; i < o.runs; ++i) {
     auto s = clock::now();
-    session->run(feeds);
+    session->run_into(feeds, outs);
     lat.push_back(std::chrono::duration<double, std::milli>(clock::now() - s).count());
   }
   std::vector<double> sorted = lat;
@@ -89,6 +93,7 @@ int bench(const BenchOptions& o) {
     nodes = session->profile();
     std::map<std::string, std::pair<double, int64_t>> agg;
     for (const auto& n : nodes) {
+      if (n.depth > 0) continue;  // If/Loop bodies are inside their node's time already
       agg[n.op].first += n.total_ms;
       agg[n.op].second += 1;
       total_prof += n.total_ms;
@@ -104,7 +109,8 @@ int bench(const BenchOptions& o) {
     }
     pj["by_node"] = nlohmann::json::array();
     for (const auto& n : nodes) {
-      pj["by_node"].push_back({{"name", n.name}, {"op", n.op}, {"ms_per_run", n.total_ms / std::max(1, o.runs)},
+      pj["by_node"].push_back({{"name", n.name}, {"op", n.op}, {"kernel", n.kernel}, {"depth", n.depth},
+                               {"ms_per_run", n.total_ms / std::max(1, o.runs)},
                                {"percent", total_prof > 0 ? 100.0 * n.total_ms / total_prof : 0.0}});
     }
   }
@@ -126,10 +132,11 @@ int bench(const BenchOptions& o) {
       std::printf("  %-22s %6lld %12.4f %7.1f%%\n", op.c_str(), static_cast<long long>(v.second),
                   v.first / std::max(1, o.runs), total_prof > 0 ? 100.0 * v.first / total_prof : 0.0);
     }
-    std::printf("\n  %-32s %-18s %12s %8s\n", "node", "op", "ms/run", "%");
+    std::printf("\n  %-32s %-18s %-32s %12s %8s\n", "node", "op", "kernel", "ms/run", "%");
     for (const auto& n : nodes) {
-      std::printf("  %-32s %-18s %12.4f %7.1f%%\n", n.name.c_str(), n.op.c_str(), n.total_ms / std::max(1, o.runs),
-                  total_prof > 0 ? 100.0 * n.total_ms / total_prof : 0.0);
+      const std::string name = std::string(static_cast<size_t>(2 * n.depth), ' ') + n.name;
+      std::printf("  %-32s %-18s %-32s %12.4f %7.1f%%\n", name.c_str(), n.op.c_str(), n.kernel.c_str(),
+                  n.total_ms / std::max(1, o.runs), total_prof > 0 ? 100.0 * n.total_ms / total_prof : 0.0);
     }
   }
   return 0;
@@ -148,6 +155,9 @@ void add_bench_command(CLI::App& root, Action& action) {
   c->add_option("--input,-i", o->inputs, "Input tensors (NAME=FILE); random inputs by default");
   c->add_option("--shape", o->shapes, "Fix a dynamic input shape: NAME:1x3x224x224");
   c->add_option("--seed", o->seed, "Seed for random inputs");
+  c->add_option("--backend", o->backends,
+                "Kernel backend to use (repeatable: cpu, reference); default all, reference always as fallback");
+  c->add_flag("--no-fuse", o->no_fuse, "Run every node as written (no Conv+BatchNorm/activation fusion)");
   c->callback([o, &action] { action = [o] { return bench(*o); }; });
 }
 

@@ -45,15 +45,15 @@ int info(bool list_kernels) {
 #endif
   std::printf("hardware threads: %u\n", std::thread::hardware_concurrency());
   const auto& reg = rt::KernelRegistry::builtin();
-  std::map<std::string, std::set<std::string>> ops;  // provider -> op names
-  for (const auto& d : reg.all()) ops[d.provider].insert((d.domain.empty() ? "" : d.domain + ".") + d.op);
+  std::map<std::string, std::set<std::string>> ops;  // backend -> op names
+  for (const auto& d : reg.all()) ops[d.backend].insert((d.domain.empty() ? "" : d.domain + ".") + d.op);
   std::printf("kernels: %zu registered", reg.all().size());
   for (const auto& [prov, names] : ops) std::printf(", %zu ops (%s)", names.size(), prov.c_str());
   std::printf("\n");
   if (list_kernels) {
     for (const auto& d : reg.all()) {
       std::printf("  %-28s opset %d-%s  %s\n", ((d.domain.empty() ? "" : d.domain + ".") + d.op).c_str(), d.since,
-                  d.until >= rt::kOpsetMax ? "" : std::to_string(d.until).c_str(), d.provider.c_str());
+                  d.until >= rt::kOpsetMax ? "" : std::to_string(d.until).c_str(), d.backend.c_str());
     }
   } else {
     for (const auto& [prov, names] : ops) {

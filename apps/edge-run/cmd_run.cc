@@ -1,5 +1,7 @@
 // edge-run run: one inference with inputs from files (or random), outputs to a directory.
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 
@@ -21,7 +23,16 @@ struct RunOptions {
   std::string output_dir;
   std::string output_format = "pb";
   int threads = 1;
+  std::string dump_dir;
+  std::vector<std::string> backends;
 };
+
+// A file name for a value name: letters, digits, '.', '-' and '_' kept, the rest '_'.
+std::string file_stem(const std::string& value) {
+  std::string s;
+  for (char c : value) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  return s.empty() || s[0] == '.' ? "v" + s : s;
+}
 
 void print_summary(const std::string& name, const Tensor& t) {
   std::printf("  %-24s %s", name.c_str(), t.describe().c_str());
@@ -47,6 +58,8 @@ int run(const RunOptions& o) {
   rt::SessionOptions so;
   so.threads = o.threads;
   so.input_shapes = parse_shape_specs(o.shapes);
+  so.backends = o.backends;
+  so.fuse = o.dump_dir.empty();  // dumps show every tensor of the model as written
   auto session = rt::Session::create(load_model(o.model), so);
   if (o.random && !o.inputs.empty()) fail("--random and --input cannot be combined");
   rt::NamedTensors feeds = o.random || o.inputs.empty() ? rt::random_feeds(*session, o.seed)
@@ -60,7 +73,30 @@ int run(const RunOptions& o) {
       fail(o.output_dir + ": --output-dir exists and is not a directory");
     }
   }
+  std::vector<std::pair<std::string, Tensor>> dumped;
+  if (!o.dump_dir.empty()) {
+    session->set_observer([&](const rt::NodeEvent& e) {
+      if (e.depth > 0) return;  // subgraph values are dumped through their enclosing node's outputs
+      for (int i = 0; i < e.node.output_size(); ++i) {
+        if (!e.node.output(i).empty() && e.outputs[static_cast<size_t>(i)].defined()) {
+          dumped.emplace_back(e.node.output(i), e.outputs[static_cast<size_t>(i)].clone());
+        }
+      }
+    });
+  }
   auto outs = session->run(feeds);
+  if (!o.dump_dir.empty()) {
+    fs::create_directories(o.dump_dir);
+    std::map<std::string, int> used;
+    for (const auto& [name, t] : dumped) {
+      std::string stem = file_stem(name);
+      if (used[stem]++) stem += "_" + std::to_string(used[stem] - 1);
+      fs::path p = fs::path(o.dump_dir) / (stem + "." + o.output_format);
+      if (o.output_format == "npy") data::write_npy(p, t);
+      else write_tensor_pb(p, t, name);
+    }
+    std::printf("dumped %zu intermediate tensors to %s\n", dumped.size(), o.dump_dir.c_str());
+  }
   std::printf("%s: %zu output(s)\n", o.model.c_str(), outs.size());
   for (const auto& [name, t] : outs) print_summary(name, t);
   if (!o.output_dir.empty()) {
@@ -87,6 +123,9 @@ void add_run_command(CLI::App& root, Action& action) {
   c->add_option("--output-dir,-o", o->output_dir, "Write output_K.pb (or .npy) files here");
   c->add_option("--output-format", o->output_format, "pb or npy")->check(CLI::IsMember({"pb", "npy"}));
   c->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::Range(1, 256));
+  c->add_option("--dump-all", o->dump_dir,
+                "Write every node's outputs (each value of the graph) to this directory as NAME.pb (or .npy)");
+  c->add_option("--backend", o->backends, "Kernel backend to use (repeatable: cpu, reference)");
   c->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 

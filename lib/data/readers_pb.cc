@@ -1,9 +1,8 @@
 // ONNX test-data reader: a folder of test_data_set_N directories (or one of them), each
 // holding input_K.pb (serialized TensorProto). One directory is one sample.
-#include <algorithm>
-
 #include "data/readers.h"
 #include "ir/tensor_proto.h"
+#include "runtime/test_data_set.h"
 
 namespace edge::data {
 namespace fs = std::filesystem;
@@ -13,19 +12,6 @@ namespace {
 bool has_input0(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "input_0.pb", ec);
-}
-
-// Orders test_data_set_2 before test_data_set_10.
-bool natural_less(const fs::path& a, const fs::path& b) {
-  auto split = [](const std::string& s) {
-    size_t i = s.size();
-    while (i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
-    long long num = (i < s.size() && s.size() - i < 18) ? std::stoll(s.substr(i)) : -1;
-    return std::make_pair(s.substr(0, i), num);
-  };
-  auto x = split(a.filename().string()), y = split(b.filename().string());
-  if (x != y) return x < y;
-  return a < b;
 }
 
 class PbDataset : public Dataset {
@@ -82,17 +68,7 @@ bool is_pb_dataset_dir(const fs::path& dir) {
 }
 
 std::unique_ptr<Dataset> open_pb_dataset(const fs::path& path, const DataOptions& o) {
-  std::vector<fs::path> sets;
-  if (has_input0(path)) {
-    sets.push_back(path);
-  } else {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(path, ec)) {
-      if (e.is_directory() && has_input0(e.path())) sets.push_back(e.path());
-    }
-    if (ec) fail(path.string() + ": cannot list the directory (" + ec.message() + ")");
-    std::sort(sets.begin(), sets.end(), natural_less);
-  }
+  std::vector<fs::path> sets = rt::find_test_data_sets(path);  // the runtime's order and rules
   if (sets.empty()) fail(path.string() + ": no input_0.pb and no test_data_set_N directories");
   return std::make_unique<PbDataset>(path, o, std::move(sets));
 }

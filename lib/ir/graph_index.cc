@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/node_attrs.h"
 #include "ir/status.h"
 
 namespace edge {
@@ -62,10 +63,7 @@ std::vector<const onnx::ValueInfoProto*> GraphIndex::runtime_inputs() const {
 }
 
 std::vector<int> GraphIndex::topological_order(const std::vector<std::string>& outer_scope) const {
-  auto node_desc = [&](int n) {
-    const auto& node = g_->node(n);
-    return "node '" + node.name() + "' (" + node.op_type() + ")";
-  };
+  auto node_desc = [&](int n) { return describe_node(g_->node(n)); };
   if (!duplicate_outputs_.empty()) {
     int n = producer(duplicate_outputs_.front());
     fail("value '" + duplicate_outputs_.front() + "' is produced by more than one node (first: " +
@@ -108,11 +106,34 @@ std::vector<int> GraphIndex::topological_order(const std::vector<std::string>& o
   return order;
 }
 
-bool value_info_shape(const onnx::ValueInfoProto& vi, std::vector<int64_t>* shape) {
+bool GraphIndex::shape(const std::string& name, Shape* out) const {
+  if (const auto* init = initializer(name)) {
+    out->assign(init->dims().begin(), init->dims().end());
+    return true;
+  }
+  const auto* vi = value_info(name);
+  return vi && value_info_shape(*vi, out);
+}
+
+bool GraphIndex::static_shape(const std::string& name, Shape* out) const {
+  if (!shape(name, out)) return false;
+  for (int64_t d : *out) {
+    if (d < 0) return false;
+  }
+  return true;
+}
+
+int32_t GraphIndex::elem_type(const std::string& name) const {
+  if (const auto* init = initializer(name)) return init->data_type();
+  const auto* vi = value_info(name);
+  return vi && vi->type().has_tensor_type() ? vi->type().tensor_type().elem_type() : 0;
+}
+
+bool value_info_shape(const onnx::ValueInfoProto& vi, Shape* shape) {
   if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return false;
   shape->clear();
   for (const auto& d : vi.type().tensor_type().shape().dim()) {
-    shape->push_back(d.has_dim_value() ? d.dim_value() : -1);
+    shape->push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
   }
   return true;
 }

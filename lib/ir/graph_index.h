@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/tensor.h"
 #include "onnx/onnx_pb.h"
 
 namespace edge {
@@ -28,6 +29,14 @@ class GraphIndex {
   // Graph inputs that are not initializers (what a caller must feed).
   std::vector<const onnx::ValueInfoProto*> runtime_inputs() const;
 
+  // Shape of `name` from its initializer or value info, -1 for symbolic or unknown dims.
+  // False when neither gives a tensor shape.
+  bool shape(const std::string& name, Shape* out) const;
+  // Like shape(), but true only when every dim is known.
+  bool static_shape(const std::string& name, Shape* out) const;
+  // onnx::TensorProto::DataType of `name` from its initializer or value info, or 0.
+  int32_t elem_type(const std::string& name) const;
+
   // Node indices in a valid execution order. Throws Error if the graph has a cycle, a
   // value produced twice, or a node reading a value that nothing defines. `outer_scope`
   // lists names visible from an enclosing graph (for subgraphs).
@@ -45,6 +54,6 @@ class GraphIndex {
 
 // Shape from a ValueInfoProto: dims with known values, -1 for symbolic/unknown dims.
 // Returns false when the value has no tensor shape.
-bool value_info_shape(const onnx::ValueInfoProto& vi, std::vector<int64_t>* shape);
+bool value_info_shape(const onnx::ValueInfoProto& vi, Shape* shape);
 
 }  // namespace edge

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "ir/graph_index.h"
+#include "ir/op_traits.h"
+#include "ir/saturating.h"
 #include "ir/tensor_proto.h"
 
 namespace edge {
@@ -23,58 +25,15 @@ ValueSummary summarize_value(const onnx::ValueInfoProto& vi) {
   return v;
 }
 
-// Known shape of a value (dynamic dims as 1); false when unknown.
-bool shape_of(const GraphIndex& idx, const std::string& name, Shape* s) {
-  if (const auto* init = idx.initializer(name)) {
-    s->assign(init->dims().begin(), init->dims().end());
-    return true;
-  }
-  const auto* vi = idx.value_info(name);
-  if (!vi || !value_info_shape(*vi, s)) return false;
-  for (auto& d : *s) {
-    if (d < 0) d = 1;
-  }
-  return true;
-}
-
-int64_t prod(const Shape& s, size_t from = 0) {
-  int64_t p = 1;
-  for (size_t i = from; i < s.size(); ++i) p *= s[i];
-  return p;
-}
-
-int64_t node_macs(const onnx::NodeProto& n, const GraphIndex& idx) {
-  Shape a, w, y;
-  const std::string& op = n.op_type();
-  auto in = [&](int i) -> std::string { return i < n.input_size() ? n.input(i) : ""; };
-  if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") {
-    int wi = op == "QLinearConv" ? 3 : 1;
-    if (!shape_of(idx, in(wi), &w) || !shape_of(idx, n.output(0), &y) || w.size() < 2) return -1;
-    return prod(y) * prod(w, 1);
-  }
-  if (op == "ConvTranspose") {
-    if (!shape_of(idx, in(0), &a) || !shape_of(idx, in(1), &w) || w.size() < 2) return -1;
-    return prod(a) * prod(w, 1);
-  }
-  if (op == "Gemm" || op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") {
-    int ai = 0;
-    if (!shape_of(idx, in(ai), &a) || !shape_of(idx, n.output(0), &y) || a.empty()) return -1;
-    int64_t k = a.back();
-    if (op == "Gemm") {
-      for (const auto& at : n.attribute()) {
-        if (at.name() == "transA" && at.i() && a.size() == 2) k = a[0];
-      }
-    }
-    return prod(y) * k;
-  }
-  return -1;
-}
-
-// Input index holding the layer's weight, or -1 for "the largest initializer input".
-int weight_input_index(const std::string& op) {
-  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "ConvInteger") return 1;
-  if (op == "QLinearConv") return 3;
-  return -1;
+// Input k of `n` when it is an initializer, or the initializer behind a DequantizeLinear
+// (a quantized weight counts as this node's weight); nullptr otherwise.
+const onnx::TensorProto* constant_input(const onnx::NodeProto& n, int k, const GraphIndex& idx,
+                                        const onnx::GraphProto& g) {
+  if (k < 0 || k >= n.input_size() || n.input(k).empty()) return nullptr;
+  if (const auto* init = idx.initializer(n.input(k))) return init;
+  const int p = idx.producer(n.input(k));
+  if (p < 0 || g.node(p).op_type() != "DequantizeLinear" || g.node(p).input_size() < 1) return nullptr;
+  return idx.initializer(g.node(p).input(0));
 }
 
 }  // namespace
@@ -107,10 +66,11 @@ ModelSummary summarize(const Model& model) {
   for (const auto& init : g.initializer()) {
     int64_t n = proto_numel(init, "initializer '" + init.name() + "'");
     DType dt = dtype_from_onnx(init.data_type());
-    uint64_t bytes = static_cast<uint64_t>(n) * dtype_size(dt);
-    s.total_params += n;
-    s.weight_bytes += bytes;
-    s.weight_bytes_by_dtype[dtype_name(dt)] += bytes;
+    uint64_t bytes = sat_mul(static_cast<uint64_t>(n), static_cast<uint64_t>(dtype_size(dt)));
+    s.total_params = sat_add(s.total_params, n);
+    s.weight_bytes = sat_add(s.weight_bytes, bytes);
+    uint64_t& by_dtype = s.weight_bytes_by_dtype[dtype_name(dt)];
+    by_dtype = sat_add(by_dtype, bytes);
   }
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
@@ -118,44 +78,44 @@ ModelSummary summarize(const Model& model) {
     LayerSummary l;
     l.name = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
     l.op = n.op_type();
+    const OpTraits& traits = op_traits(n);
+    // The weight is the traits' weight input; ops without one show their largest constant
+    // input. MatMul-like ops may hold the constant on either side (MatMul(W, x)).
+    int wi = traits.weight_input;
+    if (traits.mac_rule == MacRule::kMatMul && !constant_input(n, wi, idx, g)) wi = -1;
+    int64_t counted_zeros = 0, counted_numel = 0;  // the current pick's share of the sparsity totals
     bool has_weight = false;
     for (int k = 0; k < n.input_size(); ++k) {
-      const onnx::TensorProto* init = idx.initializer(n.input(k));
-      // A weight behind DequantizeLinear counts as this node's (quantized) weight.
-      if (!init) {
-        int prod_node = idx.producer(n.input(k));
-        if (prod_node >= 0 && g.node(prod_node).op_type() == "DequantizeLinear" && g.node(prod_node).input_size() > 0) {
-          init = idx.initializer(g.node(prod_node).input(0));
-        }
-      }
+      const onnx::TensorProto* init = constant_input(n, k, idx, g);
       if (!init) continue;
-      l.params += proto_numel(*init, "initializer '" + init->name() + "'");
-      int wi = weight_input_index(n.op_type());
-      int64_t numel = proto_numel(*init, "initializer '" + init->name() + "'");
+      const int64_t numel = proto_numel(*init, "initializer '" + init->name() + "'");
+      l.params = sat_add(l.params, numel);
       bool better = wi >= 0 ? k == wi : (!has_weight || numel > shape_numel(l.weight_shape));
-      if (better && init->dims_size() >= 1) {
-        if (has_weight) {
-          // Replace the previous pick: undo its sparsity contribution.
-          zero_total -= static_cast<int64_t>(l.sparsity * static_cast<double>(shape_numel(l.weight_shape)) + 0.5);
-          weight_total -= shape_numel(l.weight_shape);
-        }
-        has_weight = true;
-        l.weight = init->name();
-        l.weight_shape.assign(init->dims().begin(), init->dims().end());
-        DType dt = dtype_from_onnx(init->data_type());
-        l.dtype = dtype_name(dt);
-        if (dtype_supported(dt)) {
-          Tensor t = tensor_from_proto(*init, {}, "initializer '" + init->name() + "'");
-          int64_t zeros = 0;
-          for (int64_t e = 0; e < t.numel(); ++e) zeros += t.get_double(e) == 0.0;
-          l.sparsity = t.numel() ? static_cast<double>(zeros) / static_cast<double>(t.numel()) : 0.0;
-          zero_total += zeros;
-          weight_total += t.numel();
-        }
+      if (!better || init->dims_size() < 1) continue;
+      zero_total -= counted_zeros;
+      weight_total -= counted_numel;
+      counted_zeros = counted_numel = 0;
+      has_weight = true;
+      l.weight = init->name();
+      l.weight_shape.assign(init->dims().begin(), init->dims().end());
+      DType dt = dtype_from_onnx(init->data_type());
+      l.dtype = dtype_name(dt);
+      l.sparsity = 0;
+      if (dtype_supported(dt)) {
+        Tensor t = tensor_from_proto(*init, {}, "initializer '" + init->name() + "'");
+        for (int64_t e = 0; e < t.numel(); ++e) counted_zeros += t.get_double(e) == 0.0;
+        counted_numel = t.numel();
+        l.sparsity = counted_numel ? static_cast<double>(counted_zeros) / static_cast<double>(counted_numel) : 0.0;
+        zero_total += counted_zeros;
+        weight_total += counted_numel;
       }
     }
     l.macs = node_macs(n, idx);
-    if (l.macs > 0) s.total_macs += l.macs;
+    if (l.macs > 0) s.total_macs = sat_add(s.total_macs, l.macs);
+    if (saturated(l.macs)) {
+      s.notes.push_back("layer '" + l.name + "' (" + l.op + "): MACs overflow int64; saturated at " +
+                        std::to_string(l.macs));
+    }
     if (l.params > 0 || l.macs > 0) s.layers.push_back(std::move(l));
   }
   s.weight_sparsity = weight_total ? static_cast<double>(zero_total) / static_cast<double>(weight_total) : 0.0;
@@ -172,6 +132,9 @@ ModelSummary summarize(const Model& model) {
       }
     }
   }
+  if (saturated(s.total_params)) s.notes.push_back("total params overflow int64; saturated");
+  if (saturated(s.weight_bytes)) s.notes.push_back("weight bytes overflow uint64; saturated");
+  if (saturated(s.total_macs)) s.notes.push_back("total MACs overflow int64; saturated");
   for (const auto& w : model.warnings()) s.notes.push_back(w);
   return s;
 }

@@ -47,21 +47,35 @@ std::string shape_str(const Shape& s) {
   return out;
 }
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+size_t Tensor::checked_nbytes(DType dtype, const Shape& shape) {
   if (!dtype_supported(dtype)) fail_unsupported("unsupported tensor element type " + dtype_name(dtype));
-  numel_ = shape_numel(shape_);
-  uint64_t esize = dtype_size(dtype);
-  if (static_cast<uint64_t>(numel_) > max_tensor_bytes() / esize) {
+  const int64_t numel = shape_numel(shape);
+  const uint64_t esize = dtype_size(dtype);
+  if (static_cast<uint64_t>(numel) > max_tensor_bytes() / esize) {
     throw Error(ErrorCode::kResourceLimit,
-                "tensor " + dtype_name(dtype) + "[" + shape_str(shape_) + "] needs " +
-                    bytes_str(static_cast<double>(numel_) * static_cast<double>(esize)) +
+                "tensor " + dtype_name(dtype) + "[" + shape_str(shape) + "] needs " +
+                    bytes_str(static_cast<double>(numel) * static_cast<double>(esize)) +
                     " bytes, above the limit of " + std::to_string(max_tensor_bytes()) + " bytes");
   }
-  size_t bytes = static_cast<size_t>(numel_) * esize;
+  return static_cast<size_t>(numel) * esize;
+}
+
+Buffer Tensor::allocate(size_t bytes, bool zero) {
   size_t alloc = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
   auto* p = static_cast<uint8_t*>(::operator new[](alloc, std::align_val_t{64}));
-  std::memset(p, 0, alloc);
-  buf_ = std::shared_ptr<uint8_t[]>(p, AlignedDelete{});
+  if (zero) std::memset(p, 0, alloc);
+  return Buffer(p, AlignedDelete{});
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  buf_ = allocate(checked_nbytes(dtype_, shape_), true);
+  numel_ = shape_numel(shape_);
+}
+
+Tensor::Tensor(DType dtype, const Shape& shape, Buffer buffer)
+    : dtype_(dtype), shape_(shape), buf_(std::move(buffer)) {
+  numel_ = shape_numel(shape_);
+  if (!buf_) fail_internal("tensor " + describe() + " given no storage");
 }
 
 void Tensor::check_type(DType t) const {

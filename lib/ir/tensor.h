@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "ir/dtype.h"
+#include "ir/shape.h"
 #include "ir/status.h"
 
 namespace edge {
-
-using Shape = std::vector<int64_t>;
 
 // Number of elements of a shape; throws on negative dims or int64 overflow.
 int64_t shape_numel(const Shape& s);
@@ -22,11 +21,22 @@ std::string shape_str(const Shape& s);  // "1x3x224x224", "scalar" for rank 0
 void set_max_tensor_bytes(uint64_t bytes);
 uint64_t max_tensor_bytes();
 
+// A tensor's storage: 64-byte aligned, shared between tensors that view it.
+using Buffer = std::shared_ptr<uint8_t[]>;
+
 class Tensor {
  public:
   Tensor() = default;
   // Allocates a zero-filled tensor.
   Tensor(DType dtype, Shape shape);
+  // A tensor over existing storage (not cleared): `buffer` must hold at least
+  // checked_nbytes(dtype, shape) bytes. An arena slice is passed as an aliasing shared_ptr.
+  Tensor(DType dtype, const Shape& shape, Buffer buffer);
+  // Bytes a dtype x shape tensor needs; throws (kResourceLimit) above max_tensor_bytes() or
+  // on int64 overflow, and for element types that cannot be stored.
+  static size_t checked_nbytes(DType dtype, const Shape& shape);
+  // New 64-byte aligned storage of at least `bytes` bytes, zero-filled when `zero`.
+  static Buffer allocate(size_t bytes, bool zero);
 
   template <typename T>
   static Tensor from_vector(const Shape& shape, const std::vector<T>& values);
@@ -79,7 +89,7 @@ class Tensor {
   DType dtype_ = DType::kUndefined;
   Shape shape_;
   int64_t numel_ = 0;
-  std::shared_ptr<uint8_t[]> buf_;
+  Buffer buf_;
 };
 
 template <typename T>

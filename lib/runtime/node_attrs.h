@@ -1,36 +1,5 @@
-// Typed access to a node's attributes, with defaults and errors that name the node.
+// NodeAttrs and describe_node live in lib/ir (ir/node_attrs.h), shared with the passes; this
+// header forwards there for runtime code that includes it. Names in edge::rt find them.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
-#include "ir/tensor.h"
-#include "onnx/onnx_pb.h"
-
-namespace edge::rt {
-
-class NodeAttrs {
- public:
-  explicit NodeAttrs(const onnx::NodeProto& node) : node_(&node) {}
-
-  bool has(const std::string& name) const { return find(name) != nullptr; }
-  int64_t get_int(const std::string& name, int64_t def) const;
-  float get_float(const std::string& name, float def) const;
-  std::string get_string(const std::string& name, const std::string& def) const;
-  std::vector<int64_t> get_ints(const std::string& name, std::vector<int64_t> def = {}) const;
-  std::vector<float> get_floats(const std::string& name, std::vector<float> def = {}) const;
-  std::vector<std::string> get_strings(const std::string& name) const;
-  // Required variants throw when absent.
-  int64_t require_int(const std::string& name) const;
-  Tensor get_tensor(const std::string& name) const;  // throws when absent
-  const onnx::GraphProto* get_graph(const std::string& name) const;  // nullptr when absent
-
-  const onnx::AttributeProto* find(const std::string& name) const;
-
- private:
-  const onnx::AttributeProto& expect(const std::string& name, onnx::AttributeProto::AttributeType t) const;
-  const onnx::NodeProto* node_;
-};
-
-}  // namespace edge::rt
+#include "ir/node_attrs.h"

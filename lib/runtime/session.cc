@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <random>
 
 #include "runtime/thread_pool.h"
@@ -78,6 +79,17 @@ std::unique_ptr<Session> Session::create(Model model, const SessionOptions& opts
   ro.pool = s->pool_.get();
   ro.max_depth = opts.max_subgraph_depth;
   ro.profile = opts.profile;
+  ro.backends = opts.backends;
+  ro.fuse = opts.fuse;
+  ro.observer = &s->observer_;
+  for (const auto& b : opts.backends) {
+    const auto known = ro.registry->backends();
+    if (std::find(known.begin(), known.end(), b) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail("unknown backend '" + b + "' (available: " + list + ")");
+    }
+  }
   try {
     s->runner_ = std::make_unique<GraphRunner>(s->model_.graph(), std::vector<std::string>{}, ro);
   } catch (const Error& e) {
@@ -123,38 +135,57 @@ void Session::validate_input(const ValueDesc& d, const Tensor& t) const {
 }
 
 NamedTensors Session::run(const NamedTensors& feeds) {
-  std::vector<const Tensor*> ins(inputs_.size(), nullptr);
+  NamedTensors result;
+  run_into(feeds, result);
+  return result;
+}
+
+void Session::run_into(const NamedTensors& feeds, NamedTensors& result) {
+  feed_ptrs_.assign(inputs_.size(), nullptr);
   const auto& over_names = runner_->overridable_names();
-  std::vector<const Tensor*> overrides(over_names.size(), nullptr);
+  override_ptrs_.assign(over_names.size(), nullptr);
   for (const auto& [name, t] : feeds) {
     bool found = false;
     for (size_t i = 0; i < inputs_.size(); ++i) {
       if (inputs_[i].name == name) {
         validate_input(inputs_[i], t);
-        ins[i] = &t;
+        feed_ptrs_[i] = &t;
         found = true;
       }
     }
     for (size_t i = 0; i < over_names.size(); ++i) {
       if (over_names[i] == name) {
-        overrides[i] = &t;
+        override_ptrs_[i] = &t;
         found = true;
       }
     }
     if (!found) fail("model has no input named '" + name + "'");
   }
-  for (size_t i = 0; i < ins.size(); ++i) {
-    if (!ins[i]) fail("input '" + inputs_[i].name + "' was not given");
+  for (size_t i = 0; i < feed_ptrs_.size(); ++i) {
+    if (!feed_ptrs_[i]) fail("input '" + inputs_[i].name + "' was not given");
   }
-  std::vector<Tensor> outs;
+  for (auto& [name, t] : result) t = Tensor();  // let the runner reuse the previous results' buffers
   try {
-    outs = runner_->run(ins, nullptr, overrides);
+    runner_->run_into(feed_ptrs_, nullptr, override_ptrs_, out_tensors_);
   } catch (const Error& e) {
     throw Error(e.code(), model_.name() + ": " + e.what());
   }
-  NamedTensors result;
-  for (size_t i = 0; i < outs.size(); ++i) result.emplace_back(outputs_[i].name, std::move(outs[i]));
-  return result;
+  if (result.size() != out_tensors_.size()) {
+    result.clear();
+    for (size_t i = 0; i < out_tensors_.size(); ++i) result.emplace_back(outputs_[i].name, Tensor());
+  }
+  for (size_t i = 0; i < out_tensors_.size(); ++i) {
+    if (result[i].first != outputs_[i].name) result[i].first = outputs_[i].name;
+    result[i].second = std::move(out_tensors_[i]);
+  }
+}
+
+void Session::set_weight(const std::string& name, const Tensor& value) {
+  try {
+    runner_->set_initializer(name, value);
+  } catch (const Error& e) {
+    throw Error(e.code(), model_.name() + ": " + e.what());
+  }
 }
 
 NamedTensors random_feeds(const Session& s, uint64_t seed) {

@@ -21,6 +21,12 @@ struct SessionOptions {
   bool profile = false;                       // collect per-node timings
   int max_subgraph_depth = 16;
   const KernelRegistry* registry = nullptr;   // default: KernelRegistry::builtin()
+  // Backends the kernels may come from (e.g. {"cpu"}); empty = all registered. The
+  // reference backend is always available as the fallback.
+  std::vector<std::string> backends;
+  // Graph fusions at preparation (Conv+BatchNormalization, Conv+activation; see
+  // graph_fusion.h). Off: every node runs as written and observers see every tensor.
+  bool fuse = true;
 };
 
 // An input or output as declared by the model. Unknown dims are -1 (see dim_params).
@@ -48,6 +54,19 @@ class Session {
   // Feeds by name; every required input must be given. Returns outputs in model order.
   NamedTensors run(const NamedTensors& feeds);
   Expected<NamedTensors> try_run(const NamedTensors& feeds);
+  // The same into `outputs` (model order), reusing its storage: with the previous results
+  // dropped or left in `outputs`, a steady-state call allocates nothing. One run at a time
+  // per session (concurrent calls are serialized).
+  void run_into(const NamedTensors& feeds, NamedTensors& outputs);
+
+  // Called after every node (subgraph nodes included) with its outputs; empty to remove.
+  // Free when unset. For calibration, sensitivity analysis and debugging dumps.
+  void set_observer(RunObserver observer) { observer_ = std::move(observer); }
+  // Replaces an initializer (same dtype and shape) for the following runs without
+  // rebuilding the session; kernels that packed it are prepared again.
+  void set_weight(const std::string& name, const Tensor& value);
+  // Bytes of the intermediate-value arena planned so far (0 before the first run).
+  int64_t arena_bytes() const { return runner_->memory().arena_bytes(); }
 
   std::vector<NodeProfile> profile() const { return runner_->profile(); }
   void reset_profile() { runner_->reset_profile(); }
@@ -62,6 +81,10 @@ class Session {
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<GraphRunner> runner_;
   int threads_ = 1;
+  RunObserver observer_;
+  // Reused by run_into so that steady-state runs do not allocate.
+  std::vector<const Tensor*> feed_ptrs_, override_ptrs_;
+  std::vector<Tensor> out_tensors_;
 };
 
 ValueDesc describe_value(const onnx::ValueInfoProto& vi);

@@ -1,21 +1,29 @@
 #include "runtime/test_data_set.h"
 
-#include <algorithm>
-
+#include "ir/natural_order.h"
 #include "ir/tensor_proto.h"
 
 namespace edge::rt {
 namespace fs = std::filesystem;
 
+namespace {
+bool has_input0(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "input_0.pb", ec);
+}
+}  // namespace
+
 std::vector<fs::path> find_test_data_sets(const fs::path& dir) {
-  if (fs::exists(dir / "input_0.pb")) return {dir};
+  if (has_input0(dir)) return {dir};
   std::vector<fs::path> sets;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return sets;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_directory() && fs::exists(e.path() / "input_0.pb")) sets.push_back(e.path());
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;  // an unreadable entry is skipped, not an error
+    if (it->is_directory(entry_ec) && has_input0(it->path())) sets.push_back(it->path());
   }
-  std::sort(sets.begin(), sets.end());
+  if (ec) fail(dir.string() + ": cannot list the directory (" + ec.message() + ")");
+  sort_natural(sets);
   return sets;
 }
 

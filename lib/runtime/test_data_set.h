@@ -11,7 +11,8 @@
 namespace edge::rt {
 
 // `dir` itself when it holds input_0.pb, else its test_data_set_* (or any) subdirectories
-// that hold input_0.pb, sorted. Empty when there are none.
+// that hold input_0.pb, in natural order (test_data_set_2 before test_data_set_10). Empty
+// when there are none; throws when `dir` cannot be listed.
 std::vector<std::filesystem::path> find_test_data_sets(const std::filesystem::path& dir);
 
 // input_0.pb, input_1.pb, ... bound to the session's inputs by position (names in test data

@@ -14,12 +14,10 @@
 #include <set>
 #include <tuple>
 
+#include "ir/graph_edit.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* DedupeInitializers::summary() {
   return "merge initializers with identical type, shape and contents";

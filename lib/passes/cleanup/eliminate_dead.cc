@@ -12,12 +12,10 @@
 // Graph inputs that a caller feeds are never removed (they are the model's interface).
 #include <set>
 
+#include "ir/graph_edit.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* EliminateDead::summary() {
   return "remove nodes, initializers and value infos that do not contribute to any graph output";

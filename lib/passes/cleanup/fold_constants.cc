@@ -18,15 +18,13 @@
 #include <map>
 #include <set>
 
+#include "ir/graph_edit.h"
 #include "ir/graph_index.h"
 #include "ir/tensor_proto.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 #include "runtime/session.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* FoldConstants::summary() {
   return "evaluate nodes whose inputs are all constant and store their outputs as initializers";
@@ -86,7 +84,7 @@ bool evaluate(const Model& model, const onnx::NodeProto& node,
     for (auto& [name, t] : results) (*out)[name] = std::move(t);
     return true;
   } catch (const Error& e) {
-    ctx.log().debug("fold-constants: cannot fold {}: {}", describe(node), e.what());
+    ctx.log().debug("fold-constants: cannot fold {}: {}", describe_node(node), e.what());
     return false;
   }
 }

@@ -11,18 +11,21 @@
 // (row c of B when transB = 1) and sets C' = (beta * C - mean) * k + B, beta' = 1.
 // Weights shared with other nodes are copied under a fresh name. Only float32 weights
 // and BN parameters that are initializers are handled; anything else is left as is.
+// The weight and bias inputs and the weight's output-channel layout come from the op
+// traits (lib/ir/op_traits.def).
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "ir/graph_edit.h"
 #include "ir/graph_index.h"
+#include "ir/node_attrs.h"
+#include "ir/op_traits.h"
 #include "ir/tensor_proto.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* FuseBatchNorm::summary() {
   return "fold inference BatchNormalization into the preceding Conv/ConvTranspose/Gemm weights and bias";
@@ -94,8 +97,9 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& bn = g.node(i);
     if (!is_onnx_op(bn) || bn.op_type() != "BatchNormalization" || bn.input_size() < 5) continue;
-    if (attr_int(bn, "training_mode", 0) != 0 || (opset < 9 && attr_int(bn, "spatial", 1) != 1)) continue;
-    if (opset < 7 && attr_int(bn, "is_test", 0) == 0 && has_attr(bn, "is_test")) continue;
+    const NodeAttrs bn_attrs(bn);
+    if (bn_attrs.get_int("training_mode", 0) != 0 || (opset < 9 && bn_attrs.get_int("spatial", 1) != 1)) continue;
+    if (opset < 7 && bn_attrs.get_int("is_test", 0) == 0 && bn_attrs.has("is_test")) continue;
     bool extra_used = false;
     for (int k = 1; k < bn.output_size(); ++k) {
       const auto& o = bn.output(k);
@@ -118,35 +122,22 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
     auto& conv = *g.mutable_node(prod);
     const std::string& op = conv.op_type();
     if (!is_onnx_op(conv) || (op != "Conv" && op != "ConvTranspose" && op != "Gemm")) continue;
-    if (conv.input_size() < 2 || conv.output_size() != 1) continue;
+    const OpTraits& traits = op_traits(conv);
+    const int wi = traits.weight_input, bi = traits.bias_input;
+    if (conv.input_size() <= wi || conv.output_size() != 1) continue;
     if (ctx.layer_excluded(conv.name()) || ctx.layer_excluded(bn.name())) continue;
-    const onnx::TensorProto* w = f.constant(conv.input(1));
-    const onnx::TensorProto* b = conv.input_size() > 2 && !conv.input(2).empty() ? f.constant(conv.input(2)) : nullptr;
-    if (!w || (conv.input_size() > 2 && !conv.input(2).empty() && !b)) continue;
+    const onnx::TensorProto* w = f.constant(conv.input(wi));
+    const bool has_bias = conv.input_size() > bi && !conv.input(bi).empty();
+    const onnx::TensorProto* b = has_bias ? f.constant(conv.input(bi)) : nullptr;
+    if (!w || (has_bias && !b)) continue;
     const Shape wshape(w->dims().begin(), w->dims().end());
-    // Output channel of each weight element (index into the BN parameters).
+    // Which output channel (index into the BN parameters) each weight element feeds.
+    const std::optional<WeightChannels> layout = weight_channels(conv, wshape);
+    if (!layout || layout->channels != channels) continue;
     const int64_t wn = numel(*w);
-    std::vector<int64_t> chan(static_cast<size_t>(wn));
-    if (op == "Conv") {
-      if (wshape.empty() || wshape[0] != channels) continue;
-      const int64_t inner = wn / channels;
-      for (int64_t e = 0; e < wn; ++e) chan[static_cast<size_t>(e)] = e / inner;
-    } else if (op == "ConvTranspose") {
-      const int64_t group = attr_int(conv, "group", 1);
-      if (wshape.size() < 2 || group < 1 || wshape[1] * group != channels || wshape[0] % group != 0) continue;
-      const int64_t per_group_in = wshape[0] / group, m = wshape[1], inner = wn / (wshape[0] * m);
-      for (int64_t e = 0; e < wn; ++e) {
-        const int64_t cin = e / (m * inner), mm = (e / inner) % m;
-        chan[static_cast<size_t>(e)] = (cin / per_group_in) * m + mm;
-      }
-    } else {
-      const bool trans_b = attr_int(conv, "transB", 0) != 0;
-      if (wshape.size() != 2 || wshape[trans_b ? 0 : 1] != channels) continue;
-      for (int64_t e = 0; e < wn; ++e) chan[static_cast<size_t>(e)] = trans_b ? e / wshape[1] : e % wshape[1];
-    }
     double beta = 1.0;
     if (op == "Gemm") {
-      beta = attr_float(conv, "beta", 1.0f);
+      beta = NodeAttrs(conv).get_float("beta", 1.0f);
       if (b) {  // C must broadcast per column: [], [1], [N], [1, 1], [1, N]
         const int64_t cn = numel(*b);
         const auto& d = b->dims();
@@ -157,26 +148,28 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
     }
 
     const auto scale = f.values(*p[0]), shift = f.values(*p[1]), mean = f.values(*p[2]), var = f.values(*p[3]);
-    const double eps = attr_float(bn, "epsilon", 1e-5f);
+    const double eps = bn_attrs.get_float("epsilon", 1e-5f);
     std::vector<double> k(static_cast<size_t>(channels)), bias(static_cast<size_t>(channels), 0.0);
     std::vector<double> old_bias = b ? f.values(*b) : std::vector<double>{};
     for (size_t c = 0; c < k.size(); ++c) {
       if (var[c] + eps <= 0) {
-        fail(describe(bn) + ": variance + epsilon is not positive for channel " + std::to_string(c));
+        fail(describe_node(bn) + ": variance + epsilon is not positive for channel " + std::to_string(c));
       }
       k[c] = scale[c] / std::sqrt(var[c] + eps);
       double b0 = old_bias.empty() ? 0.0 : old_bias[old_bias.size() == 1 ? 0 : c] * beta;
       bias[c] = (b0 - mean[c]) * k[c] + shift[c];
     }
     std::vector<double> wv = f.values(*w);
-    for (size_t e = 0; e < wv.size(); ++e) wv[e] *= k[static_cast<size_t>(chan[e])];
+    for (size_t e = 0; e < wv.size(); ++e) {
+      wv[e] *= k[static_cast<size_t>(layout->channel_of(static_cast<int64_t>(e)))];
+    }
 
-    const std::string base = conv.name().empty() ? conv.input(1) : conv.name();
-    candidates.insert(conv.input(1));
-    if (b) candidates.insert(conv.input(2));
+    const std::string base = conv.name().empty() ? conv.input(wi) : conv.name();
+    candidates.insert(conv.input(wi));
+    if (b) candidates.insert(conv.input(bi));
     for (int q = 1; q < 5; ++q) candidates.insert(bn.input(q));
-    f.store(conv, 1, wv, wshape, base + "_weight_bn");
-    f.store(conv, 2, bias, Shape{channels}, base + "_bias_bn");
+    f.store(conv, wi, wv, wshape, base + "_weight_bn");
+    f.store(conv, bi, bias, Shape{channels}, base + "_bias_bn");
     if (op == "Gemm" && beta != 1.0) {
       for (auto& a : *conv.mutable_attribute()) {
         if (a.name() == "beta") a.set_f(1.0f);
@@ -198,7 +191,7 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
       rec.attrs["batchnorm"] = bn.name();
       ctx.stage->layers.push_back(std::move(rec));
     }
-    ctx.log().debug("fuse-bn: folded {} into {}", describe(bn), describe(conv));
+    ctx.log().debug("fuse-bn: folded {} into {}", describe_node(bn), describe_node(conv));
   }
   erase_nodes(g, remove);
   erase_value_infos(g, stale);

@@ -13,13 +13,12 @@
 // false; opset < 7 with is_test = 0).
 #include <set>
 
+#include "ir/graph_edit.h"
 #include "ir/graph_index.h"
+#include "ir/node_attrs.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* RemoveIdentity::summary() {
   return "remove Identity and inference-mode Dropout nodes by rewiring their readers";
@@ -49,7 +48,8 @@ bool inference_dropout(const Model& model, const onnx::GraphProto& g, const onnx
     return false;  // the mask is used
   }
   const int opset = model.opset();
-  if (opset < 7 && has_attr(n, "is_test") && attr_int(n, "is_test", 0) == 0) return false;
+  const NodeAttrs attrs(n);
+  if (opset < 7 && attrs.has("is_test") && attrs.get_int("is_test", 0) == 0) return false;
   if (n.input_size() > 2 && !n.input(2).empty() && !constant_false(model, g, n.input(2))) return false;
   return true;
 }

@@ -13,12 +13,12 @@
 #include <algorithm>
 #include <set>
 
+#include "ir/graph_edit.h"
+#include "ir/graph_index.h"
+#include "ir/node_attrs.h"
 #include "passes/cleanup/cleanup_passes.h"
-#include "passes/cleanup/graph_edit.h"
 
 namespace edge::pass {
-
-using namespace cleanup;
 
 const char* SimplifyShapes::summary() {
   return "replace Shape of static tensors by constants and remove no-op Reshape/Expand/Tile/Cast";
@@ -28,18 +28,19 @@ std::vector<OptionSpec> SimplifyShapes::options() { return {}; }
 
 namespace {
 
-bool same_static_shape(const onnx::GraphProto& g, const std::string& a, const std::string& b) {
-  std::vector<int64_t> sa, sb;
-  return static_shape(g, a, &sa) && static_shape(g, b, &sb) && sa == sb;
+bool same_static_shape(const GraphIndex& idx, const std::string& a, const std::string& b) {
+  Shape sa, sb;
+  return idx.static_shape(a, &sa) && idx.static_shape(b, &sb) && sa == sb;
 }
 
-bool noop(const onnx::GraphProto& g, const onnx::NodeProto& n) {
+bool noop(const GraphIndex& idx, const onnx::NodeProto& n) {
   if (!is_onnx_op(n) || n.input_size() < 1 || n.output_size() != 1 || n.input(0).empty()) return false;
   const std::string& op = n.op_type();
-  if (op == "Reshape" || op == "Expand" || op == "Tile") return same_static_shape(g, n.input(0), n.output(0));
+  if (op == "Reshape" || op == "Expand" || op == "Tile") return same_static_shape(idx, n.input(0), n.output(0));
   if (op == "Cast") {
-    const int32_t t = elem_type(g, n.input(0));
-    return t != 0 && has_attr(n, "to") && attr_int(n, "to", 0) == t;
+    const int32_t t = idx.elem_type(n.input(0));
+    const NodeAttrs attrs(n);
+    return t != 0 && attrs.has("to") && attrs.get_int("to", 0) == t;
   }
   return false;
 }
@@ -56,15 +57,17 @@ void SimplifyShapes::run(Model& model, PassContext& ctx) {
   // 1. Shape of a static tensor -> constant.
   std::vector<bool> remove(static_cast<size_t>(g.node_size()), false);
   std::vector<std::pair<std::string, Tensor>> constants;
+  const GraphIndex before(g);
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
     if (!is_onnx_op(n) || n.op_type() != "Shape" || n.input_size() != 1 || n.output_size() != 1) continue;
-    std::vector<int64_t> dims;
-    if (!static_shape(g, n.input(0), &dims)) continue;
+    Shape dims;
+    if (!before.static_shape(n.input(0), &dims)) continue;
     if (old_ir && outputs.count(n.output(0))) continue;
     const int64_t rank = static_cast<int64_t>(dims.size());
     auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
-    const int64_t start = clamp(attr_int(n, "start", 0)), end = clamp(attr_int(n, "end", rank));
+    const NodeAttrs attrs(n);
+    const int64_t start = clamp(attrs.get_int("start", 0)), end = clamp(attrs.get_int("end", rank));
     std::vector<int64_t> vals;
     for (int64_t d = start; d < end; ++d) vals.push_back(dims[static_cast<size_t>(d)]);
     const int64_t len = static_cast<int64_t>(vals.size());
@@ -80,9 +83,10 @@ void SimplifyShapes::run(Model& model, PassContext& ctx) {
   // 2. No-op Reshape/Expand/Tile/Cast -> bypassed.
   std::vector<bool> candidates(static_cast<size_t>(g.node_size()), false);
   std::set<std::string> side_inputs;
+  const GraphIndex after(g);
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
-    if (!noop(g, n) || ctx.layer_excluded(n.name())) continue;
+    if (!noop(after, n) || ctx.layer_excluded(n.name())) continue;
     candidates[static_cast<size_t>(i)] = true;
     for (int k = 1; k < n.input_size(); ++k) side_inputs.insert(n.input(k));
   }

@@ -1,4 +1,4 @@
-// Cache-blocked float32 GEMM shared by the nn kernels.
+// Cache-blocked float32 GEMM (see gemm.h).
 //
 // C is cut into a fixed grid of MC x NC blocks (independent of the thread count); each block
 // is one task. A task walks K in KC slices, packs the A slice into MR-row panels and the B
@@ -7,15 +7,35 @@
 // thus fixed by the shapes alone, never by the thread count. On x86-64 CPUs with AVX2 and FMA
 // an AVX2+FMA build of the same code is selected at run time (the multiply-adds are then
 // fused, so results may differ in the last bits from CPUs without them).
-#include "runtime/kernels/reference/nn_gemm.h"
+#include "runtime/linalg/gemm.h"
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <vector>
 
-namespace edge::rt {
+#include "runtime/thread_pool.h"
+
+namespace edge::rt::linalg {
 namespace {
+
+// A per-thread buffer that grows to the largest size asked for and is then reused, so
+// steady-state GEMM calls never allocate.
+class Scratch {
+ public:
+  float* get(int64_t n) {
+    if (n > cap_) {
+      buf_.reset(new float[static_cast<size_t>(n)]);
+      cap_ = n;
+    }
+    return buf_.get();
+  }
+
+ private:
+  std::unique_ptr<float[]> buf_;
+  int64_t cap_ = 0;
+};
+thread_local Scratch t_pack_a, t_pack_b, t_row;
+bool g_force_generic = false;
 
 constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 192;  // rows per task when C is split by rows (multiple of 4 and 6)
@@ -108,6 +128,18 @@ __attribute__((always_inline)) inline void micro(int64_t kc, const float* a, con
       for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
     }
   }
+  if (mr == MR && nr == NR) {  // a full tile: vector read-modify-write of C
+    for (int i = 0; i < MR; ++i) {
+      float* crow = c + i * ldc;
+      for (int v = 0; v < NV; ++v) {
+        v8f cv;
+        std::memcpy(&cv, crow + 8 * v, sizeof(v8f));
+        cv += alpha == 1.f ? acc[i][v] : alpha * acc[i][v];
+        std::memcpy(crow + 8 * v, &cv, sizeof(v8f));
+      }
+    }
+    return;
+  }
   float tile[MR][NR];
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < NV; ++v) std::memcpy(&tile[i][8 * v], &acc[i][v], sizeof(v8f));
@@ -123,7 +155,7 @@ template <int MR, int NR>
 __attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
   const int64_t kc_max = std::min(kKC, g.K);
   const int64_t nc_max = std::min(kNC, (g.N + NR - 1) / NR * NR);
-  std::unique_ptr<float[]> bp(new float[static_cast<size_t>(nc_max * kc_max)]);
+  float* bp = t_pack_b.get(nc_max * kc_max);
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t i0 = (t / p.nblocks) * p.mblk, j0 = (t % p.nblocks) * kNC;
     const int64_t mc = std::min(p.mblk, g.M - i0), nc = std::min(kNC, g.N - j0);
@@ -138,13 +170,13 @@ __attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Pl
     const int64_t nc_pad = (nc + NR - 1) / NR * NR;
     for (int64_t p0 = 0; p0 < g.K; p0 += kKC) {
       const int64_t kc = std::min(kKC, g.K - p0);
-      pack_b<NR>(g, j0, nc_pad, p0, kc, bp.get());
+      pack_b<NR>(g, j0, nc_pad, p0, kc, bp);
       const float* aslice = p.ap + p0 * p.m_pad;
       for (int64_t s = 0; s < nc; s += NR) {
         const int64_t nr = std::min<int64_t>(NR, nc - s);
         for (int64_t r = 0; r < mc; r += MR) {
           const int64_t mr = std::min<int64_t>(MR, mc - r);
-          micro<MR, NR>(kc, aslice + (i0 + r) * kc, bp.get() + s * kc, g.C + (i0 + r) * g.ldc + j0 + s, g.ldc, mr,
+          micro<MR, NR>(kc, aslice + (i0 + r) * kc, bp + s * kc, g.C + (i0 + r) * g.ldc + j0 + s, g.ldc, mr,
                         nr, g.alpha);
         }
       }
@@ -153,6 +185,9 @@ __attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Pl
 }
 
 void run_tasks_generic(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) { run_tasks<4, 8>(g, p, t0, t1); }
+void run_tasks_6x16_generic(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
+  run_tasks<6, 16>(g, p, t0, t1);
+}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx2,fma"))) void run_tasks_avx2(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
@@ -160,10 +195,10 @@ __attribute__((target("avx2,fma"))) void run_tasks_avx2(const GemmArgs& g, const
 }
 bool has_avx2() {
   static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return v;
+  return v && !g_force_generic;
 }
 #else
-void run_tasks_avx2(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) { run_tasks_generic(g, p, t0, t1); }
+void run_tasks_avx2(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) { run_tasks_6x16_generic(g, p, t0, t1); }
 bool has_avx2() { return false; }
 #endif
 
@@ -184,17 +219,21 @@ inline void scale_c(float& c, float beta) { c = beta == 0.f ? 0.f : c * beta; }
 void row_times_matrix(const GemmArgs& g, int64_t j0, int64_t j1) {
   float* c = g.C;
   if (g.tb) {
-    std::vector<float> a(static_cast<size_t>(g.K));
-    for (int64_t k = 0; k < g.K; ++k) a[static_cast<size_t>(k)] = a_at(g, 0, k);
+    const float* a = g.A;
+    if (g.ta) {
+      float* packed = t_row.get(g.K);
+      for (int64_t k = 0; k < g.K; ++k) packed[k] = a_at(g, 0, k);
+      a = packed;
+    }
     for (int64_t j = j0; j < j1; ++j) {
       scale_c(c[j], g.beta);
-      c[j] += g.alpha * dot8(a.data(), g.B + j * g.ldb, g.K);
+      c[j] += g.alpha * dot8(a, g.B + j * g.ldb, g.K);
     }
     return;
   }
-  std::vector<float> acc(static_cast<size_t>(j1 - j0), 0.f);
-  float* ac = acc.data();
   const int64_t n = j1 - j0;
+  float* ac = t_row.get(n);
+  std::fill(ac, ac + n, 0.f);
   for (int64_t k = 0; k < g.K; ++k) {
     const float a = a_at(g, 0, k);
     const float* b = g.B + k * g.ldb + j0;
@@ -215,58 +254,102 @@ void matrix_times_col(const GemmArgs& g, const float* bcol, int64_t i0, int64_t 
   }
 }
 
-}  // namespace
+// Fills C's rows with beta * C (or zeros) for K == 0.
+void scale_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) scale_c(C[i * ldc + j], beta);
+}
 
-void nn_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-              int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-              const KernelContext* ctx) {
-  if (M <= 0 || N <= 0) return;
-  GemmArgs g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
-  const bool big = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) > 65536.0;
-  auto run = [&](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-    if (ctx && big) {
-      ctx->parallel_for(n, fn);
-    } else {
-      fn(0, n);
-    }
-  };
-  if (K <= 0) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) scale_c(C[i * ldc + j], beta);
-    return;
+bool is_big(int64_t M, int64_t N, int64_t K) {
+  return static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) > 65536.0;
+}
+
+void run_range(ThreadPool* pool, int64_t n, RangeFn fn) {
+  if (pool) {
+    pool->parallel_for(n, fn);
+  } else if (n > 0) {
+    fn(0, n);
   }
-  if (M == 1) {
-    constexpr int64_t kChunk = 512;  // fixed column chunks: the split never changes the sums
-    run((N + kChunk - 1) / kChunk, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) row_times_matrix(g, t * kChunk, std::min(N, (t + 1) * kChunk));
-    });
-    return;
-  }
-  if (N == 1 && !trans_a) {
-    std::vector<float> bcol(static_cast<size_t>(K));
-    for (int64_t k = 0; k < K; ++k) bcol[static_cast<size_t>(k)] = trans_b ? B[k] : B[k * ldb];
-    run(M, [&](int64_t b, int64_t e) { matrix_times_col(g, bcol.data(), b, e); });
-    return;
-  }
-  const bool avx = has_avx2();
-  const int64_t mr = avx ? 6 : 4;
-  Plan p;
-  p.m_pad = (M + mr - 1) / mr * mr;
-  p.nblocks = (N + kNC - 1) / kNC;
+}
+
+int64_t pick_mblk(int64_t m_pad, int64_t nblocks) {
   // One row block when there are enough column blocks to share out (B is then packed once);
   // the grid depends on the shapes only.
-  p.mblk = p.nblocks >= 8 && p.m_pad <= 4 * kMC ? p.m_pad : kMC;
-  p.tasks = ((M + p.mblk - 1) / p.mblk) * p.nblocks;
-  std::unique_ptr<float[]> ap(new float[static_cast<size_t>(p.m_pad * K)]);
-  pack_a_all(g, mr, p.m_pad, ap.get());
-  p.ap = ap.get();
-  run(p.tasks, [&](int64_t b, int64_t e) {
-    if (avx) {
-      run_tasks_avx2(g, p, b, e);
+  return nblocks >= 8 && m_pad <= 4 * kMC ? m_pad : kMC;
+}
+
+void run_blocked(const GemmArgs& g, int64_t mr, int64_t m_pad, const float* ap, ThreadPool* pool) {
+  Plan p;
+  p.m_pad = m_pad;
+  p.nblocks = (g.N + kNC - 1) / kNC;
+  p.mblk = pick_mblk(m_pad, p.nblocks);
+  p.tasks = ((g.M + p.mblk - 1) / p.mblk) * p.nblocks;
+  p.ap = ap;
+  run_range(is_big(g.M, g.N, g.K) ? pool : nullptr, p.tasks, [&](int64_t b, int64_t e) {
+    if (mr == 6) {
+      if (has_avx2()) {
+        run_tasks_avx2(g, p, b, e);
+      } else {
+        run_tasks_6x16_generic(g, p, b, e);
+      }
     } else {
       run_tasks_generic(g, p, b, e);
     }
   });
 }
 
-}  // namespace edge::rt
+int64_t current_mr() { return has_avx2() ? 6 : 4; }
+
+}  // namespace
+
+PackedA::PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda)
+    : M_(M), K_(K), mr_(current_mr()) {
+  m_pad_ = (M + mr_ - 1) / mr_ * mr_;
+  data_.reset(new float[static_cast<size_t>(std::max<int64_t>(m_pad_ * K, 1))]);
+  GemmArgs g{trans_a, false, M, 0, K, 1.f, A, lda, nullptr, 0, 0.f, nullptr, 0};
+  pack_a_all(g, mr_, m_pad_, data_.get());
+}
+
+bool sgemm_uses_avx2() { return has_avx2(); }
+void sgemm_force_generic(bool on) { g_force_generic = on; }
+
+void sgemm_packed(const PackedA& a, bool trans_b, int64_t N, float alpha, const float* B, int64_t ldb, float beta,
+                  float* C, int64_t ldc, ThreadPool* pool) {
+  const int64_t M = a.rows(), K = a.depth();
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return scale_only(M, N, beta, C, ldc);
+  GemmArgs g{false, trans_b, M, N, K, alpha, nullptr, 0, B, ldb, beta, C, ldc};
+  run_blocked(g, a.mr(), a.m_pad(), a.data(), pool);
+}
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ThreadPool* pool) {
+  if (M <= 0 || N <= 0) return;
+  GemmArgs g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  if (K <= 0) return scale_only(M, N, beta, C, ldc);
+  ThreadPool* par = is_big(M, N, K) ? pool : nullptr;
+  if (M == 1) {
+    constexpr int64_t kChunk = 512;  // fixed column chunks: the split never changes the sums
+    run_range(par, (N + kChunk - 1) / kChunk, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) row_times_matrix(g, t * kChunk, std::min(N, (t + 1) * kChunk));
+    });
+    return;
+  }
+  if (N == 1 && !trans_a) {
+    const float* bcol = B;
+    if (!trans_b && ldb != 1) {
+      float* packed = t_row.get(K);
+      for (int64_t k = 0; k < K; ++k) packed[k] = B[k * ldb];
+      bcol = packed;
+    }
+    run_range(par, M, [&](int64_t b, int64_t e) { matrix_times_col(g, bcol, b, e); });
+    return;
+  }
+  const int64_t mr = current_mr();
+  const int64_t m_pad = (M + mr - 1) / mr * mr;
+  float* ap = t_pack_a.get(m_pad * K);
+  pack_a_all(g, mr, m_pad, ap);
+  run_blocked(g, mr, m_pad, ap, pool);
+}
+
+}  // namespace edge::rt::linalg

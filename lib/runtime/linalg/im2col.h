@@ -1,4 +1,4 @@
-// im2col / col2im over any number of spatial dims, for Conv and ConvTranspose.
+// im2col / col2im over any number of spatial dims, for Conv and ConvTranspose (no allocation).
 // Geometry: a window sweep (NnSpatial) from an image of size g.in to g.out positions.
 // The column matrix has C * prod(kernel) rows (channel-major, then kernel positions in
 // row-major order) and prod(g.out) columns.
@@ -19,7 +19,7 @@ namespace nn_detail {
 template <typename F>
 void for_each_row(const NnSpatial& g, int64_t kidx, F&& fn) {
   const int R = g.rank();
-  std::vector<int64_t> kofs(static_cast<size_t>(R));
+  Shape kofs(static_cast<size_t>(R));
   for (int d = R - 1; d >= 0; --d) {
     const size_t ud = static_cast<size_t>(d);
     kofs[ud] = kidx % g.kernel[ud];
@@ -34,7 +34,7 @@ void for_each_row(const NnSpatial& g, int64_t kidx, F&& fn) {
   lo = std::min(lo, OW);
   hi = std::clamp(hi, lo, OW);
   const int64_t outer = OW == 0 ? 0 : g.out_numel() / OW;
-  std::vector<int64_t> oidx(L, 0);
+  Shape oidx(L, 0);
   for (int64_t o = 0; o < outer; ++o) {
     int64_t off = 0;
     bool valid = true;

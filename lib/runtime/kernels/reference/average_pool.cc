@@ -23,7 +23,7 @@ class AveragePoolKernel : public OpKernel {
     }
     nn_require_float(ctx, x);
     if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
-    std::vector<int64_t> in(x.shape().begin() + 2, x.shape().end());
+    Shape in(x.shape().begin() + 2, x.shape().end());
     NnSpatial g = nn_resolve_spatial(ctx.where(), attrs_, in, {});
     Shape out{x.dim(0), x.dim(1)};
     out.insert(out.end(), g.out.begin(), g.out.end());

@@ -4,11 +4,13 @@
 
 namespace edge::rt {
 
-Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& where) {
+namespace {
+Shape broadcast_all(const Shape* begin, const Shape* end, const std::string& where) {
   size_t rank = 0;
-  for (const auto& s : shapes) rank = std::max(rank, s.size());
+  for (const Shape* p = begin; p != end; ++p) rank = std::max(rank, p->size());
   Shape out(rank, 1);
-  for (const auto& s : shapes) {
+  for (const Shape* p = begin; p != end; ++p) {
+    const Shape& s = *p;
     size_t off = rank - s.size();
     for (size_t i = 0; i < s.size(); ++i) {
       int64_t d = s[i];
@@ -19,15 +21,25 @@ Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& wher
         continue;
       }
       std::string list;
-      for (const auto& x : shapes) list += (list.empty() ? "" : ", ") + shape_str(x);
+      for (const Shape* x = begin; x != end; ++x) list += (list.empty() ? "" : ", ") + shape_str(*x);
       fail(where + ": shapes " + list + " cannot be broadcast together");
     }
   }
   return out;
 }
 
-std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> st(out.size(), 0);
+}  // namespace
+
+Shape broadcast_shapes(std::initializer_list<Shape> shapes, const std::string& where) {
+  return broadcast_all(shapes.begin(), shapes.end(), where);
+}
+
+Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& where) {
+  return broadcast_all(shapes.data(), shapes.data() + shapes.size(), where);
+}
+
+Shape broadcast_strides(const Shape& in, const Shape& out) {
+  Shape st(out.size(), 0);
   size_t off = out.size() - in.size();
   int64_t stride = 1;
   for (size_t i = in.size(); i-- > 0;) {

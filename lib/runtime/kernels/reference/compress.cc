@@ -14,7 +14,7 @@ class CompressKernel : public OpKernel {
       : has_axis_(init.attrs.has("axis")), axis_(init.attrs.get_int("axis", 0)) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x0 = ctx.input(0);
     const Tensor& cond = ctx.input(1);
     if (cond.dtype() != DType::kBool) fail(where + ": condition must be bool");

@@ -18,7 +18,7 @@ class ConstantOfShapeKernel : public OpKernel {
     const Tensor& s = ctx.input(0);
     if (s.rank() > 1) fail(ctx.where() + ": the shape input must be 1-D");
     Shape shape = tensor_util::to_shape(tensor_util::read_ints(s, ctx.where(), "shape"), ctx.where(), "shape");
-    Tensor& y = ctx.alloc_output(0, value_.dtype(), shape);
+    Tensor& y = ctx.alloc_output_zeroed(0, value_.dtype(), shape);
     const size_t es = dtype_size(y.dtype());
     bool zero = true;
     const auto* v = static_cast<const uint8_t*>(value_.raw());

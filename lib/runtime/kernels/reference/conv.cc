@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "runtime/kernel_registry.h"
-#include "runtime/kernels/reference/nn_gemm.h"
-#include "runtime/kernels/reference/nn_im2col.h"
+#include "runtime/linalg/gemm.h"
+#include "runtime/linalg/im2col.h"
 #include "runtime/kernels/reference/nn_util.h"
 
 namespace edge::rt {
@@ -33,11 +33,11 @@ class ConvKernel : public OpKernel {
            " per group with group=" + std::to_string(group_));
     }
     if (M % group_ != 0) fail(ctx.where() + ": output channels not divisible by group");
-    std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+    Shape kernel(w.shape().begin() + 2, w.shape().end());
     if (!attrs_.kernel.empty() && attrs_.kernel != kernel) {
       fail(ctx.where() + ": kernel_shape does not match W " + w.describe());
     }
-    std::vector<int64_t> in(x.shape().begin() + 2, x.shape().end());
+    Shape in(x.shape().begin() + 2, x.shape().end());
     NnSpatial geom = nn_resolve_spatial(ctx.where(), attrs_, in, kernel);
     if (b && (b->rank() != 1 || b->dim(0) != M)) {
       fail(ctx.where() + ": B must have shape [" + std::to_string(M) + "], got " + b->describe());
@@ -75,36 +75,36 @@ class ConvKernel : public OpKernel {
         for (int64_t m = 0; m < M; ++m) std::fill(py + (n * M + m) * on, py + (n * M + m + 1) * on, pb[m]);
     }
     const T beta = b ? T(1) : T(0);
-    auto task = [&](int64_t t, std::vector<T>& col, const KernelContext* c) {
+    // col: Kg * on elements of work space for this task's patch matrix.
+    auto task = [&](int64_t t, T* col, const KernelContext* c) {
       const int64_t n = t / G, g = t % G;
       const T* xg = px + (n * C + g * Cg) * in_n;
       const T* colp = xg;
       if (!pointwise) {
-        col.resize(static_cast<size_t>(Kg * on));
         if (c) {
-          nn_parallel_for(*c, Kg, on, [&](int64_t r0, int64_t r1) { nn_im2col(xg, geom, r0, r1, col.data()); });
+          nn_parallel_for(*c, Kg, on, [&](int64_t r0, int64_t r1) { nn_im2col(xg, geom, r0, r1, col); });
         } else {
-          nn_im2col(xg, geom, 0, Kg, col.data());
+          nn_im2col(xg, geom, 0, Kg, col);
         }
-        colp = col.data();
+        colp = col;
       }
       const T* wg = pw + g * Mg * Kg;
       T* yg = py + (n * M + g * Mg) * on;
       if constexpr (std::is_same_v<T, float>) {
-        nn_sgemm(false, false, Mg, on, Kg, 1.f, wg, Kg, colp, on, beta, yg, on, c);
+        linalg::sgemm(false, false, Mg, on, Kg, 1.f, wg, Kg, colp, on, beta, yg, on, c ? c->pool : nullptr);
       } else {
-        nn_gemm_ref<T>(false, false, Mg, on, Kg, T(1), wg, Kg, colp, on, beta, yg, on);
+        linalg::gemm_ref<T>(false, false, Mg, on, Kg, T(1), wg, Kg, colp, on, beta, yg, on);
       }
     };
     const int64_t tasks = N * G;
     const double flops = static_cast<double>(Mg) * static_cast<double>(Kg) * static_cast<double>(on);
     if (tasks >= 4 || (tasks > 1 && flops < 1.0e6)) {
       nn_parallel_for(ctx, tasks, static_cast<int64_t>(flops), [&](int64_t t0, int64_t t1) {
-        std::vector<T> col;
-        for (int64_t t = t0; t < t1; ++t) task(t, col, nullptr);
+        std::vector<T> col(pointwise ? 0 : static_cast<size_t>(Kg * on));  // one per worker
+        for (int64_t t = t0; t < t1; ++t) task(t, col.data(), nullptr);
       });
     } else {
-      std::vector<T> col;
+      T* col = pointwise ? nullptr : static_cast<T*>(ctx.scratch(static_cast<size_t>(Kg * on) * sizeof(T)));
       for (int64_t t = 0; t < tasks; ++t) task(t, col, &ctx);
     }
   }

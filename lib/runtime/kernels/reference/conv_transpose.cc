@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "runtime/kernel_registry.h"
-#include "runtime/kernels/reference/nn_gemm.h"
-#include "runtime/kernels/reference/nn_im2col.h"
+#include "runtime/linalg/gemm.h"
+#include "runtime/linalg/im2col.h"
 #include "runtime/kernels/reference/nn_util.h"
 
 namespace edge::rt {
@@ -37,7 +37,7 @@ class ConvTransposeKernel : public OpKernel {
       fail(ctx.where() + ": W " + w.describe() + " does not match X " + x.describe() + " with group=" +
            std::to_string(group_));
     }
-    std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+    Shape kernel(w.shape().begin() + 2, w.shape().end());
     if (!attrs_.kernel.empty() && attrs_.kernel != kernel) {
       fail(ctx.where() + ": kernel_shape does not match W " + w.describe());
     }
@@ -47,7 +47,7 @@ class ConvTransposeKernel : public OpKernel {
     NnSpatial g = geometry(ctx, x, kernel);
     Shape out{N, M};
     out.insert(out.end(), g.in.begin(), g.in.end());
-    Tensor& y = ctx.alloc_output(0, x.dtype(), out);
+    Tensor& y = ctx.alloc_output_zeroed(0, x.dtype(), out);
     if (y.numel() == 0) return;
     if (x.dtype() == DType::kFloat) {
       run<float>(ctx, x, w, b, g, y);
@@ -125,9 +125,9 @@ class ConvTransposeKernel : public OpKernel {
       const T* xg = px + (n * C + gi * Cg) * xn;
       const T* wg = pw + gi * Cg * rows;
       if constexpr (std::is_same_v<T, float>) {
-        nn_sgemm(true, false, rows, xn, Cg, 1.f, wg, rows, xg, xn, 0.f, col.data(), xn, c);
+        linalg::sgemm(true, false, rows, xn, Cg, 1.f, wg, rows, xg, xn, 0.f, col.data(), xn, c ? c->pool : nullptr);
       } else {
-        nn_gemm_ref<T>(true, false, rows, xn, Cg, T(1), wg, rows, xg, xn, T(0), col.data(), xn);
+        linalg::gemm_ref<T>(true, false, rows, xn, Cg, T(1), wg, rows, xg, xn, T(0), col.data(), xn);
       }
       T* yg = py + (n * M + gi * Mg) * yn;
       if (c) {

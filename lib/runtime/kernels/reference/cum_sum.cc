@@ -11,7 +11,7 @@ class CumSumKernel : public OpKernel {
       : exclusive_(init.attrs.get_int("exclusive", 0) != 0), reverse_(init.attrs.get_int("reverse", 0) != 0) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     if (x.rank() == 0) fail(where + ": input must have rank >= 1");
     const int64_t a = tensor_util::read_scalar_int(ctx.input(1), where, "axis");

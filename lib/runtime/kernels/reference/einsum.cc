@@ -63,7 +63,7 @@ class EinsumKernel : public OpKernel {
       nn_run_f16_as_f32(ctx, [this](KernelContext& c) { compute(c); });
       return;
     }
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     if (static_cast<size_t>(ctx.num_inputs()) != terms_.size()) {
       fail(where + ": equation has " + std::to_string(terms_.size()) + " terms for " + std::to_string(ctx.num_inputs()) + " inputs");
     }

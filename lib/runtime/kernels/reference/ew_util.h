@@ -172,11 +172,23 @@ void ew_binary(KernelContext& ctx, const Tensor& a_in, const Tensor& b_in, F&& f
     fail(ctx.where() + ": input types differ (" + dtype_name(a_in.dtype()) + " vs " + dtype_name(b_in.dtype()) + ")");
   }
   const Shape out_shape = broadcast_shapes({a_in.shape(), b_in.shape()}, ctx.where());
-  const bool half = a_in.dtype() == DType::kFloat16;
+  if (a_in.dtype() != DType::kFloat16) {  // straight into the planned output
+    Tensor& out = ctx.alloc_output(0, OutBool ? DType::kBool : a_in.dtype(), out_shape);
+    bool ok = dispatch_numeric(a_in.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (OutBool) {
+        binary_broadcast<T, T, bool>(a_in, b_in, out, [&](T x, T z) { return static_cast<bool>(f(x, z)); });
+      } else {
+        binary_broadcast<T, T, T>(a_in, b_in, out, [&](T x, T z) { return static_cast<T>(f(x, z)); });
+      }
+    });
+    if (!ok) fail_unsupported(ctx.where() + ": input type " + dtype_name(a_in.dtype()) + " is not supported");
+    return;
+  }
   const Tensor a = ew_to_float(a_in);
   const Tensor b = ew_to_float(b_in);
   Tensor out(OutBool ? DType::kBool : a.dtype(), out_shape);
-  bool ok = dispatch_numeric(a.dtype(), [&](auto tag) {
+  dispatch_numeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (OutBool) {
       binary_broadcast<T, T, bool>(a, b, out, [&](T x, T z) { return static_cast<bool>(f(x, z)); });
@@ -184,7 +196,6 @@ void ew_binary(KernelContext& ctx, const Tensor& a_in, const Tensor& b_in, F&& f
       binary_broadcast<T, T, T>(a, b, out, [&](T x, T z) { return static_cast<T>(f(x, z)); });
     }
   });
-  if (!ok) fail_unsupported(ctx.where() + ": input type " + dtype_name(a_in.dtype()) + " is not supported");
-  ctx.outputs[0] = (half && !OutBool) ? ew_to_half(out) : out;
+  ctx.outputs[0] = OutBool ? out : ew_to_half(out);
 }
 }  // namespace edge::rt

@@ -9,7 +9,7 @@
 namespace edge::rt {
 namespace {
 void compute(KernelContext& ctx) {
-  const std::string where = ctx.where();
+  const std::string& where = ctx.where();
   const Tensor& x = ctx.input(0);
   const Tensor& s = ctx.input(1);
   if (s.rank() > 1) fail(where + ": the shape input must be 1-D");
@@ -17,7 +17,7 @@ void compute(KernelContext& ctx) {
   Shape out = broadcast_shapes({x.shape(), target}, where);
   Tensor& y = ctx.alloc_output(0, x.dtype(), out);
   if (y.numel() == 0) return;
-  const std::vector<int64_t> st = broadcast_strides(x.shape(), out);
+  const Shape st = broadcast_strides(x.shape(), out);
   std::vector<std::vector<int64_t>> offs(out.size());
   for (size_t d = 0; d < out.size(); ++d) {
     offs[d].resize(static_cast<size_t>(out[d]));

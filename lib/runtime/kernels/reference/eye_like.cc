@@ -22,7 +22,7 @@ class EyeLikeKernel : public OpKernel {
     const Tensor& x = ctx.input(0);
     if (x.rank() != 2) fail(ctx.where() + ": input must be 2-D, got " + x.describe());
     const DType t = has_dtype_ ? dtype_ : x.dtype();
-    Tensor& y = ctx.alloc_output(0, t, x.shape());
+    Tensor& y = ctx.alloc_output_zeroed(0, t, x.shape());
     const int64_t rows = x.dim(0), cols = x.dim(1);
     const size_t es = dtype_size(t);
     auto* p = static_cast<uint8_t*>(y.raw());

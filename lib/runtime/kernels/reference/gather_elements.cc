@@ -12,7 +12,7 @@ class GatherElementsKernel : public OpKernel {
   explicit GatherElementsKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", 0)) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     const Tensor& ind = ctx.input(1);
     if (x.rank() == 0) fail(where + ": data must have rank >= 1");

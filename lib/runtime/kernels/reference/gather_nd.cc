@@ -12,7 +12,7 @@ class GatherNDKernel : public OpKernel {
   explicit GatherNDKernel(const KernelInit& init) : batch_dims_(init.attrs.get_int("batch_dims", 0)) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     const Tensor& ind = ctx.input(1);
     const int64_t b = ctx.opset >= 12 ? batch_dims_ : 0;

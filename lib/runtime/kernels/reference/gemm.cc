@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "runtime/kernel_registry.h"
-#include "runtime/kernels/reference/nn_gemm.h"
+#include "runtime/linalg/gemm.h"
 #include "runtime/kernels/reference/nn_util.h"
 
 namespace edge::rt {
@@ -60,9 +60,9 @@ class GemmKernel : public OpKernel {
         const T* pb = b.data<T>();
         const int64_t lda = a.dim(1), ldb = b.dim(1);
         if constexpr (std::is_same_v<T, float>) {
-          nn_sgemm(ta_, tb_, M, N, K, alpha_, pa, lda, pb, ldb, c ? beta_ : 0.f, py, N, &ctx);
+          linalg::sgemm(ta_, tb_, M, N, K, alpha_, pa, lda, pb, ldb, c ? beta_ : 0.f, py, N, ctx.pool);
         } else {
-          nn_gemm_ref<T>(ta_, tb_, M, N, K, scalar<T>(ctx, alpha_), pa, lda, pb, ldb,
+          linalg::gemm_ref<T>(ta_, tb_, M, N, K, scalar<T>(ctx, alpha_), pa, lda, pb, ldb,
                          c ? scalar<T>(ctx, beta_) : T(0), py, N);
         }
       } else {

@@ -4,7 +4,7 @@
 
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/broadcast.h"
-#include "runtime/kernels/reference/nn_gemm.h"
+#include "runtime/linalg/gemm.h"
 #include "runtime/kernels/reference/nn_util.h"
 
 namespace edge::rt {
@@ -35,9 +35,9 @@ void run(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t M, int64_
     const T* B = pb + ob * K * N;
     T* C = py + bi * M * N;
     if constexpr (std::is_same_v<T, float>) {
-      nn_sgemm(false, false, M, N, K, 1.f, A, K, B, N, 0.f, C, N, c);
+      linalg::sgemm(false, false, M, N, K, 1.f, A, K, B, N, 0.f, C, N, c ? c->pool : nullptr);
     } else {
-      nn_gemm_ref<T>(false, false, M, N, K, T(1), A, K, B, N, T(0), C, N);
+      linalg::gemm_ref<T>(false, false, M, N, K, T(1), A, K, B, N, T(0), C, N);
     }
   };
   const double flops = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);

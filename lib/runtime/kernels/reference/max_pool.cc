@@ -25,8 +25,14 @@ class MaxPoolKernel : public OpKernel {
       return;
     }
     if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
-    std::vector<int64_t> in(x.shape().begin() + 2, x.shape().end());
-    NnSpatial g = nn_resolve_spatial(ctx.where(), attrs_, in, {});
+    Shape in(x.shape().begin() + 2, x.shape().end());
+    if (!has_plan_ || in != plan_in_) {  // geometry and window plan are kept until the size changes
+      geom_ = nn_resolve_spatial(ctx.where(), attrs_, in, {});
+      plan_ = nn_pool_plan(geom_);
+      plan_in_ = in;
+      has_plan_ = true;
+    }
+    const NnSpatial& g = geom_;
     Shape out{x.dim(0), x.dim(1)};
     out.insert(out.end(), g.out.begin(), g.out.end());
     bool ok = false;
@@ -48,13 +54,13 @@ class MaxPoolKernel : public OpKernel {
     int64_t* pi = want_idx ? ctx.alloc_output(1, DType::kInt64, out).data<int64_t>() : nullptr;
     const int64_t planes = x.dim(0) * x.dim(1), on = g.out_numel(), in_n = g.in_numel();
     if (y.numel() == 0) return;
-    const NnPoolPlan plan = nn_pool_plan(g);
+    const NnPoolPlan& plan = plan_;
     const T* px = x.data<T>();
     T* py = y.data<T>();
     // Row-major spatial offset -> column-major spatial index (storage_order = 1).
     auto col_major = [&](int64_t off) {
       int64_t idx = 0, mul = 1;
-      std::vector<int64_t> c(g.in.size());
+      Shape c(g.in.size());
       for (size_t d = g.in.size(); d-- > 0;) {
         c[d] = off % g.in[d];
         off /= g.in[d];
@@ -90,6 +96,10 @@ class MaxPoolKernel : public OpKernel {
   }
 
   NnSpatialAttrs attrs_;
+  bool has_plan_ = false;
+  Shape plan_in_;
+  NnSpatial geom_;
+  NnPoolPlan plan_;
   int64_t storage_order_;
 };
 

@@ -45,20 +45,20 @@ int64_t NnSpatial::kernel_numel() const {
   return n;
 }
 
-NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, const std::vector<int64_t>& in,
-                             const std::vector<int64_t>& kernel) {
+NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, const Shape& in,
+                             const Shape& kernel) {
   const size_t r = in.size();
   NnSpatial s;
   s.in = in;
-  s.kernel = kernel.empty() ? a.kernel : kernel;
+  s.kernel = kernel.empty() ? Shape(a.kernel) : kernel;
   if (s.kernel.size() != r) {
     fail(where + ": kernel_shape has " + std::to_string(s.kernel.size()) + " values for " + std::to_string(r) +
          " spatial dims");
   }
   auto sized = [&](const std::vector<int64_t>& v, const char* name) {
-    if (v.empty()) return std::vector<int64_t>(r, 1);
+    if (v.empty()) return Shape(r, 1);
     if (v.size() != r) fail(where + ": " + name + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(r));
-    return v;
+    return Shape(v);
   };
   s.stride = sized(a.strides, "strides");
   s.dil = sized(a.dilations, "dilations");
@@ -165,6 +165,7 @@ Tensor convert(const Tensor& t, DType to) {
 void nn_run_f16_as_f32(KernelContext& ctx, const std::function<void(KernelContext&)>& body,
                        const std::vector<int>& keep_f32) {
   KernelContext c = ctx;
+  c.storage = nullptr;  // float32 temporaries come from the heap; the outputs are converted copies
   std::vector<Tensor> converted(ctx.inputs.size());
   for (size_t i = 0; i < ctx.inputs.size(); ++i) {
     if (ctx.inputs[i] && ctx.inputs[i]->dtype() == DType::kFloat16) {
@@ -181,7 +182,7 @@ void nn_run_f16_as_f32(KernelContext& ctx, const std::function<void(KernelContex
 }
 
 void nn_parallel_for(const KernelContext& ctx, int64_t n, int64_t cost_per_item,
-                     const std::function<void(int64_t, int64_t)>& fn) {
+                     RangeFn fn) {
   if (n <= 0) return;
   if (n == 1 || static_cast<double>(n) * static_cast<double>(std::max<int64_t>(cost_per_item, 1)) < 32768.0) {
     fn(0, n);

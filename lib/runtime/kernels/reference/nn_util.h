@@ -27,7 +27,7 @@ struct NnSpatialAttrs {
 
 // Resolved geometry of one conv/pool window sweep.
 struct NnSpatial {
-  std::vector<int64_t> in, kernel, stride, dil, pad_begin, pad_end, out;
+  Shape in, kernel, stride, dil, pad_begin, pad_end, out;  // inline storage: no allocation
   int rank() const { return static_cast<int>(in.size()); }
   int64_t out_numel() const;
   int64_t in_numel() const;
@@ -36,8 +36,8 @@ struct NnSpatial {
 
 // Computes pads and output sizes of a forward window sweep (Conv, pools) over `in`.
 // `kernel` overrides a.kernel when non-empty. Throws naming `where` on bad lengths/values.
-NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, const std::vector<int64_t>& in,
-                             const std::vector<int64_t>& kernel);
+NnSpatial nn_resolve_spatial(const std::string& where, const NnSpatialAttrs& a, const Shape& in,
+                             const Shape& kernel);
 
 // Window contents of every output position of a pooling sweep, shared by all (n, c) planes:
 // the input positions of output o are offs[start[o] .. start[o+1]) (row-major flat offsets
@@ -52,7 +52,7 @@ NnPoolPlan nn_pool_plan(const NnSpatial& g);
 // operations) to pay for waking the pool, else a serial fn(0, n). Callers give each index
 // disjoint outputs, so the results are the same either way.
 void nn_parallel_for(const KernelContext& ctx, int64_t n, int64_t cost_per_item,
-                     const std::function<void(int64_t, int64_t)>& fn);
+                     RangeFn fn);
 
 // Runs body on a context whose float16 inputs are converted to float32; afterwards every
 // float32 output is converted back to float16 (outputs listed in keep_f32 stay float32).

@@ -14,7 +14,7 @@ class OneHotKernel : public OpKernel {
   explicit OneHotKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", -1)) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& ind = ctx.input(0);
     const Tensor& dep = ctx.input(1);
     const Tensor& vals = ctx.input(2);

@@ -28,7 +28,7 @@ class PadKernel : public OpKernel {
   }
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     const size_t r = static_cast<size_t>(x.rank());
     std::vector<int64_t> pads = pads_;

@@ -9,7 +9,7 @@
 namespace edge::rt {
 namespace {
 void compute(KernelContext& ctx) {
-  const std::string where = ctx.where();
+  const std::string& where = ctx.where();
   const Tensor& s = ctx.input(0);
   const Tensor& l = ctx.input(1);
   const Tensor& d = ctx.input(2);

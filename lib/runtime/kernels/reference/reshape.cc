@@ -11,7 +11,12 @@ class ReshapeKernel : public OpKernel {
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    std::vector<int64_t> req = ctx.opset >= 5 ? ctx.input(1).to_int64_vector() : attr_shape_;
+    Shape req = attr_shape_;
+    if (ctx.opset >= 5) {
+      const Tensor& s = ctx.input(1);
+      req.resize(static_cast<size_t>(s.numel()));
+      for (int64_t i = 0; i < s.numel(); ++i) req[static_cast<size_t>(i)] = s.get_int64(i);
+    }
     Shape out(req.size());
     int infer = -1;
     int64_t known = 1;
@@ -44,7 +49,7 @@ class ReshapeKernel : public OpKernel {
 
  private:
   bool allowzero_;
-  std::vector<int64_t> attr_shape_;
+  Shape attr_shape_;
 };
 }  // namespace
 

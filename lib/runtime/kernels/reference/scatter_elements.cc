@@ -17,7 +17,7 @@ class ScatterElementsKernel : public OpKernel {
         reduce_(tensor_util::parse_scatter_reduction(init.attrs.get_string("reduction", "none"), init.where())) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     const Tensor& ind = ctx.input(1);
     const Tensor& upd = ctx.input(2);

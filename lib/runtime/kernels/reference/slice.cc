@@ -20,7 +20,7 @@ class SliceKernel : public OpKernel {
   }
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     std::vector<int64_t> starts = starts_, ends = ends_, axes = axes_, steps;
     if (ctx.opset >= 10) {

@@ -25,7 +25,7 @@ class ReduceKernel : public OpKernel {
         axes_input_(init.opset >= 18 || (op == ReduceOp::kSum && init.opset >= 13)) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     std::vector<int64_t> axes = attr_axes_;
     if (axes_input_) {
@@ -167,7 +167,7 @@ class ArgKernel : public OpKernel {
         last_(init.attrs.get_int("select_last_index", 0) != 0) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     if (x.rank() == 0) fail(where + ": input must have rank >= 1");
     const size_t axis = static_cast<size_t>(norm_axis(axis_, x.rank(), where));

@@ -1,6 +1,8 @@
 // Shared helpers for the tensor-group kernels; see tensor_util.h.
 #include "runtime/kernels/reference/tensor_util.h"
 
+#include <cstring>
+
 #include <limits>
 
 namespace edge::rt::tensor_util {
@@ -122,18 +124,61 @@ void copy_mapped(const Tensor& in, Tensor& out, const std::vector<std::vector<in
   }
 }
 
-void permute_copy(const Tensor& in, const Shape& in_shape, const std::vector<int64_t>& perm, Tensor& out) {
-  std::vector<int64_t> st = strides_of(in_shape);
-  Shape os(perm.size());
-  for (size_t d = 0; d < perm.size(); ++d) os[d] = in_shape[static_cast<size_t>(perm[d])];
-  Tensor view = out.reshaped(os);  // same buffer, viewed with the permuted shape
-  std::vector<std::vector<int64_t>> offs(os.size());
-  for (size_t d = 0; d < os.size(); ++d) {
-    int64_t stride = st[static_cast<size_t>(perm[d])];
-    offs[d].resize(static_cast<size_t>(os[d]));
-    for (int64_t i = 0; i < os[d]; ++i) offs[d][static_cast<size_t>(i)] = i * stride;
+namespace {
+template <typename E>
+void permute_runs(const E* src, E* dst, const Shape& os, const Shape& ps, int64_t total) {
+  const size_t r = os.size();
+  const int64_t inner = os[r - 1], istride = ps[r - 1];
+  Shape idx(r, 0);
+  int64_t off = 0;
+  for (int64_t i = 0; i < total; i += inner) {
+    const E* s = src + off;
+    E* d = dst + i;
+    if (istride == 1) {
+      std::memcpy(d, s, static_cast<size_t>(inner) * sizeof(E));
+    } else {
+      for (int64_t j = 0; j < inner; ++j) d[j] = s[j * istride];
+    }
+    for (size_t k = r - 1; k-- > 0;) {
+      if (++idx[k] < os[k]) {
+        off += ps[k];
+        break;
+      }
+      off -= ps[k] * (os[k] - 1);
+      idx[k] = 0;
+    }
   }
-  copy_mapped(in, view, offs);
+}
+struct Bytes16 {
+  uint8_t b[16];
+};
+}  // namespace
+
+// Odometer over the output in row-major order, the innermost dim copied as one strided run;
+// no allocation (shapes live inline).
+void permute_copy(const Tensor& in, const Shape& in_shape, const Shape& perm, Tensor& out) {
+  const size_t r = perm.size();
+  const int64_t total = shape_numel(in_shape);
+  const size_t es = dtype_size(in.dtype());
+  if (total == 0) return;
+  if (r == 0) {
+    std::memcpy(out.raw(), in.raw(), es);
+    return;
+  }
+  Shape st(r, 1), os(r), ps(r);
+  for (size_t d = r - 1; d-- > 0;) st[d] = st[d + 1] * in_shape[d + 1];
+  for (size_t d = 0; d < r; ++d) {
+    os[d] = in_shape[static_cast<size_t>(perm[d])];
+    ps[d] = st[static_cast<size_t>(perm[d])];
+  }
+  switch (es) {
+    case 1: return permute_runs(static_cast<const uint8_t*>(in.raw()), static_cast<uint8_t*>(out.raw()), os, ps, total);
+    case 2: return permute_runs(static_cast<const uint16_t*>(in.raw()), static_cast<uint16_t*>(out.raw()), os, ps, total);
+    case 4: return permute_runs(static_cast<const uint32_t*>(in.raw()), static_cast<uint32_t*>(out.raw()), os, ps, total);
+    case 8: return permute_runs(static_cast<const uint64_t*>(in.raw()), static_cast<uint64_t*>(out.raw()), os, ps, total);
+    case 16: return permute_runs(static_cast<const Bytes16*>(in.raw()), static_cast<Bytes16*>(out.raw()), os, ps, total);
+    default: fail_unsupported("transpose of " + dtype_name(in.dtype()) + " elements is not supported");
+  }
 }
 
 void store_double(DType t, double v, void* dst) {

@@ -62,7 +62,7 @@ Shape to_shape(const std::vector<int64_t>& dims, const std::string& where, const
 void copy_mapped(const Tensor& in, Tensor& out, const std::vector<std::vector<int64_t>>& offs,
                  const void* fill = nullptr);
 // out = transpose(in viewed with `in_shape`, perm); out must have as many elements.
-void permute_copy(const Tensor& in, const Shape& in_shape, const std::vector<int64_t>& perm, Tensor& out);
+void permute_copy(const Tensor& in, const Shape& in_shape, const Shape& perm, Tensor& out);
 
 // Writes `v` converted to element type `t` into dst (one element).
 void store_double(DType t, double v, void* dst);

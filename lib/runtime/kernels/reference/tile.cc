@@ -7,7 +7,7 @@
 namespace edge::rt {
 namespace {
 void compute(KernelContext& ctx) {
-  const std::string where = ctx.where();
+  const std::string& where = ctx.where();
   const Tensor& x = ctx.input(0);
   std::vector<int64_t> reps = tensor_util::read_ints(ctx.input(1), where, "repeats");
   const size_t r = static_cast<size_t>(x.rank());

@@ -15,7 +15,7 @@ class TopKKernel : public OpKernel {
         largest_(init.attrs.get_int("largest", 1) != 0) {}
 
   void compute(KernelContext& ctx) override {
-    const std::string where = ctx.where();
+    const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
     if (x.rank() == 0) fail(where + ": input must have rank >= 1");
     const size_t axis = static_cast<size_t>(tensor_util::norm_axis(axis_, x.rank(), where));

@@ -12,7 +12,7 @@ class TransposeKernel : public OpKernel {
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const size_t r = static_cast<size_t>(x.rank());
-    std::vector<int64_t> perm = perm_;
+    Shape perm = perm_;
     if (!has_perm_) {
       perm.resize(r);
       for (size_t i = 0; i < r; ++i) perm[i] = static_cast<int64_t>(r - 1 - i);
@@ -21,14 +21,14 @@ class TransposeKernel : public OpKernel {
       fail(ctx.where() + ": perm has " + std::to_string(perm.size()) + " entries for an input of rank " +
            std::to_string(r));
     }
-    std::vector<bool> seen(r, false);
+    Shape seen(r, 0);
     Shape out(r);
     for (size_t i = 0; i < r; ++i) {
       int64_t p = perm[i];
       if (p < 0 || p >= static_cast<int64_t>(r) || seen[static_cast<size_t>(p)]) {
         fail(ctx.where() + ": perm is not a permutation of the input dims");
       }
-      seen[static_cast<size_t>(p)] = true;
+      seen[static_cast<size_t>(p)] = 1;
       out[i] = x.shape()[static_cast<size_t>(p)];
     }
     Tensor& y = ctx.alloc_output(0, x.dtype(), out);
@@ -37,7 +37,7 @@ class TransposeKernel : public OpKernel {
 
  private:
   bool has_perm_;
-  std::vector<int64_t> perm_;
+  Shape perm_;
 };
 }  // namespace
 

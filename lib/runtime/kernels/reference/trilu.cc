@@ -15,7 +15,7 @@ class TriluKernel : public OpKernel {
     const Tensor& x = ctx.input(0);
     if (x.rank() < 2) fail(ctx.where() + ": input must have rank >= 2");
     int64_t k = ctx.has_input(1) ? tensor_util::read_scalar_int(ctx.input(1), ctx.where(), "k") : 0;
-    Tensor& y = ctx.alloc_output(0, x.dtype(), x.shape());
+    Tensor& y = ctx.alloc_output_zeroed(0, x.dtype(), x.shape());
     if (y.numel() == 0) return;
     const int64_t rows = x.dim(-2), cols = x.dim(-1);
     // Clamp k so that column arithmetic cannot overflow; beyond these bounds the result is fixed.

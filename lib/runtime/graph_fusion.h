@@ -1,0 +1,34 @@
+// Graph fusions applied when a session is prepared (as ONNX Runtime's graph optimizations
+// do), on the runner's own copy of the graph; the model is never changed:
+//   Conv -> BatchNormalization (inference, constant parameters): the normalization is
+//     folded into the Conv's weights and bias, and the Conv writes the BN's output.
+//   Conv -> Relu / Clip (constant bounds) / LeakyRelu: becomes one FusedConv node of the
+//     runtime's private domain (kFusedDomain) that applies the activation in its epilogue;
+//     only when a kernel for it is enabled (the cpu backend).
+// A pair is fused only when the intermediate has no other reader and is not a graph output,
+// so no value that a caller can see disappears. Run observers see the fused graph's values;
+// turn fusion off (SessionOptions::fuse) to observe every original tensor (calibration).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onnx/onnx_pb.h"
+#include "runtime/kernel_registry.h"
+
+namespace edge::rt {
+
+inline constexpr const char* kFusedDomain = "com.edge-run.fused";
+
+struct FusionStats {
+  int conv_bn = 0;
+  int conv_activation = 0;
+};
+
+// A fused copy of `g`, or nullptr when nothing applies. `opset` is the ai.onnx version;
+// `allow_fused_ops` says whether FusedConv nodes may be created.
+std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g, int opset, bool allow_fused_ops,
+                                             FusionStats* stats = nullptr);
+
+}  // namespace edge::rt

@@ -1,0 +1,225 @@
+// cpu backend: float32 Conv with constant weights, prepared once per node.
+//
+// At preparation the weights are packed for the GEMM micro-kernel (one PackedA per group)
+// and the algorithm is chosen from the weight shape: "depthwise" (one input and one output
+// channel per group: a direct sliding-window loop), "pointwise" (1x1, unit stride, no
+// padding: the input is the GEMM operand as it is) or "im2col" (the patch matrix is built
+// in scratch space, then one packed GEMM per group; 2-D convs use a row-wise im2col). The bias is written first and the GEMM
+// accumulates onto it. Geometry is resolved again only when the input's spatial size changes.
+// Any spatial rank works for the GEMM paths; depthwise is for 2-D.
+#include <algorithm>
+#include <vector>
+
+#include "runtime/graph_fusion.h"
+#include "runtime/kernel_registry.h"
+#include "runtime/kernels/reference/nn_util.h"
+#include "runtime/linalg/gemm.h"
+#include "runtime/linalg/im2col.h"
+
+namespace edge::rt {
+namespace {
+
+bool conv_accepts(const KernelInit& init) {
+  const Tensor* w = init.constant(1);
+  const Tensor* b = init.constant(2);
+  const bool bias_ok = init.node.input_size() < 3 || init.node.input(2).empty() || (b && b->dtype() == DType::kFloat);
+  const DType x = init.input_type(0).dtype;
+  return (x == DType::kFloat || x == DType::kUndefined) && w && w->dtype() == DType::kFloat && w->rank() >= 3 &&
+         bias_ok;
+}
+
+// The epilogue of FusedConv (graph_fusion.h): Relu, Clip(min, max) or LeakyRelu(alpha).
+struct Activation {
+  enum Kind { kNone, kRelu, kClip, kLeaky } kind = kNone;
+  float a = 0, b = 0;
+
+  static Activation parse(const KernelInit& init) {
+    Activation act;
+    const std::string name = init.attrs.get_string("activation", "");
+    const auto p = init.attrs.get_floats("activation_params");
+    if (name.empty()) return act;
+    if (name == "Relu") {
+      act.kind = kRelu;
+    } else if (name == "Clip" && p.size() == 2) {
+      act = {kClip, p[0], p[1]};
+    } else if (name == "LeakyRelu" && p.size() == 1) {
+      act = {kLeaky, p[0], 0};
+    } else {
+      fail(init.where() + ": unknown fused activation '" + name + "'");
+    }
+    return act;
+  }
+  void apply(float* y, int64_t n) const {
+    switch (kind) {
+      case kNone:
+        return;
+      case kRelu:
+        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];
+        return;
+      case kClip:
+        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < a ? a : (y[i] > b ? b : y[i]);
+        return;
+      case kLeaky:
+        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? y[i] * a : y[i];
+        return;
+    }
+  }
+  std::string suffix() const {
+    static const char* names[] = {"", "+relu", "+clip", "+leakyrelu"};
+    return names[kind];
+  }
+};
+
+class CpuConvKernel : public OpKernel {
+ public:
+  explicit CpuConvKernel(const KernelInit& init)
+      : attrs_(NnSpatialAttrs::parse(init)), group_(init.attrs.get_int("group", 1)), act_(Activation::parse(init)) {
+    const Tensor& w = *init.constant(1);
+    if (group_ <= 0) fail(init.where() + ": group must be positive");
+    M_ = w.dim(0);
+    Cg_ = w.dim(1);
+    if (M_ % group_ != 0) fail(init.where() + ": output channels not divisible by group");
+    kernel_ = Shape(w.shape().begin() + 2, w.shape().end());
+    if (!attrs_.kernel.empty() && attrs_.kernel != kernel_) fail(init.where() + ": kernel_shape does not match W " + w.describe());
+    if (const Tensor* b = init.constant(2)) {
+      if (b->rank() != 1 || b->dim(0) != M_) fail(init.where() + ": B must have shape [" + std::to_string(M_) + "], got " + b->describe());
+      bias_.assign(b->data<float>(), b->data<float>() + M_);
+    }
+    const int64_t Mg = M_ / group_, Kg = w.numel() / M_;
+    depthwise_ = Cg_ == 1 && Mg == 1 && kernel_.size() == 2;
+    if (depthwise_) {
+      weights_.assign(w.data<float>(), w.data<float>() + w.numel());
+    } else {
+      for (int64_t g = 0; g < group_; ++g) packed_.emplace_back(false, Mg, Kg, w.data<float>() + g * Mg * Kg, Kg);
+    }
+  }
+
+  std::string algorithm() const override {
+    return std::string(depthwise_ ? "conv-depthwise" : pointwise_ ? "conv-pointwise-packed" : "conv-im2col-packed") +
+           act_.suffix();
+  }
+
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    nn_check_conv_inputs(ctx, x, ctx.input(1), ctx.has_input(2) ? &ctx.input(2) : nullptr);
+    if (x.dtype() != DType::kFloat || x.rank() != static_cast<int>(kernel_.size()) + 2) {
+      fail(ctx.where() + ": X must be float32 of rank " + std::to_string(kernel_.size() + 2) + ", got " + x.describe());
+    }
+    const int64_t N = x.dim(0), C = x.dim(1);
+    if (C != Cg_ * group_) {
+      fail(ctx.where() + ": X has " + std::to_string(C) + " channels, W expects " + std::to_string(Cg_) +
+           " per group with group=" + std::to_string(group_));
+    }
+    if (!std::equal(x.shape().begin() + 2, x.shape().end(), geom_.in.begin(), geom_.in.end())) resolve(ctx, x);
+    Shape out{N, M_};
+    out.insert(out.end(), geom_.out.begin(), geom_.out.end());
+    Tensor& y = ctx.alloc_output(0, DType::kFloat, out);
+    if (y.numel() == 0) return;
+    const int64_t on = geom_.out_numel(), in_n = geom_.in_numel(), Mg = M_ / group_;
+    const float* px = x.data<float>();
+    float* py = y.data<float>();
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t m = 0; m < M_; ++m) {
+        float* row = py + (n * M_ + m) * on;
+        std::fill(row, row + on, bias_.empty() ? 0.f : bias_[static_cast<size_t>(m)]);
+      }
+    }
+    if (depthwise_) {
+      run_depthwise(ctx, px, py, N * C);
+      act_.apply(py, y.numel());
+      return;
+    }
+    const int64_t Kg = packed_[0].depth();
+    float* col = pointwise_ ? nullptr : static_cast<float*>(ctx.scratch(static_cast<size_t>(Kg * on) * sizeof(float)));
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t g = 0; g < group_; ++g) {
+        const float* xg = px + (n * C + g * Cg_) * in_n;
+        const float* b = xg;
+        if (!pointwise_) {
+          if (geom_.rank() == 2) {
+            linalg::im2col_2d(xg, g2_, col);
+          } else {
+            nn_im2col(xg, geom_, 0, Kg, col);
+          }
+          b = col;
+        }
+        float* yg = py + (n * M_ + g * Mg) * on;
+        linalg::sgemm_packed(packed_[static_cast<size_t>(g)], false, on, 1.f, b, on, 1.f, yg, on, ctx.pool);
+        act_.apply(yg, Mg * on);
+      }
+    }
+  }
+
+ private:
+  void resolve(const KernelContext& ctx, const Tensor& x) {
+    geom_ = nn_resolve_spatial(ctx.where(), attrs_, Shape(x.shape().begin() + 2, x.shape().end()), kernel_);
+    if (geom_.rank() == 2) {
+      g2_ = {Cg_,           geom_.in[0],   geom_.in[1],       geom_.kernel[0],    geom_.kernel[1],
+             geom_.stride[0], geom_.stride[1], geom_.dil[0],    geom_.dil[1],       geom_.pad_begin[0],
+             geom_.pad_begin[1], geom_.out[0], geom_.out[1]};
+    }
+    pointwise_ = true;
+    for (int d = 0; d < geom_.rank(); ++d) {
+      const size_t u = static_cast<size_t>(d);
+      pointwise_ = pointwise_ && geom_.kernel[u] == 1 && geom_.stride[u] == 1 && geom_.pad_begin[u] == 0 &&
+                   geom_.pad_end[u] == 0;
+    }
+  }
+
+  // One channel per plane: y[p] += sum over the window of w[p % C] * x[p] (2-D).
+  void run_depthwise(KernelContext& ctx, const float* px, float* py, int64_t planes) const {
+    const int64_t H = geom_.in[0], W = geom_.in[1], OH = geom_.out[0], OW = geom_.out[1];
+    const int64_t KH = geom_.kernel[0], KW = geom_.kernel[1], sh = geom_.stride[0], sw = geom_.stride[1];
+    const int64_t dh = geom_.dil[0], dw = geom_.dil[1], ph = geom_.pad_begin[0], pw = geom_.pad_begin[1];
+    const int64_t C = M_;
+    ctx.parallel_for(planes, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const float* x = px + p * H * W;
+        const float* w = weights_.data() + (p % C) * KH * KW;
+        float* y = py + p * OH * OW;
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          const int64_t base = kw * dw - pw;  // iw = ow * sw + base
+          int64_t lo = base >= 0 ? 0 : (-base + sw - 1) / sw;
+          int64_t hi = W - 1 - base < 0 ? 0 : (W - 1 - base) / sw + 1;
+          lo = std::min(lo, OW);
+          hi = std::clamp(hi, lo, OW);
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            float* yr = y + oh * OW;
+            for (int64_t kh = 0; kh < KH; ++kh) {
+              const int64_t ih = oh * sh - ph + kh * dh;
+              if (ih < 0 || ih >= H) continue;
+              const float wv = w[kh * KW + kw];
+              const float* xr = x + ih * W + base;
+              if (sw == 1) {
+                for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow];
+              } else {
+                for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * sw];
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  NnSpatialAttrs attrs_;
+  int64_t group_, M_ = 0, Cg_ = 0;
+  Activation act_;
+  Shape kernel_;
+  std::vector<float> bias_, weights_;
+  std::vector<linalg::PackedA> packed_;
+  bool depthwise_ = false, pointwise_ = false;
+  NnSpatial geom_;
+  linalg::Conv2dGeom g2_{};
+};
+
+}  // namespace
+
+void register_cpu_Conv(KernelRegistry& r) {
+  r.add({"", "Conv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuConvKernel>(), "cpu", 10, 0, conv_accepts});
+  // Conv with a fused activation (graph_fusion.h); only this backend implements it.
+  r.add({kFusedDomain, "FusedConv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuConvKernel>(), "cpu", 10, 0,
+         conv_accepts});
+}
+
+}  // namespace edge::rt

@@ -1,0 +1,123 @@
+// The cpu backend against the reference kernels (the oracle) on random shapes and
+// attributes, with and without the graph fusions.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "ir/tensor_compare.h"
+#include "ir/text_format.h"
+#include "runtime/session.h"
+
+using namespace edge;
+
+namespace {
+
+std::string floats(int64_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::ostringstream s;
+  for (int64_t i = 0; i < n; ++i) s << (i ? ", " : "") << u(rng);
+  return s.str();
+}
+
+// Conv (+ optional BatchNormalization and activation) with random geometry.
+std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise) {
+  const int64_t N = 1 + rng() % 2, group_pick = rng() % 3;
+  int64_t C = 1 + rng() % 6, M = 1 + rng() % 7, G = 1;
+  if (group_pick == 1) {  // depthwise
+    G = C;
+    M = C;
+  } else if (group_pick == 2 && C % 2 == 0 && M % 2 == 0) {
+    G = 2;
+  }
+  *depthwise = G == C && M == C;
+  const int64_t kh = 1 + rng() % 3, kw = 1 + rng() % 3, sh = 1 + rng() % 2, sw = 1 + rng() % 2;
+  const int64_t dh = 1 + rng() % 2, dw = 1;
+  const int64_t ph = rng() % 2, pw = rng() % 2;
+  const int64_t H = (kh - 1) * dh + 1 + rng() % 7, W = (kw - 1) * dw + 1 + rng() % 9;
+  *x_shape = {N, C, H, W};
+  const bool bias = rng() % 2, bn = rng() % 2;
+  const int act = static_cast<int>(rng() % 4);  // none, Relu, Clip, LeakyRelu
+  std::ostringstream m;
+  m << "<ir_version: 8, opset_import: [\"\" : 13]>\n";
+  m << "g (float[" << N << "," << C << "," << H << "," << W << "] x) => (float[n, m, oh, ow] y)\n";
+  m << "<float[" << M << "," << C / G << "," << kh << "," << kw << "] w = {" << floats(M * (C / G) * kh * kw, rng)
+    << "}";
+  if (bias) m << ", float[" << M << "] b = {" << floats(M, rng) << "}";
+  if (bn) {
+    m << ", float[" << M << "] s = {" << floats(M, rng) << "}, float[" << M << "] o = {" << floats(M, rng) << "}";
+    m << ", float[" << M << "] mu = {" << floats(M, rng) << "}, float[" << M << "] var = {";
+    for (int64_t i = 0; i < M; ++i) m << (i ? ", " : "") << 0.5 + static_cast<double>(rng() % 100) / 100.0;
+    m << "}";
+  }
+  m << ">\n{\n";
+  m << "  c = Conv<group = " << G << ", strides = [" << sh << "," << sw << "], dilations = [" << dh << "," << dw
+    << "], pads = [" << ph << "," << pw << "," << ph << "," << pw << "]>(x, w" << (bias ? ", b" : "") << ")\n";
+  std::string last = "c";
+  if (bn) {
+    m << "  n = BatchNormalization(c, s, o, mu, var)\n";
+    last = "n";
+  }
+  if (act == 0) m << "  y = Identity(" << last << ")\n";
+  if (act == 1) m << "  y = Relu(" << last << ")\n";
+  if (act == 2) m << "  lo = Constant<value = float {-0.25}>()\n  hi = Constant<value = float {0.5}>()\n  y = Clip(" << last << ", lo, hi)\n";
+  if (act == 3) m << "  y = LeakyRelu<alpha = 0.2>(" << last << ")\n";
+  m << "}\n";
+  return m.str();
+}
+
+}  // namespace
+
+TEST_CASE("cpu Conv/FusedConv match the reference Conv on random geometry") {
+  std::mt19937 rng(2024);
+  int depthwise_cases = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    Shape xs;
+    bool depthwise = false;
+    const std::string text = conv_model(rng, &xs, &depthwise);
+    depthwise_cases += depthwise;
+    INFO(text);
+    rt::SessionOptions ref_opts;
+    ref_opts.backends = {"reference"};
+    ref_opts.fuse = false;
+    auto ref = rt::Session::create(parse_model_text(text), ref_opts);
+    auto fast = rt::Session::create(parse_model_text(text));
+    std::uniform_real_distribution<float> u(-2.f, 2.f);
+    Tensor x(DType::kFloat, xs);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
+    for (int rep = 0; rep < 2; ++rep) {  // the second run uses the planned arena
+      auto want = ref->run({{"x", x}})[0].second;
+      auto got = fast->run({{"x", x}})[0].second;
+      REQUIRE(got.shape() == want.shape());
+      auto cmp = compare_tensors(got, want, 1e-4, 1e-5);
+      INFO("max abs " << cmp.max_abs);
+      REQUIRE(cmp.mismatches == 0);
+    }
+    const auto prof = fast->profile();  // kernels chosen per node are recorded
+    (void)prof;
+  }
+  REQUIRE(depthwise_cases > 10);
+}
+
+TEST_CASE("the cpu backend is chosen for Conv and recorded in the profile") {
+  const char* text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 2, 5, 5] x) => (float[1, 3, 5, 5] y)
+<float[3, 2, 1, 1] w = {1, 2, 3, 4, 5, 6}>
+{ c = Conv(x, w)  y = Relu(c) }
+)";
+  rt::SessionOptions so;
+  so.profile = true;
+  auto s = rt::Session::create(parse_model_text(text), so);
+  s->run({{"x", Tensor(DType::kFloat, {1, 2, 5, 5})}});
+  auto p = s->profile();
+  REQUIRE(p.size() == 1);  // Relu fused into the Conv
+  REQUIRE(p[0].op == "FusedConv");
+  REQUIRE(p[0].kernel == "cpu:conv-pointwise-packed+relu");
+  so.backends = {"reference"};
+  auto r = rt::Session::create(parse_model_text(text), so);
+  r->run({{"x", Tensor(DType::kFloat, {1, 2, 5, 5})}});
+  auto pr = r->profile();
+  REQUIRE(pr.size() == 2);
+  REQUIRE(pr[0].kernel == "reference");
+}
