@@ -48,6 +48,26 @@ bool scalar_f32(const onnx::GraphProto& g, const GraphIndex& idx, const onnx::No
   return true;
 }
 
+// True when both values have declared shapes of the same rank whose dims are equal, fixed or
+// the same symbolic name (then a residual Add needs no broadcasting).
+bool same_shape(const GraphIndex& idx, const std::string& a, const std::string& b) {
+  const auto* va = idx.value_info(a);
+  const auto* vb = idx.value_info(b);
+  if (!va || !vb || !va->type().has_tensor_type() || !vb->type().has_tensor_type()) return false;
+  const auto& ta = va->type().tensor_type();
+  const auto& tb = vb->type().tensor_type();
+  if (!ta.has_shape() || !tb.has_shape() || ta.elem_type() != tb.elem_type()) return false;
+  if (ta.shape().dim_size() != tb.shape().dim_size()) return false;
+  for (int i = 0; i < ta.shape().dim_size(); ++i) {
+    const auto& da = ta.shape().dim(i);
+    const auto& db = tb.shape().dim(i);
+    if (da.has_dim_value() && db.has_dim_value() && da.dim_value() == db.dim_value()) continue;
+    if (da.has_dim_param() && db.has_dim_param() && !da.dim_param().empty() && da.dim_param() == db.dim_param()) continue;
+    return false;
+  }
+  return true;
+}
+
 bool bn_is_inference(const onnx::NodeProto& bn, int opset) {
   NodeAttrs a(bn);
   if (opset >= 14) return a.get_int("training_mode", 0) == 0;
@@ -185,17 +205,37 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
       const int r = only_reader(idx, conv);
       if (r < 0 || drop[static_cast<size_t>(r)] || g->node(r).input(0) != conv.output(0)) continue;
       onnx::NodeProto fused = conv;
-      if (!activation_of(*g, idx, g->node(r), fused)) continue;
+      int act = r;
+      if (is_op(g->node(r), "Add") && g->node(r).input_size() == 2) {
+        // Conv -> Add(residual) [-> activation]: the other addend becomes input 3 (Z).
+        const auto& add = g->node(r);
+        const std::string& z = add.input(0) == conv.output(0) ? add.input(1) : add.input(0);
+        if (z == conv.output(0) || !same_shape(idx, z, conv.output(0))) continue;
+        while (fused.input_size() < 3) fused.add_input("");
+        fused.add_input(z);
+        fused.set_output(0, add.output(0));
+        drop[static_cast<size_t>(r)] = true;
+        ++st.conv_add;
+        act = only_reader(idx, add);
+        if (act < 0 || drop[static_cast<size_t>(act)] || g->node(act).input(0) != add.output(0) ||
+            sub_reads.count(add.output(0)) || !activation_of(*g, idx, g->node(act), fused)) {
+          act = -1;
+        }
+      } else if (!activation_of(*g, idx, g->node(r), fused)) {
+        continue;
+      }
       fused.set_domain(kFusedDomain);
       fused.set_op_type("FusedConv");
-      fused.set_output(0, g->node(r).output(0));
+      if (act >= 0) {
+        fused.set_output(0, g->node(act).output(0));
+        drop[static_cast<size_t>(act)] = true;
+        ++st.conv_activation;
+      }
       conv = fused;
-      drop[static_cast<size_t>(r)] = true;
-      ++st.conv_activation;
     }
   }
   if (stats) *stats = st;
-  if (st.conv_bn == 0 && st.conv_activation == 0) return nullptr;
+  if (st.conv_bn == 0 && st.conv_activation == 0 && st.conv_add == 0) return nullptr;
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   for (int i = 0; i < g->node_size(); ++i) {
     if (!drop[static_cast<size_t>(i)]) *kept.Add() = g->node(i);

@@ -5,6 +5,8 @@
 //   Conv -> Relu / Clip (constant bounds) / LeakyRelu: becomes one FusedConv node of the
 //     runtime's private domain (kFusedDomain) that applies the activation in its epilogue;
 //     only when a kernel for it is enabled (the cpu backend).
+//   Conv -> Add (a residual of the same declared shape) [-> activation]: FusedConv with the
+//     other addend as input 3 (Z), added before the activation, as ONNX Runtime's FusedConv.
 // A pair is fused only when the intermediate has no other reader and is not a graph output,
 // so no value that a caller can see disappears. Run observers see the fused graph's values;
 // turn fusion off (SessionOptions::fuse) to observe every original tensor (calibration).
@@ -24,6 +26,7 @@ inline constexpr const char* kFusedDomain = "com.edge-run.fused";
 struct FusionStats {
   int conv_bn = 0;
   int conv_activation = 0;
+  int conv_add = 0;
 };
 
 // A fused copy of `g`, or nullptr when nothing applies. `opset` is the ai.onnx version;

@@ -124,8 +124,13 @@ class CpuConvKernel : public OpKernel {
         std::fill(row, row + on, bias_.empty() ? 0.f : bias_[static_cast<size_t>(m)]);
       }
     }
+    const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
+    if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
+      fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
+    }
     if (depthwise_) {
       run_depthwise(ctx, px, py, N * C);
+      if (z) add_residual(py, z->data<float>(), y.numel());
       act_.apply(py, y.numel());
       return;
     }
@@ -145,6 +150,7 @@ class CpuConvKernel : public OpKernel {
         }
         float* yg = py + (n * M_ + g * Mg) * on;
         linalg::sgemm_packed(packed_[static_cast<size_t>(g)], false, on, 1.f, b, on, 1.f, yg, on, ctx.pool);
+        if (z) add_residual(yg, z->data<float>() + (yg - py), Mg * on);
         act_.apply(yg, Mg * on);
       }
     }
@@ -164,6 +170,10 @@ class CpuConvKernel : public OpKernel {
       pointwise_ = pointwise_ && geom_.kernel[u] == 1 && geom_.stride[u] == 1 && geom_.pad_begin[u] == 0 &&
                    geom_.pad_end[u] == 0;
     }
+  }
+
+  static void add_residual(float* y, const float* z, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += z[i];
   }
 
   // One channel per plane: y[p] += sum over the window of w[p % C] * x[p] (2-D).
