@@ -54,6 +54,7 @@ struct GemmArgs {
   float beta;
   float* C;
   int64_t ldc;
+  const float* bpacked = nullptr;  // B already in panel layout (sgemm_packed_ab)
 };
 
 inline float a_at(const GemmArgs& g, int64_t i, int64_t k) { return g.ta ? g.A[k * g.lda + i] : g.A[i * g.lda + k]; }
@@ -155,7 +156,7 @@ template <int MR, int NR>
 __attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Plan& p, int64_t t0, int64_t t1) {
   const int64_t kc_max = std::min(kKC, g.K);
   const int64_t nc_max = std::min(kNC, (g.N + NR - 1) / NR * NR);
-  float* bp = t_pack_b.get(nc_max * kc_max);
+  float* bp = g.bpacked ? nullptr : t_pack_b.get(nc_max * kc_max);
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t i0 = (t / p.nblocks) * p.mblk, j0 = (t % p.nblocks) * kNC;
     const int64_t mc = std::min(p.mblk, g.M - i0), nc = std::min(kNC, g.N - j0);
@@ -170,13 +171,18 @@ __attribute__((always_inline)) inline void run_tasks(const GemmArgs& g, const Pl
     const int64_t nc_pad = (nc + NR - 1) / NR * NR;
     for (int64_t p0 = 0; p0 < g.K; p0 += kKC) {
       const int64_t kc = std::min(kKC, g.K - p0);
-      pack_b<NR>(g, j0, nc_pad, p0, kc, bp);
+      const float* bslice = bp;
+      if (g.bpacked) {
+        bslice = g.bpacked + p0 * ((g.N + NR - 1) / NR * NR) + j0 * kc;
+      } else {
+        pack_b<NR>(g, j0, nc_pad, p0, kc, bp);
+      }
       const float* aslice = p.ap + p0 * p.m_pad;
       for (int64_t s = 0; s < nc; s += NR) {
         const int64_t nr = std::min<int64_t>(NR, nc - s);
         for (int64_t r = 0; r < mc; r += MR) {
           const int64_t mr = std::min<int64_t>(MR, mc - r);
-          micro<MR, NR>(kc, aslice + (i0 + r) * kc, bp + s * kc, g.C + (i0 + r) * g.ldc + j0 + s, g.ldc, mr,
+          micro<MR, NR>(kc, aslice + (i0 + r) * kc, bslice + s * kc, g.C + (i0 + r) * g.ldc + j0 + s, g.ldc, mr,
                         nr, g.alpha);
         }
       }
@@ -308,6 +314,33 @@ PackedA::PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda
   data_.reset(new float[static_cast<size_t>(std::max<int64_t>(m_pad_ * K, 1))]);
   GemmArgs g{trans_a, false, M, 0, K, 1.f, A, lda, nullptr, 0, 0.f, nullptr, 0};
   pack_a_all(g, mr_, m_pad_, data_.get());
+}
+
+int64_t PackedA::nr() const { return mr_ == 6 ? 16 : 8; }
+
+int64_t packed_b_size(const PackedA& a, int64_t N) {
+  const int64_t nr = a.nr();
+  return std::max<int64_t>(a.depth(), 1) * ((N + nr - 1) / nr * nr);
+}
+
+void pack_b_row(const PackedA& a, int64_t N, int64_t k, const float* row, float* packed) {
+  const int64_t nr = a.nr(), n_pad = (N + nr - 1) / nr * nr;
+  const int64_t p0 = k / kKC * kKC, kc = std::min(kKC, a.depth() - p0);
+  float* dst = packed + p0 * n_pad + (k - p0) * nr;
+  for (int64_t q = 0; q < n_pad; q += nr, dst += nr * kc) {
+    const int64_t cols = std::min(nr, N - q);
+    std::memcpy(dst, row + q, static_cast<size_t>(cols) * sizeof(float));
+    std::fill(dst + cols, dst + nr, 0.f);
+  }
+}
+
+void sgemm_packed_ab(const PackedA& a, const float* packed_b, int64_t N, float alpha, float beta, float* C,
+                     int64_t ldc, ThreadPool* pool) {
+  const int64_t M = a.rows(), K = a.depth();
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return scale_only(M, N, beta, C, ldc);
+  GemmArgs g{false, false, M, N, K, alpha, nullptr, 0, nullptr, 0, beta, C, ldc, packed_b};
+  run_blocked(g, a.mr(), a.m_pad(), a.data(), pool);
 }
 
 bool sgemm_uses_avx2() { return has_avx2(); }

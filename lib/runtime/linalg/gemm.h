@@ -31,6 +31,7 @@ class PackedA {
   bool empty() const { return M_ == 0; }
   // Implementation details, for gemm.cc.
   int64_t mr() const { return mr_; }
+  int64_t nr() const;  // columns per B panel of the matching micro-kernel
   int64_t m_pad() const { return m_pad_; }
   const float* data() const { return data_.get(); }
 
@@ -45,6 +46,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 // C[M,N] = alpha * A * op(B) + beta * C with A prepacked (M = a.rows(), K = a.depth()).
 void sgemm_packed(const PackedA& a, bool trans_b, int64_t N, float alpha, const float* B, int64_t ldb, float beta,
                   float* C, int64_t ldc, ThreadPool* pool);
+
+// B given in the packed panel layout of `a`'s micro-kernel, so that a producer (im2col) can
+// write it directly instead of the GEMM copying it: packed_b_size(a, N) floats, filled row by
+// row with pack_b_row (row k of the K x N matrix B).
+int64_t packed_b_size(const PackedA& a, int64_t N);
+void pack_b_row(const PackedA& a, int64_t N, int64_t k, const float* row, float* packed);
+void sgemm_packed_ab(const PackedA& a, const float* packed_b, int64_t N, float alpha, float beta, float* C,
+                     int64_t ldc, ThreadPool* pool);
 
 // True when sgemm uses its AVX2+FMA micro-kernel on this CPU.
 bool sgemm_uses_avx2();
@@ -89,5 +98,8 @@ struct Conv2dGeom {
 // The patch matrix of one image, row-major [C*KH*KW, OH*OW] (rows channel-major, then
 // kernel positions), with zeros where the window reads padding.
 void im2col_2d(const float* x, const Conv2dGeom& g, float* col);
+// The same matrix written straight into `a`'s packed-B layout (packed_b_size(a, OH*OW)
+// floats), using `row` (OH*OW floats) as a work row.
+void im2col_2d_packed(const float* x, const Conv2dGeom& g, const PackedA& a, float* packed, float* row);
 
 }  // namespace edge::rt::linalg

@@ -135,21 +135,28 @@ class CpuConvKernel : public OpKernel {
       return;
     }
     const int64_t Kg = packed_[0].depth();
-    float* col = pointwise_ ? nullptr : static_cast<float*>(ctx.scratch(static_cast<size_t>(Kg * on) * sizeof(float)));
+    // 2-D: the patch matrix is written straight into the GEMM's packed-B layout.
+    const bool direct = !pointwise_ && geom_.rank() == 2;
+    const size_t col_floats =
+        pointwise_ ? 0
+                   : static_cast<size_t>(direct ? linalg::packed_b_size(packed_[0], on) + on : Kg * on);
+    float* col = col_floats ? static_cast<float*>(ctx.scratch(col_floats * sizeof(float))) : nullptr;
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group_; ++g) {
         const float* xg = px + (n * C + g * Cg_) * in_n;
-        const float* b = xg;
-        if (!pointwise_) {
-          if (geom_.rank() == 2) {
-            linalg::im2col_2d(xg, g2_, col);
-          } else {
-            nn_im2col(xg, geom_, 0, Kg, col);
-          }
-          b = col;
-        }
         float* yg = py + (n * M_ + g * Mg) * on;
-        linalg::sgemm_packed(packed_[static_cast<size_t>(g)], false, on, 1.f, b, on, 1.f, yg, on, ctx.pool);
+        const auto& pa = packed_[static_cast<size_t>(g)];
+        if (direct) {
+          linalg::im2col_2d_packed(xg, g2_, pa, col, col + linalg::packed_b_size(pa, on));
+          linalg::sgemm_packed_ab(pa, col, on, 1.f, 1.f, yg, on, ctx.pool);
+        } else {
+          const float* b = xg;
+          if (!pointwise_) {
+            nn_im2col(xg, geom_, 0, Kg, col);
+            b = col;
+          }
+          linalg::sgemm_packed(pa, false, on, 1.f, b, on, 1.f, yg, on, ctx.pool);
+        }
         if (z) add_residual(yg, z->data<float>() + (yg - py), Mg * on);
         act_.apply(yg, Mg * on);
       }
