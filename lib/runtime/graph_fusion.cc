@@ -7,7 +7,7 @@
 #include "ir/graph_index.h"
 #include "ir/node_attrs.h"
 #include "ir/tensor_proto.h"
-#include "runtime/graph_runner.h"
+#include "ir/graph_edit.h"
 
 namespace edge::rt {
 
@@ -168,17 +168,7 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
     for (const auto& i : n.input()) names.insert(i);
   }
   // Values that nested subgraphs read are never fused away (GraphIndex sees direct readers only).
-  std::set<std::string> sub_reads;
-  for (const auto& n : g->node()) {
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) {
-        for (auto& v : free_variables(a.g())) sub_reads.insert(v);
-      }
-      for (const auto& sg : a.graphs()) {
-        for (auto& v : free_variables(sg)) sub_reads.insert(v);
-      }
-    }
-  }
+  const std::set<std::string> sub_reads = subgraph_reads(*g);
   auto fusable = [&](const onnx::NodeProto& n) { return n.output_size() > 0 && !sub_reads.count(n.output(0)); };
   FusionStats st;
   std::vector<bool> drop(static_cast<size_t>(g->node_size()), false);

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "ir/graph_edit.h"
 #include "ir/graph_index.h"
 #include "ir/tensor_proto.h"
 #include "runtime/graph_fusion.h"
@@ -11,28 +12,6 @@
 namespace edge::rt {
 
 namespace {
-
-void collect_free(const onnx::GraphProto& g, std::set<std::string>& defined_outer,
-                  std::set<std::string>& free) {
-  std::set<std::string> defined = defined_outer;
-  for (const auto& v : g.input()) defined.insert(v.name());
-  for (const auto& i : g.initializer()) defined.insert(i.name());
-  for (const auto& n : g.node()) {
-    for (const auto& o : n.output()) defined.insert(o);
-  }
-  for (const auto& n : g.node()) {
-    for (const auto& i : n.input()) {
-      if (!i.empty() && !defined.count(i)) free.insert(i);
-    }
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_free(a.g(), defined, free);
-      for (const auto& sg : a.graphs()) collect_free(sg, defined, free);
-    }
-  }
-  for (const auto& o : g.output()) {
-    if (!defined.count(o.name())) free.insert(o.name());
-  }
-}
 
 ValueType type_of(const onnx::ValueInfoProto& vi) {
   ValueType t;
@@ -47,12 +26,6 @@ ValueType type_of(const onnx::ValueInfoProto& vi) {
 }
 
 }  // namespace
-
-std::vector<std::string> free_variables(const onnx::GraphProto& g) {
-  std::set<std::string> defined, free;
-  collect_free(g, defined, free);
-  return {free.begin(), free.end()};
-}
 
 int GraphRunner::value_id(const std::string& name) {
   auto [it, inserted] = ids_.emplace(name, static_cast<int>(names_.size()));

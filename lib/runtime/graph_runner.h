@@ -60,9 +60,6 @@ struct RunnerOptions {
   bool fuse = true;  // graph fusions at preparation (graph_fusion.h)
 };
 
-// Names that nodes of `g` (and its subgraphs) read but `g` does not define.
-std::vector<std::string> free_variables(const onnx::GraphProto& g);
-
 class GraphRunner {
  public:
   // `outer_names`: values of enclosing graphs that this graph may read.
