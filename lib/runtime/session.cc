@@ -141,6 +141,7 @@ NamedTensors Session::run(const NamedTensors& feeds) {
 }
 
 void Session::run_into(const NamedTensors& feeds, NamedTensors& result) {
+  std::lock_guard<std::mutex> lock(run_mu_);
   feed_ptrs_.assign(inputs_.size(), nullptr);
   const auto& over_names = runner_->overridable_names();
   override_ptrs_.assign(over_names.size(), nullptr);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,6 +83,7 @@ class Session {
   std::unique_ptr<GraphRunner> runner_;
   int threads_ = 1;
   RunObserver observer_;
+  std::mutex run_mu_;  // run_into's reused vectors belong to one call at a time
   // Reused by run_into so that steady-state runs do not allocate.
   std::vector<const Tensor*> feed_ptrs_, override_ptrs_;
   std::vector<Tensor> out_tensors_;
