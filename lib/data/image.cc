@@ -35,9 +35,10 @@ uint64_t check_file(const fs::path& path) {
   return size;
 }
 
+// stb's reason can carry bytes of the file (an unknown PNG chunk's type): escaped.
 std::string reason() {
   const char* r = stbi_failure_reason();
-  return r ? r : "unknown error";
+  return r ? escaped(r) : "unknown error";
 }
 
 // Binary PGM/PPM (P5/P6), which stb reads without checking its header: sides from 1 to 2^24
