@@ -114,7 +114,7 @@ class GraphRunner {
   void prepare_kernel(Step& step);
   void fold_constant_node(Step& step);
   void compute_lifetimes();
-  void run_step(Step& s, int index);
+  void run_step(Step& s);
   void clear_run_values();
   void init_run_state();
 

@@ -74,7 +74,7 @@ void GraphRunner::run_into(const std::vector<const Tensor*>& inputs, const Value
     ctx_.scope = &scope;
     ctx_.pool = opts_.pool;
     ctx_.storage = storage_.get();
-    for (size_t i = 0; i < steps_.size(); ++i) run_step(steps_[i], static_cast<int>(i));
+    for (auto& s : steps_) run_step(s);
     ctx_.scope = nullptr;
     outputs.resize(output_ids_.size());
     for (size_t i = 0; i < output_ids_.size(); ++i) {
@@ -92,8 +92,7 @@ void GraphRunner::run_into(const std::vector<const Tensor*>& inputs, const Value
   memory_.finish_run();
 }
 
-void GraphRunner::run_step(Step& s, int index) {
-  (void)index;
+void GraphRunner::run_step(Step& s) {
   KernelContext& ctx = ctx_;
   ctx.node = s.node;
   ctx.node_text = &s.text;
