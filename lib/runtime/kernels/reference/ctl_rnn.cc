@@ -58,18 +58,21 @@ const ActInfo* find_act(const std::string& name) {
   return nullptr;
 }
 
-// Copies a [d0][d1][hid] tensor stored as [d1][d0][hid] when `swap` (layout 1) into
-// canonical [d0][d1][hid] order.
-std::vector<double> read_state(const Tensor& t, int64_t d0, int64_t d1, int64_t hid, bool swap) {
-  std::vector<double> v = ctl_read_doubles(t);
-  if (!swap) return v;
-  std::vector<double> out(v.size());
+// Reads a [d0][d1][hid] tensor, stored as [d1][d0][hid] when `swap` (layout 1), into
+// canonical [d0][d1][hid] order in `out` (`tmp` holds the stored order).
+void read_state(const Tensor& t, int64_t d0, int64_t d1, int64_t hid, bool swap, std::vector<double>& out,
+                std::vector<double>& tmp) {
+  if (!swap) {
+    ctl_read_doubles(t, out);
+    return;
+  }
+  ctl_read_doubles(t, tmp);
+  out.resize(tmp.size());
   for (int64_t i = 0; i < d0; ++i) {
     for (int64_t j = 0; j < d1; ++j) {
-      std::copy_n(v.begin() + (j * d0 + i) * hid, hid, out.begin() + (i * d1 + j) * hid);
+      std::copy_n(tmp.begin() + (j * d0 + i) * hid, hid, out.begin() + (i * d1 + j) * hid);
     }
   }
-  return out;
 }
 
 void check_shape(const KernelContext& ctx, const Tensor& t, const char* name, const Shape& want) {
@@ -131,8 +134,7 @@ RnnSpec::RnnSpec(const KernelInit& init, int gates_, const std::vector<std::stri
   }
 }
 
-RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm) {
-  RnnData d;
+void rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm, RnnData& d) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
   const Tensor& r = ctx.input(2);
@@ -160,22 +162,22 @@ RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm) {
   const int64_t g = spec.gates;
   check_shape(ctx, w, "W", {d.dirs, g * d.hid, d.in});
   check_shape(ctx, r, "R", {d.dirs, g * d.hid, d.hid});
-  d.w = ctl_read_doubles(w);
-  d.r = ctl_read_doubles(r);
-  std::vector<double> x_raw = ctl_read_doubles(x);
+  ctl_read_doubles(w, d.w);
+  ctl_read_doubles(r, d.r);
   if (bl) {
-    d.x.resize(x_raw.size());
+    ctl_read_doubles(x, d.tmp);
+    d.x.resize(d.tmp.size());
     for (int64_t b = 0; b < d.batch; ++b) {
       for (int64_t t = 0; t < d.seq; ++t) {
-        std::copy_n(x_raw.begin() + (b * d.seq + t) * d.in, d.in, d.x.begin() + (t * d.batch + b) * d.in);
+        std::copy_n(d.tmp.begin() + (b * d.seq + t) * d.in, d.in, d.x.begin() + (t * d.batch + b) * d.in);
       }
     }
   } else {
-    d.x = std::move(x_raw);
+    ctl_read_doubles(x, d.x);
   }
   if (ctx.has_input(3)) {
     check_shape(ctx, ctx.input(3), "B", {d.dirs, 2 * g * d.hid});
-    d.b = ctl_read_doubles(ctx.input(3));
+    ctl_read_doubles(ctx.input(3), d.b);
   } else {
     d.b.assign(static_cast<size_t>(d.dirs * 2 * g * d.hid), 0.0);
   }
@@ -186,7 +188,10 @@ RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm) {
       fail(ctx.where() + ": sequence_lens must be int32, got " + sl.describe());
     }
     check_shape(ctx, sl, "sequence_lens", {d.batch});
-    d.lens = sl.to_int64_vector();
+    const bool i32 = sl.dtype() == DType::kInt32;
+    for (int64_t b = 0; b < d.batch; ++b) {
+      d.lens[static_cast<size_t>(b)] = i32 ? sl.data<int32_t>()[b] : sl.data<int64_t>()[b];
+    }
     for (int64_t v : d.lens) {
       if (v < 0 || v > d.seq) {
         fail(ctx.where() + ": sequence_lens value " + std::to_string(v) + " is outside [0, " + std::to_string(d.seq) + "]");
@@ -201,20 +206,20 @@ RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm) {
   const auto state_n = static_cast<size_t>(state_elems);
   if (ctx.has_input(5)) {
     check_shape(ctx, ctx.input(5), "initial_h", state_shape);
-    d.h0 = read_state(ctx.input(5), d.dirs, d.batch, d.hid, bl);
+    read_state(ctx.input(5), d.dirs, d.batch, d.hid, bl, d.h0, d.tmp);
   } else {
     d.h0.assign(state_n, 0.0);
   }
   if (lstm) {
     if (ctx.has_input(6)) {
       check_shape(ctx, ctx.input(6), "initial_c", state_shape);
-      d.c0 = read_state(ctx.input(6), d.dirs, d.batch, d.hid, bl);
+      read_state(ctx.input(6), d.dirs, d.batch, d.hid, bl, d.c0, d.tmp);
     } else {
       d.c0.assign(state_n, 0.0);
     }
     if (ctx.has_input(7)) {
       check_shape(ctx, ctx.input(7), "P", {d.dirs, 3 * d.hid});
-      d.p = ctl_read_doubles(ctx.input(7));
+      ctl_read_doubles(ctx.input(7), d.p);
     } else {
       d.p.assign(static_cast<size_t>(d.dirs * 3 * d.hid), 0.0);
     }
@@ -222,17 +227,17 @@ RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm) {
   }
   d.y.assign(static_cast<size_t>(y_n), 0.0);
   d.yh.assign(state_n, 0.0);
-  return d;
 }
 
 namespace {
-void store_state(KernelContext& ctx, int idx, const std::vector<double>& v, const RnnData& d, bool bl, DType dt) {
+void store_state(KernelContext& ctx, int idx, const std::vector<double>& v, RnnData& d, bool bl, DType dt) {
   if (!ctx.has_output(idx)) return;
   if (!bl) {
     ctl_write_doubles(ctx.alloc_output(idx, dt, {d.dirs, d.batch, d.hid}), v);
     return;
   }
-  std::vector<double> out(v.size());
+  std::vector<double>& out = d.tmp;
+  out.resize(v.size());
   for (int64_t di = 0; di < d.dirs; ++di) {
     for (int64_t b = 0; b < d.batch; ++b) {
       std::copy_n(v.begin() + (di * d.batch + b) * d.hid, d.hid, out.begin() + (b * d.dirs + di) * d.hid);
@@ -242,14 +247,15 @@ void store_state(KernelContext& ctx, int idx, const std::vector<double>& v, cons
 }
 }  // namespace
 
-void rnn_store(KernelContext& ctx, const RnnSpec& spec, const RnnData& d, bool lstm) {
+void rnn_store(KernelContext& ctx, const RnnSpec& spec, RnnData& d, bool lstm) {
   const DType dt = ctx.input(0).dtype();
   const bool bl = spec.layout == 1;
   if (ctx.has_output(0)) {
     if (!bl) {
       ctl_write_doubles(ctx.alloc_output(0, dt, {d.seq, d.dirs, d.batch, d.hid}), d.y);
     } else {
-      std::vector<double> out(d.y.size());
+      std::vector<double>& out = d.tmp;
+      out.resize(d.y.size());
       for (int64_t t = 0; t < d.seq; ++t) {
         for (int64_t di = 0; di < d.dirs; ++di) {
           for (int64_t b = 0; b < d.batch; ++b) {

@@ -48,19 +48,28 @@ struct RnnData {
   std::vector<double> h0, c0;   // [dirs][batch][hid] (zeros when absent)
   std::vector<double> p;        // LSTM peepholes [dirs][3*hid] (zeros when absent)
   std::vector<double> y, yh, yc;
+  std::vector<double> tmp;      // layout conversions
+  std::vector<double> work;     // per-batch-row work space of the kernel (work_at)
 
   const double* w_dir(int64_t d, int gates) const { return w.data() + d * gates * hid * in; }
   const double* r_dir(int64_t d, int gates) const { return r.data() + d * gates * hid * hid; }
   const double* b_dir(int64_t d, int gates) const { return b.data() + d * 2 * gates * hid; }
   double* y_at(int64_t t, int64_t d, int64_t bi) { return y.data() + ((t * dirs + d) * batch + bi) * hid; }
   size_t state_at(int64_t d, int64_t bi) const { return static_cast<size_t>((d * batch + bi) * hid); }
+  // Sizes `work` for `per_row` doubles per batch row; work_at(b) is row b's part.
+  void reserve_work(int64_t per_row) { work.resize(static_cast<size_t>(per_row * batch)); work_row_ = per_row; }
+  double* work_at(int64_t bi) { return work.data() + bi * work_row_; }
+
+ private:
+  int64_t work_row_ = 0;
 };
 
 // Reads inputs X, W, R, B, sequence_lens, initial_h (and for LSTM initial_c, P), checks
-// their shapes and allocates the canonical output buffers.
-RnnData rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm);
+// their shapes and sizes the canonical buffers of `d` (a kernel keeps one RnnData across
+// runs, so steady-state runs reuse its vectors instead of allocating).
+void rnn_load(const KernelContext& ctx, const RnnSpec& spec, bool lstm, RnnData& d);
 // Writes Y, Y_h (and Y_c for LSTM) where the node declares them, in the node's layout.
-void rnn_store(KernelContext& ctx, const RnnSpec& spec, const RnnData& d, bool lstm);
+void rnn_store(KernelContext& ctx, const RnnSpec& spec, RnnData& d, bool lstm);
 
 // out[j] += sum_k m[j][k] * v[k] for j < rows.
 inline void rnn_gemv(const double* m, int64_t rows, int64_t cols, const double* v, double* out) {

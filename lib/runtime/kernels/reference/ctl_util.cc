@@ -10,12 +10,18 @@ namespace edge::rt {
 bool ctl_is_float(DType t) { return t == DType::kFloat || t == DType::kDouble || t == DType::kFloat16; }
 
 std::vector<double> ctl_read_doubles(const Tensor& t) {
+  std::vector<double> out;
+  ctl_read_doubles(t, out);
+  return out;
+}
+
+void ctl_read_doubles(const Tensor& t, std::vector<double>& out) {
   const auto n = static_cast<size_t>(t.numel());
-  std::vector<double> out(n);
+  out.resize(n);
   if (t.dtype() == DType::kFloat16) {
     const auto* p = static_cast<const uint16_t*>(t.raw());
     for (size_t i = 0; i < n; ++i) out[i] = half_to_float(p[i]);
-    return out;
+    return;
   }
   if (!dispatch_numeric(t.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -24,7 +30,6 @@ std::vector<double> ctl_read_doubles(const Tensor& t) {
       })) {
     fail_unsupported("cannot read elements of type " + dtype_name(t.dtype()) + " as numbers");
   }
-  return out;
 }
 
 void ctl_write_doubles(Tensor& t, const std::vector<double>& v) {

@@ -13,6 +13,8 @@ namespace edge::rt {
 bool ctl_is_float(DType t);
 // Every element of a numeric tensor (float16 included) as double.
 std::vector<double> ctl_read_doubles(const Tensor& t);
+// The same into `out` (resized; reuses its capacity, so steady-state calls do not allocate).
+void ctl_read_doubles(const Tensor& t, std::vector<double>& out);
 // Stores `v` (numel values) into `t`, converting to its element type; integer types are
 // rounded to nearest and saturated.
 void ctl_write_doubles(Tensor& t, const std::vector<double>& v);

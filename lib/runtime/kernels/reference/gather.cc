@@ -17,9 +17,15 @@ class GatherKernel : public OpKernel {
     const Tensor& ind = ctx.input(1);
     if (x.rank() == 0) fail(where + ": data must have rank >= 1");
     const size_t axis = static_cast<size_t>(tensor_util::norm_axis(axis_, x.rank(), where));
-    std::vector<int64_t> idx = tensor_util::read_ints(ind, where, "indices");
+    if (!tensor_util::is_index_type(ind.dtype())) fail(where + ": indices must be int32 or int64, got " + dtype_name(ind.dtype()));
     const int64_t dim = x.shape()[axis];
-    for (int64_t& i : idx) i = tensor_util::wrap_index(i, dim, where);
+    const int64_t n_idx = ind.numel();
+    const bool i32 = ind.dtype() == DType::kInt32;
+    // Validated before the output is touched; read again (wrapped) in the copy loop.
+    auto index_at = [&](int64_t k) {
+      return tensor_util::wrap_index(i32 ? ind.data<int32_t>()[k] : ind.data<int64_t>()[k], dim, where);
+    };
+    for (int64_t k = 0; k < n_idx; ++k) index_at(k);
     Shape out(x.shape().begin(), x.shape().begin() + static_cast<std::ptrdiff_t>(axis));
     out.insert(out.end(), ind.shape().begin(), ind.shape().end());
     out.insert(out.end(), x.shape().begin() + static_cast<std::ptrdiff_t>(axis) + 1, x.shape().end());
@@ -33,8 +39,8 @@ class GatherKernel : public OpKernel {
     auto* dst = static_cast<uint8_t*>(y.raw());
     for (int64_t o = 0; o < outer; ++o) {
       const uint8_t* base = src + static_cast<size_t>(o * dim) * block;
-      for (int64_t i : idx) {
-        std::memcpy(dst, base + static_cast<size_t>(i) * block, block);
+      for (int64_t k = 0; k < n_idx; ++k) {
+        std::memcpy(dst, base + static_cast<size_t>(index_at(k)) * block, block);
         dst += block;
       }
     }

@@ -3,7 +3,6 @@
 // optional B broadcast to X.shape[axis:]. Optional outputs Mean and InvStdDev have shape
 // X.shape[:axis] followed by ones; they are float32 (stash_type 1) or float64.
 #include <cmath>
-#include <vector>
 
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/broadcast.h"
@@ -33,7 +32,7 @@ class LayerNormKernel : public OpKernel {
     const int64_t n = shape_numel(inner), rows = n == 0 ? 0 : x.numel() / n;
     const Tensor& scale = ctx.input(1);
     const Tensor* bias = ctx.has_input(2) ? &ctx.input(2) : nullptr;
-    std::vector<int64_t> ss = strides_for(ctx, scale, inner), bs;
+    Shape ss = strides_for(ctx, scale, inner), bs;
     if (bias) bs = strides_for(ctx, *bias, inner);
     Tensor& y = ctx.alloc_output(0, x.dtype(), x.shape());
     Shape stat_shape(x.shape().begin(), x.shape().begin() + axis);
@@ -41,14 +40,19 @@ class LayerNormKernel : public OpKernel {
     const DType st = (x.dtype() == DType::kDouble && stash_ != 1) ? DType::kDouble : DType::kFloat;
     Tensor* mean_out = ctx.num_outputs() > 1 && ctx.has_output(1) ? &ctx.alloc_output(1, st, stat_shape) : nullptr;
     Tensor* inv_out = ctx.num_outputs() > 2 && ctx.has_output(2) ? &ctx.alloc_output(2, st, stat_shape) : nullptr;
-    std::vector<double> mean(static_cast<size_t>(rows)), inv(static_cast<size_t>(rows));
+    // Scratch: per-row mean and inverse std dev, then the Scale and B offset tables.
+    auto* work = static_cast<double*>(ctx.scratch(static_cast<size_t>(2 * rows) * sizeof(double) +
+                                                  static_cast<size_t>(2 * n) * sizeof(int64_t)));
+    double* mean = work;
+    double* inv = work + rows;
+    auto* offsets = reinterpret_cast<int64_t*>(work + 2 * rows);
     if (x.dtype() == DType::kFloat) {
-      run<float>(ctx, x, scale, bias, ss, bs, inner, y, mean, inv);
+      run<float>(ctx, x, scale, bias, ss, bs, inner, y, rows, mean, inv, offsets);
     } else {
-      run<double>(ctx, x, scale, bias, ss, bs, inner, y, mean, inv);
+      run<double>(ctx, x, scale, bias, ss, bs, inner, y, rows, mean, inv, offsets);
     }
     for (int64_t i = 0; i < rows; ++i) {
-      const size_t ui = static_cast<size_t>(i);
+      const int64_t ui = i;
       if (st == DType::kDouble) {
         if (mean_out) mean_out->data<double>()[i] = mean[ui];
         if (inv_out) inv_out->data<double>()[i] = inv[ui];
@@ -61,7 +65,7 @@ class LayerNormKernel : public OpKernel {
 
  private:
   // Element strides of a Scale/B tensor broadcast over the normalized shape.
-  static std::vector<int64_t> strides_for(const KernelContext& ctx, const Tensor& t, const Shape& inner) {
+  static Shape strides_for(const KernelContext& ctx, const Tensor& t, const Shape& inner) {
     if (t.dtype() != ctx.input(0).dtype()) fail(ctx.where() + ": Scale and B must have the type of X");
     bool ok = t.rank() <= static_cast<int>(inner.size());
     for (int i = 1; ok && i <= t.rank(); ++i) {
@@ -74,20 +78,21 @@ class LayerNormKernel : public OpKernel {
 
   template <typename T>
   void run(KernelContext& ctx, const Tensor& x, const Tensor& scale, const Tensor* bias,
-           const std::vector<int64_t>& ss, const std::vector<int64_t>& bs, const Shape& inner, Tensor& y,
-           std::vector<double>& mean, std::vector<double>& inv) const {
-    const int64_t n = shape_numel(inner), rows = static_cast<int64_t>(mean.size());
+           const Shape& ss, const Shape& bs, const Shape& inner, Tensor& y, int64_t rows, double* mean,
+           double* inv, int64_t* offsets) const {
+    const int64_t n = shape_numel(inner);
     // Flat offsets of Scale and B for each normalized position.
-    std::vector<int64_t> so(static_cast<size_t>(n)), bo(static_cast<size_t>(n));
-    std::vector<int64_t> idx(inner.size(), 0);
+    int64_t* so = offsets;
+    int64_t* bo = offsets + n;
+    Shape idx(inner.size(), 0);
     for (int64_t i = 0; i < n; ++i) {
       int64_t a = 0, b = 0;
       for (size_t d = 0; d < inner.size(); ++d) {
         a += idx[d] * ss[d];
         if (bias) b += idx[d] * bs[d];
       }
-      so[static_cast<size_t>(i)] = a;
-      bo[static_cast<size_t>(i)] = b;
+      so[i] = a;
+      bo[i] = b;
       for (size_t d = inner.size(); d-- > 0;) {
         if (++idx[d] < inner[d]) break;
         idx[d] = 0;
@@ -108,13 +113,12 @@ class LayerNormKernel : public OpKernel {
         v /= static_cast<double>(n);
         const double is = 1.0 / std::sqrt(v + static_cast<double>(eps_));
         for (int64_t i = 0; i < n; ++i) {
-          const size_t ui = static_cast<size_t>(i);
-          double out = (xr[i] - m) * is * ps[so[ui]];
-          if (pb) out += pb[bo[ui]];
+          double out = (xr[i] - m) * is * ps[so[i]];
+          if (pb) out += pb[bo[i]];
           yr[i] = static_cast<T>(out);
         }
-        mean[static_cast<size_t>(r)] = m;
-        inv[static_cast<size_t>(r)] = is;
+        mean[r] = m;
+        inv[r] = is;
       }
     });
   }

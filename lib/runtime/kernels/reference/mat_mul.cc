@@ -12,7 +12,7 @@ namespace {
 
 template <typename T>
 void run(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t M, int64_t N, int64_t K, const Shape& batch,
-         const std::vector<int64_t>& sa, const std::vector<int64_t>& sb, Tensor& y) {
+         const Shape& sa, const Shape& sb, Tensor& y) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* py = y.data<T>();

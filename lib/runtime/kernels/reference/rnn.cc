@@ -1,6 +1,5 @@
 // RNN: simple recurrent layer, Ht = f(Xt*W^T + Ht-1*R^T + Wb + Rb), for forward, reverse
 // or bidirectional directions, with optional sequence_lens, initial_h and layout (opset 14).
-#include <vector>
 
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/ctl_rnn.h"
@@ -13,7 +12,9 @@ class RnnKernel : public OpKernel {
   explicit RnnKernel(const KernelInit& init) : spec_(init, 1, {"Tanh"}) {}
 
   void compute(KernelContext& ctx) override {
-    RnnData d = rnn_load(ctx, spec_, false);
+    RnnData& d = data_;
+    rnn_load(ctx, spec_, false, d);
+    d.reserve_work(2 * d.hid);
     const int64_t hid = d.hid;
     for (int64_t dir = 0; dir < d.dirs; ++dir) {
       const double* w = d.w_dir(dir, 1);
@@ -23,23 +24,25 @@ class RnnKernel : public OpKernel {
       const RnnActivation& f = spec_.act(dir, 0);
       const bool rev = spec_.reversed(dir);
       ctx.parallel_for(d.batch, [&](int64_t b0, int64_t b1) {
-        std::vector<double> h(static_cast<size_t>(hid)), a(static_cast<size_t>(hid));
         for (int64_t b = b0; b < b1; ++b) {
+          double* const row = d.work_at(b);
+          double* const h = row;
+          double* const a = row + hid;
           const size_t s = d.state_at(dir, b);
-          std::copy_n(d.h0.begin() + static_cast<std::ptrdiff_t>(s), hid, h.begin());
+          std::copy_n(d.h0.begin() + static_cast<std::ptrdiff_t>(s), hid, h);
           const int64_t len = d.lens[static_cast<size_t>(b)];
           for (int64_t step = 0; step < len; ++step) {
             const int64_t t = rev ? len - 1 - step : step;
             for (int64_t j = 0; j < hid; ++j) a[static_cast<size_t>(j)] = wb[j] + rb[j];
-            rnn_gemv(w, hid, d.in, d.x.data() + (t * d.batch + b) * d.in, a.data());
-            rnn_gemv(r, hid, hid, h.data(), a.data());
+            rnn_gemv(w, hid, d.in, d.x.data() + (t * d.batch + b) * d.in, a);
+            rnn_gemv(r, hid, hid, h, a);
             double* y = d.y_at(t, dir, b);
             for (int64_t j = 0; j < hid; ++j) {
               h[static_cast<size_t>(j)] = f(spec_.clipped(a[static_cast<size_t>(j)]));
               y[j] = h[static_cast<size_t>(j)];
             }
           }
-          std::copy(h.begin(), h.end(), d.yh.begin() + static_cast<std::ptrdiff_t>(s));
+          std::copy_n(h, hid, d.yh.begin() + static_cast<std::ptrdiff_t>(s));
         }
       });
     }
@@ -48,6 +51,7 @@ class RnnKernel : public OpKernel {
 
  private:
   RnnSpec spec_;
+  RnnData data_;  // reused across runs
 };
 
 }  // namespace

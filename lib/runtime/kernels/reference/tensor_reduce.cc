@@ -1,6 +1,7 @@
 // Shared kernels for the Reduce* family and ArgMax/ArgMin; see tensor_reduce.h.
 #include "runtime/kernels/reference/tensor_reduce.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -27,22 +28,32 @@ class ReduceKernel : public OpKernel {
   void compute(KernelContext& ctx) override {
     const std::string& where = ctx.where();
     const Tensor& x = ctx.input(0);
-    std::vector<int64_t> axes = attr_axes_;
-    if (axes_input_) {
-      axes.clear();
-      if (ctx.has_input(1)) axes = read_ints(ctx.input(1), where, "axes");
+    // Axes from the attribute or (opset 18+) the optional input, read without allocating.
+    const Tensor* axes_t = axes_input_ && ctx.has_input(1) ? &ctx.input(1) : nullptr;
+    if (axes_t && !is_index_type(axes_t->dtype())) {
+      fail(where + ": axes must be int32 or int64, got " + dtype_name(axes_t->dtype()));
     }
+    const int64_t n_axes = axes_input_ ? (axes_t ? axes_t->numel() : 0) : static_cast<int64_t>(attr_axes_.size());
+    auto axis_at = [&](int64_t k) -> int64_t {
+      if (!axes_input_) return attr_axes_[static_cast<size_t>(k)];
+      return axes_t->dtype() == DType::kInt32 ? axes_t->data<int32_t>()[k] : axes_t->data<int64_t>()[k];
+    };
     const size_t r = static_cast<size_t>(x.rank());
-    std::vector<bool> red(r, false);
-    if (axes.empty()) {
+    Shape red(r, 0);  // 1 where the dim is reduced
+    if (n_axes == 0) {
       if (noop_ && axes_input_) {
         Tensor& y = ctx.alloc_output(0, x.dtype(), x.shape());
         if (x.nbytes()) std::memcpy(y.raw(), x.raw(), x.nbytes());
         return;
       }
-      red.assign(r, true);
+      for (auto& v : red) v = 1;
     } else {
-      for (int64_t a : norm_axes(axes, x.rank(), where)) red[static_cast<size_t>(a)] = true;
+      for (int64_t k = 0; k < n_axes; ++k) {
+        const int64_t a = norm_axis(axis_at(k), x.rank(), where);
+        if (static_cast<size_t>(a) >= r) continue;  // rank 0: axis 0/-1 names the scalar itself
+        if (red[static_cast<size_t>(a)]) fail(where + ": axis " + std::to_string(axis_at(k)) + " is repeated");
+        red[static_cast<size_t>(a)] = 1;
+      }
     }
     Shape keep = x.shape(), out;
     for (size_t d = 0; d < r; ++d) {
@@ -58,7 +69,7 @@ class ReduceKernel : public OpKernel {
       if constexpr (std::is_same_v<C, bool>) {
         fail_unsupported(where + ": bool input is not supported");
       } else {
-        run<N>(x, y, keep, count);
+        run<N>(ctx, x, y, keep, count);
       }
     });
     if (!ok) fail_unsupported(where + ": input type " + dtype_name(x.dtype()) + " is not supported");
@@ -66,7 +77,7 @@ class ReduceKernel : public OpKernel {
 
  private:
   template <typename N>
-  void run(const Tensor& x, Tensor& y, const Shape& keep, int64_t count) {
+  void run(KernelContext& ctx, const Tensor& x, Tensor& y, const Shape& keep, int64_t count) {
     using C = typename N::Compute;
     using S = typename N::Storage;
     using A = Acc<C>;
@@ -83,10 +94,14 @@ class ReduceKernel : public OpKernel {
       init = std::is_floating_point_v<C> ? std::numeric_limits<A>::infinity()
                                          : static_cast<A>(std::numeric_limits<C>::max());
     }
-    std::vector<A> acc(n_out, init);
+    // Accumulators live in the step's scratch buffer (LogSumExp: max and sum in double).
+    void* work = ctx.scratch(n_out * std::max(sizeof(A), 2 * sizeof(double)));
     if (op_ == ReduceOp::kLogSumExp) {
       // Two passes in double: the max, then log(sum(exp(x - max))) + max.
-      std::vector<double> mx(n_out, -std::numeric_limits<double>::infinity()), sum(n_out, 0.0);
+      double* mx = static_cast<double*>(work);
+      double* sum = mx + n_out;
+      std::fill_n(mx, n_out, -std::numeric_limits<double>::infinity());
+      std::fill_n(sum, n_out, 0.0);
       for_each_broadcast<1>(x.shape(), {keep}, [&](int64_t i, const int64_t* off) {
         const double v = static_cast<double>(N::load(px[i]));
         double& m = mx[static_cast<size_t>(off[0])];
@@ -102,6 +117,8 @@ class ReduceKernel : public OpKernel {
       }
       return;
     }
+    A* acc = static_cast<A*>(work);
+    std::fill_n(acc, n_out, init);
     for_each_broadcast<1>(x.shape(), {keep}, [&](int64_t i, const int64_t* off) {
       const A v = static_cast<A>(N::load(px[i]));
       A& a = acc[static_cast<size_t>(off[0])];

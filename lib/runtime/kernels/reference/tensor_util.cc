@@ -50,7 +50,9 @@ std::vector<int64_t> read_ints(const Tensor& t, const std::string& where, const 
 
 int64_t read_scalar_int(const Tensor& t, const std::string& where, const char* what) {
   if (t.numel() != 1) fail(where + ": " + what + " must have exactly one element, got " + t.describe());
-  return read_ints(t, where, what)[0];
+  if (t.dtype() == DType::kInt64) return t.data<int64_t>()[0];
+  if (t.dtype() == DType::kInt32) return t.data<int32_t>()[0];
+  fail(where + ": " + what + " must be int32 or int64, got " + dtype_name(t.dtype()));
 }
 
 Shape to_shape(const std::vector<int64_t>& dims, const std::string& where, const char* what) {
