@@ -2,6 +2,7 @@
 // attributes, with and without the graph fusions.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <sstream>
 
@@ -20,10 +21,12 @@ std::string floats(int64_t n, std::mt19937& rng) {
   return s.str();
 }
 
-// Conv (+ optional BatchNormalization and activation) with random geometry.
-std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise) {
+// Conv (+ optional BatchNormalization, activation and, when `big`, a residual Add) with
+// random geometry. `big`: up to 40 input and 70 output channels (K beyond one GEMM depth
+// slice, M not a multiple of the register tile), strides up to 3, asymmetric pads.
+std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise, bool big = false) {
   const int64_t N = 1 + rng() % 2, group_pick = rng() % 3;
-  int64_t C = 1 + rng() % 6, M = 1 + rng() % 7, G = 1;
+  int64_t C = big ? 1 + rng() % 40 : 1 + rng() % 6, M = big ? 1 + rng() % 70 : 1 + rng() % 7, G = 1;
   if (group_pick == 1) {  // depthwise
     G = C;
     M = C;
@@ -31,10 +34,11 @@ std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise) {
     G = 2;
   }
   *depthwise = G == C && M == C;
-  const int64_t kh = 1 + rng() % 3, kw = 1 + rng() % 3, sh = 1 + rng() % 2, sw = 1 + rng() % 2;
-  const int64_t dh = 1 + rng() % 2, dw = 1;
-  const int64_t ph = rng() % 2, pw = rng() % 2;
-  const int64_t H = (kh - 1) * dh + 1 + rng() % 7, W = (kw - 1) * dw + 1 + rng() % 9;
+  const int64_t kh = 1 + rng() % 3, kw = 1 + rng() % 3, sh = 1 + rng() % (big ? 3 : 2), sw = 1 + rng() % (big ? 3 : 2);
+  const int64_t dh = 1 + rng() % 2, dw = big ? 1 + rng() % 2 : 1;
+  const int64_t ph = rng() % 2, pw = rng() % 2, ph_end = big ? rng() % 3 : ph, pw_end = big ? rng() % 3 : pw;
+  const int64_t H = (kh - 1) * dh + 1 + rng() % (big ? 20 : 7), W = (kw - 1) * dw + 1 + rng() % (big ? 30 : 9);
+  const bool residual = big && rng() % 2;
   *x_shape = {N, C, H, W};
   const bool bias = rng() % 2, bn = rng() % 2;
   const int act = static_cast<int>(rng() % 4);  // none, Relu, Clip, LeakyRelu
@@ -52,8 +56,13 @@ std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise) {
   }
   m << ">\n{\n";
   m << "  c = Conv<group = " << G << ", strides = [" << sh << "," << sw << "], dilations = [" << dh << "," << dw
-    << "], pads = [" << ph << "," << pw << "," << ph << "," << pw << "]>(x, w" << (bias ? ", b" : "") << ")\n";
+    << "], pads = [" << ph << "," << pw << "," << ph_end << "," << pw_end << "]>(x, w" << (bias ? ", b" : "")
+    << ")\n";
   std::string last = "c";
+  if (residual) {  // c + relu(c): fused as the Conv's residual input when the Add follows
+    m << "  r = Relu(c)\n  a = Add(c, r)\n";
+    last = "a";
+  }
   if (bn) {
     m << "  n = BatchNormalization(c, s, o, mu, var)\n";
     last = "n";
@@ -99,6 +108,34 @@ TEST_CASE("cpu Conv/FusedConv match the reference Conv on random geometry") {
   REQUIRE(depthwise_cases > 10);
 }
 
+TEST_CASE("cpu Conv (direct 2-D path) matches the reference on larger random geometry, 1 and 2 threads") {
+  std::mt19937 rng(77);
+  for (int trial = 0; trial < 60; ++trial) {
+    Shape xs;
+    bool depthwise = false;
+    const std::string text = conv_model(rng, &xs, &depthwise, true);
+    INFO(text);
+    rt::SessionOptions ref_opts;
+    ref_opts.backends = {"reference"};
+    ref_opts.fuse = false;
+    auto ref = rt::Session::create(parse_model_text(text), ref_opts);
+    rt::SessionOptions fast_opts;
+    fast_opts.threads = 1 + trial % 2;
+    auto fast = rt::Session::create(parse_model_text(text), fast_opts);
+    std::uniform_real_distribution<float> u(-2.f, 2.f);
+    Tensor x(DType::kFloat, xs);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
+    for (int rep = 0; rep < 2; ++rep) {
+      auto want = ref->run({{"x", x}})[0].second;
+      auto got = fast->run({{"x", x}})[0].second;
+      REQUIRE(got.shape() == want.shape());
+      auto cmp = compare_tensors(got, want, 1e-4, 1e-4);
+      INFO("max abs " << cmp.max_abs);
+      REQUIRE(cmp.mismatches == 0);
+    }
+  }
+}
+
 TEST_CASE("the cpu backend is chosen for Conv and recorded in the profile") {
   const char* text = R"(
 <ir_version: 8, opset_import: ["" : 13]>
@@ -120,4 +157,24 @@ g (float[1, 2, 5, 5] x) => (float[1, 3, 5, 5] y)
   auto pr = r->profile();
   REQUIRE(pr.size() == 2);
   REQUIRE(pr[0].kernel == "reference");
+}
+
+TEST_CASE("2-D convs larger than 1x1 take the direct path; results do not depend on the thread count") {
+  std::mt19937 rng(5);
+  const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+                           "g (float[1, 8, 20, 20] x) => (float[1, 16, 10, 10] y)\n"
+                           "<float[16, 8, 3, 3] w = {" + floats(16 * 8 * 9, rng) + "}>\n"
+                           "{ y = Conv<strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
+  Model m = parse_model_text(text);
+  rt::SessionOptions so;
+  so.profile = true;
+  auto one = rt::Session::create(m, so);
+  so.threads = 2;
+  auto two = rt::Session::create(m, so);
+  Tensor x(DType::kFloat, {1, 8, 20, 20});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>((i * 37) % 101) / 50.f - 1.f;
+  auto a = one->run({{"x", x}})[0].second;
+  auto b = two->run({{"x", x}})[0].second;
+  REQUIRE(one->profile()[0].kernel == "cpu:conv-direct-6x16");
+  REQUIRE(std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0);
 }

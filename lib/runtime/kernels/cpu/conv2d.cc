@@ -1,18 +1,20 @@
 // cpu backend: float32 Conv with constant weights, prepared once per node.
 //
-// At preparation the weights are packed for the GEMM micro-kernel (one PackedA per group)
-// and the algorithm is chosen from the weight shape: "depthwise" (one input and one output
-// channel per group: a direct sliding-window loop), "pointwise" (1x1, unit stride, no
-// padding: the input is the GEMM operand as it is) or "im2col" (the patch matrix is built
-// in scratch space, then one packed GEMM per group; 2-D convs use a row-wise im2col). The bias is written first and the GEMM
-// accumulates onto it. Geometry is resolved again only when the input's spatial size changes.
-// Any spatial rank works for the GEMM paths; depthwise is for 2-D.
+// At preparation the weights are packed once and the algorithm is chosen from the weight
+// shape: "depthwise" (one input and one output channel per group: a direct sliding-window
+// loop), "direct" (2-D kernels larger than 1x1: an implicit GEMM reading the taps straight
+// from a padded copy of the input, linalg/conv2d_direct.h), "pointwise" (1x1, unit stride, no
+// padding: the input is the GEMM operand as it is) or "im2col" (other ranks and strided 1x1:
+// the patch matrix is built in scratch space, then one packed GEMM per group). Bias, the
+// residual input and the activation are applied as the results are written. Geometry is
+// resolved again only when the input's spatial size changes.
 #include <algorithm>
 #include <vector>
 
 #include "runtime/graph_fusion.h"
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
+#include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/im2col.h"
 
@@ -87,14 +89,20 @@ class CpuConvKernel : public OpKernel {
     }
     const int64_t Mg = M_ / group_, Kg = w.numel() / M_;
     depthwise_ = Cg_ == 1 && Mg == 1 && kernel_.size() == 2;
+    direct_ = !depthwise_ && kernel_.size() == 2 && kernel_[0] * kernel_[1] > 1;
     if (depthwise_) {
       weights_.assign(w.data<float>(), w.data<float>() + w.numel());
+    } else if (direct_) {
+      for (int64_t g = 0; g < group_; ++g) {
+        direct_conv_.emplace_back(Mg, Cg_, kernel_[0], kernel_[1], w.data<float>() + g * Mg * Kg);
+      }
     } else {
       for (int64_t g = 0; g < group_; ++g) packed_.emplace_back(false, Mg, Kg, w.data<float>() + g * Mg * Kg, Kg);
     }
   }
 
   std::string algorithm() const override {
+    if (direct_) return std::string("conv-direct-") + direct_conv_[0].tile_name() + act_.suffix();
     return std::string(depthwise_ ? "conv-depthwise" : pointwise_ ? "conv-pointwise-packed" : "conv-im2col-packed") +
            act_.suffix();
   }
@@ -118,15 +126,19 @@ class CpuConvKernel : public OpKernel {
     const int64_t on = geom_.out_numel(), in_n = geom_.in_numel(), Mg = M_ / group_;
     const float* px = x.data<float>();
     float* py = y.data<float>();
+    const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
+    if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
+      fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
+    }
+    if (direct_) {
+      run_direct(ctx, px, py, z ? z->data<float>() : nullptr, N);
+      return;
+    }
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t m = 0; m < M_; ++m) {
         float* row = py + (n * M_ + m) * on;
         std::fill(row, row + on, bias_.empty() ? 0.f : bias_[static_cast<size_t>(m)]);
       }
-    }
-    const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
-    if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
-      fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
     }
     if (depthwise_) {
       run_depthwise(ctx, px, py, N * C);
@@ -179,6 +191,33 @@ class CpuConvKernel : public OpKernel {
     }
   }
 
+  // The implicit-GEMM path: per image and group, the wide result is written out with bias,
+  // residual and activation.
+  void run_direct(KernelContext& ctx, const float* px, float* py, const float* pz, int64_t N) const {
+    const int64_t C = Cg_ * group_, Mg = M_ / group_, in_n = geom_.in_numel(), OH = g2_.OH, OW = g2_.OW;
+    auto* scratch = static_cast<float*>(ctx.scratch(direct_conv_[0].scratch_floats(g2_) * sizeof(float)));
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t g = 0; g < group_; ++g) {
+        const auto wide = direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool);
+        for (int64_t m = 0; m < Mg; ++m) {
+          const int64_t ch = g * Mg + m, base = (n * M_ + ch) * OH * OW;
+          const float bias = bias_.empty() ? 0.f : bias_[static_cast<size_t>(ch)];
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const float* src = wide.out + m * wide.ld + oh * wide.row_stride;
+            float* dst = py + base + oh * OW;
+            if (pz) {
+              const float* zr = pz + base + oh * OW;
+              for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = (src[ow] + bias) + zr[ow];
+            } else {
+              for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + bias;
+            }
+            act_.apply(dst, OW);
+          }
+        }
+      }
+    }
+  }
+
   static void add_residual(float* y, const float* z, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += z[i];
   }
@@ -225,7 +264,8 @@ class CpuConvKernel : public OpKernel {
   Shape kernel_;
   std::vector<float> bias_, weights_;
   std::vector<linalg::PackedA> packed_;
-  bool depthwise_ = false, pointwise_ = false;
+  std::vector<linalg::DirectConv2d> direct_conv_;
+  bool depthwise_ = false, direct_ = false, pointwise_ = false;
   NnSpatial geom_;
   linalg::Conv2dGeom g2_{};
 };

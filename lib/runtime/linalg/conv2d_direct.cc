@@ -1,0 +1,191 @@
+// Implicit-GEMM 2-D convolution (see conv2d_direct.h).
+#include "runtime/linalg/conv2d_direct.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/thread_pool.h"
+
+namespace edge::rt::linalg {
+
+namespace {
+
+typedef float v8f __attribute__((vector_size(32)));
+
+constexpr int64_t kChunkTiles = 8;  // column tiles per task
+
+// One MR x NR register tile of the wide output: c[i][j] = sum_k a[k][i] * b[offset[k] + j].
+template <int MR, int NR>
+__attribute__((always_inline)) inline void tile(int64_t K, const float* a, const float* b, const int64_t* offset,
+                                                float* c, int64_t ldc, int64_t mr) {
+  constexpr int NV = NR / 8;
+  v8f acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = v8f{};
+  for (int64_t k = 0; k < K; ++k) {
+    const float* bk = b + offset[k];
+    v8f bv[NV];
+    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], bk + 8 * v, sizeof(v8f));
+    const float* ak = a + k * MR;
+    for (int i = 0; i < MR; ++i) {
+      const float av = ak[i];
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+  }
+  // Compile-time indices only (a runtime index into acc would keep it out of registers).
+  for (int i = 0; i < MR; ++i) {
+    if (i < mr) {
+      for (int v = 0; v < NV; ++v) std::memcpy(c + i * ldc + 8 * v, &acc[i][v], sizeof(v8f));
+    }
+  }
+}
+
+struct TaskArgs {
+  int64_t M, K, n_tiles, chunks;
+  const float* panels;
+  const float* planes;
+  const int64_t* offset;
+  float* out;
+  int64_t ld;
+};
+
+template <int MR, int NR>
+__attribute__((always_inline)) inline void run_tasks(const TaskArgs& t, int64_t t0, int64_t t1) {
+  for (int64_t task = t0; task < t1; ++task) {
+    const int64_t mt = task / t.chunks, ch = task % t.chunks;
+    const int64_t m0 = mt * MR, mr = std::min<int64_t>(MR, t.M - m0);
+    const float* a = t.panels + mt * t.K * MR;
+    const int64_t s1 = std::min(t.n_tiles, (ch + 1) * kChunkTiles);
+    for (int64_t s = ch * kChunkTiles; s < s1; ++s) {
+      tile<MR, NR>(t.K, a, t.planes + s * NR, t.offset, t.out + m0 * t.ld + s * NR, t.ld, mr);
+    }
+  }
+}
+
+// 6 x 16: twelve 8-float accumulators, two B vectors and a broadcast fit the 16 AVX2
+// registers (a 4 x 24 tile needs all 16 and GCC spills it).
+void tasks_generic(const TaskArgs& t, int64_t t0, int64_t t1) { run_tasks<6, 16>(t, t0, t1); }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) void tasks_avx2(const TaskArgs& t, int64_t t0, int64_t t1) {
+  run_tasks<6, 16>(t, t0, t1);
+}
+#else
+void tasks_avx2(const TaskArgs& t, int64_t t0, int64_t t1) { tasks_generic(t, t0, t1); }
+#endif
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+}  // namespace
+
+struct DirectConv2d::Layout {
+  int64_t Hp, Wp;          // padded extent the windows read
+  int64_t Hq, Wq, plane;   // one phase plane
+  int64_t n_wide, n_pad;   // wide output columns, rounded up to whole tiles
+  int64_t offset_floats;   // the tap offsets (int64) in floats, rounded to 16
+  int64_t plane_floats;    // all planes plus slack for the last tiles' reads, rounded to 16
+};
+
+DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w)
+    : M_(M), C_(C), KH_(KH), KW_(KW), K_(C * KH * KW) {
+  const int64_t tiles = (M_ + mr_ - 1) / mr_;
+  panels_.assign(static_cast<size_t>(tiles * K_ * mr_), 0.f);
+  for (int64_t m = 0; m < M_; ++m) {
+    float* panel = panels_.data() + (m / mr_) * K_ * mr_ + m % mr_;
+    for (int64_t k = 0; k < K_; ++k) panel[k * mr_] = w[m * K_ + k];
+  }
+}
+
+const char* DirectConv2d::tile_name() const { return "6x16"; }
+
+DirectConv2d::Layout DirectConv2d::layout(const Conv2dGeom& g) const {
+  Layout l;
+  l.Hp = (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1;
+  l.Wp = (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1;
+  l.Hq = (l.Hp + g.sh - 1) / g.sh;
+  l.Wq = (l.Wp + g.sw - 1) / g.sw;
+  l.plane = l.Hq * l.Wq;
+  l.n_wide = g.OH * l.Wq;
+  l.n_pad = round_up(l.n_wide, nr_);
+  l.offset_floats = round_up(2 * K_, 16);
+  // The largest tap offset is below C * sh * sw * plane; a tile reads up to n_pad columns past it.
+  l.plane_floats = round_up(C_ * g.sh * g.sw * l.plane + l.n_pad, 16);
+  return l;
+}
+
+size_t DirectConv2d::scratch_floats(const Conv2dGeom& g) const {
+  const Layout l = layout(g);
+  return static_cast<size_t>(l.offset_floats + l.plane_floats + M_ * l.n_pad);
+}
+
+void DirectConv2d::fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const {
+  float* p = planes;
+  for (int64_t c = 0; c < C_; ++c) {
+    const float* xc = x + c * g.H * g.W;
+    for (int64_t a = 0; a < g.sh; ++a) {
+      for (int64_t b = 0; b < g.sw; ++b, p += l.plane) {
+        // Plane columns j with input column j * sw + b - pw inside [0, W).
+        const int64_t first = b - g.pw;  // input column of plane column 0
+        int64_t lo = first >= 0 ? 0 : (-first + g.sw - 1) / g.sw;
+        int64_t hi = g.W - 1 - first < 0 ? 0 : (g.W - 1 - first) / g.sw + 1;
+        lo = std::min(lo, l.Wq);
+        hi = std::clamp(hi, lo, l.Wq);
+        for (int64_t i = 0; i < l.Hq; ++i) {
+          float* dst = p + i * l.Wq;
+          const int64_t ih = i * g.sh + a - g.ph;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(dst, dst + l.Wq, 0.f);
+            continue;
+          }
+          const float* src = xc + ih * g.W + first;
+          std::fill(dst, dst + lo, 0.f);
+          if (g.sw == 1) {
+            std::memcpy(dst + lo, src + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+          } else {
+            for (int64_t j = lo; j < hi; ++j) dst[j] = src[j * g.sw];
+          }
+          std::fill(dst + hi, dst + l.Wq, 0.f);
+        }
+      }
+    }
+  }
+  std::fill(p, planes + l.plane_floats, 0.f);  // slack read by the last tiles
+}
+
+DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const {
+  const Layout l = layout(g);
+  auto* offset = reinterpret_cast<int64_t*>(scratch);
+  float* planes = scratch + l.offset_floats;
+  float* out = planes + l.plane_floats;
+  for (int64_t c = 0, k = 0; c < C_; ++c) {
+    for (int64_t kh = 0; kh < KH_; ++kh) {
+      for (int64_t kw = 0; kw < KW_; ++kw, ++k) {
+        const int64_t rh = kh * g.dh, rw = kw * g.dw;
+        const int64_t phase = (rh % g.sh) * g.sw + rw % g.sw;
+        offset[k] = (c * g.sh * g.sw + phase) * l.plane + (rh / g.sh) * l.Wq + rw / g.sw;
+      }
+    }
+  }
+  fill_planes(x, g, l, planes);
+  const int64_t n_tiles = l.n_pad / nr_;
+  TaskArgs t{M_, K_, n_tiles, (n_tiles + kChunkTiles - 1) / kChunkTiles, panels_.data(), planes, offset, out,
+             l.n_pad};
+  const int64_t tasks = (M_ + mr_ - 1) / mr_ * t.chunks;
+  const bool avx2 = sgemm_uses_avx2();
+  auto body = [&](int64_t t0, int64_t t1) {
+    if (avx2) {
+      tasks_avx2(t, t0, t1);
+    } else {
+      tasks_generic(t, t0, t1);
+    }
+  };
+  const double macs = static_cast<double>(M_) * static_cast<double>(K_) * static_cast<double>(l.n_wide);
+  if (pool && macs > 65536.0) {
+    pool->parallel_for(tasks, body);
+  } else {
+    body(0, tasks);
+  }
+  return {out, l.n_pad, l.Wq};
+}
+
+}  // namespace edge::rt::linalg

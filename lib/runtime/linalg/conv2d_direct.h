@@ -1,0 +1,59 @@
+// 2-D convolution as an implicit GEMM over a phase-split, zero-padded copy of the input.
+//
+// The input of one group is copied once per run into stride-phase planes: for strides
+// (sh, sw) there are sh*sw planes per channel, plane (a, b) holding padded rows a, a+sh, ...
+// and columns b, b+sw, ... (zeros where the window reads padding). In these planes every
+// kernel tap (c, kh, kw) is a fixed offset, and output position (oh, ow) is column
+// oh * Wq + ow of a "wide" output grid (Wq = plane width >= OW; the extra columns are computed
+// and dropped). So the GEMM's B operand is read straight from the planes at
+// offset[k] + column — no patch matrix is built and nothing is packed per run. The weights
+// are packed once into register-tile panels; each output element is summed over k in
+// ascending order whatever the thread count (bit-identical results across thread counts).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/linalg/gemm.h"
+
+namespace edge::rt {
+class ThreadPool;
+}
+
+namespace edge::rt::linalg {
+
+class DirectConv2d {
+ public:
+  DirectConv2d() = default;
+  // w: one group's weights [M][C][KH][KW] (row-major).
+  DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w);
+
+  // Scratch floats run() needs for geometry `g` (g.C, g.KH, g.KW must match the weights).
+  size_t scratch_floats(const Conv2dGeom& g) const;
+
+  // Computes the wide output of one image: row m of the result starts at out + m * ld, and
+  // output (oh, ow) is at column oh * row_stride + ow. `x` is [C][H][W]; `scratch` holds
+  // scratch_floats(g) floats (64-byte aligned). Returns the result's location.
+  struct Wide {
+    const float* out;
+    int64_t ld;          // floats between output channels
+    int64_t row_stride;  // floats between output rows (>= OW)
+  };
+  Wide run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const;
+
+  int64_t rows() const { return M_; }
+  // The register tile ("6x16"): for profiles.
+  const char* tile_name() const;
+
+ private:
+  struct Layout;
+  Layout layout(const Conv2dGeom& g) const;
+  void fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const;
+
+  int64_t M_ = 0, C_ = 0, KH_ = 0, KW_ = 0, K_ = 0;
+  static constexpr int mr_ = 6, nr_ = 16;
+  std::vector<float> panels_;  // [M_pad / mr][K][mr], rows past M zero
+};
+
+}  // namespace edge::rt::linalg
