@@ -74,26 +74,6 @@ Tensor read_tensor_file(const fs::path& path) {
   fail(path.string() + ": unknown tensor file type (expected .pb or .npy)");
 }
 
-rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s) {
-  rt::NamedTensors feeds;
-  size_t next = 0;
-  for (const auto& spec : specs) {
-    auto eq = spec.find('=');
-    std::string name;
-    fs::path file;
-    if (eq == std::string::npos) {
-      if (next >= s.inputs().size()) fail("--input " + spec + ": the model has only " + std::to_string(s.inputs().size()) + " input(s)");
-      name = s.inputs()[next++].name;
-      file = spec;
-    } else {
-      name = spec.substr(0, eq);
-      file = spec.substr(eq + 1);
-    }
-    feeds.emplace_back(name, read_tensor_file(file));
-  }
-  return feeds;
-}
-
 std::string format_bytes(uint64_t b) {
   char buf[64];
   if (b < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));

@@ -31,8 +31,16 @@ std::map<std::string, Shape> parse_shape_specs(const std::vector<std::string>& s
 // Reads a tensor from .pb (TensorProto) or .npy, chosen by extension.
 Tensor read_tensor_file(const std::filesystem::path& path);
 
-// "NAME=FILE" pairs; a bare FILE binds to the next model input in order.
-rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s);
+// Feeds from --input specs (input_specs.cc), in the model's input order:
+//   NAME=FILE     a .pb TensorProto or .npy file (a bare FILE binds to the next input in order)
+//   NAME=value:V  the input's declared shape (dynamic dims 1, none: a scalar) filled with V;
+//                 value:V1,V2,... gives every element (as many as the shape holds)
+//   NAME=fill:V   the same as value:V with one value
+// With `random`, inputs not named get random values (rt::random_feeds, `seed`); without it a
+// missing input is an error naming it. A name given twice or not an input of the model is an
+// error listing the model's inputs.
+rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const rt::Session& s, bool random = false,
+                                  uint64_t seed = 0);
 
 // The one way the apps write JSON (indent 2): names taken from a model (producer, nodes,
 // values) may hold invalid UTF-8, which is written as U+FFFD instead of failing the dump.

@@ -53,7 +53,8 @@ int bench(const BenchOptions& o) {
   so.fuse = !o.no_fuse;
   auto session = rt::Session::create(load_model(o.model), so);
   double load_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-  rt::NamedTensors feeds = o.inputs.empty() ? rt::random_feeds(*session, o.seed) : read_input_specs(o.inputs, *session);
+  // Inputs --input does not name get random values.
+  rt::NamedTensors feeds = read_input_specs(o.inputs, *session, true, o.seed);
   rt::NamedTensors outs;  // reused: steady-state runs allocate nothing
   for (int i = 0; i < o.warmup; ++i) session->run_into(feeds, outs);
   session->reset_profile();
@@ -152,7 +153,8 @@ void add_bench_command(CLI::App& root, Action& action) {
   c->add_option("--threads", o->threads, "Intra-op threads (default 1)")->check(CLI::Range(1, 256));
   c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   c->add_flag("--profile", o->profile, "Per-op-type and per-node time tables");
-  c->add_option("--input,-i", o->inputs, "Input tensors (NAME=FILE); random inputs by default");
+  c->add_option("--input,-i", o->inputs,
+                "Input as NAME=FILE (.pb/.npy), NAME=value:V or NAME=fill:V; inputs not named get random values");
   c->add_option("--shape", o->shapes, "Fix a dynamic input shape: NAME:1x3x224x224");
   c->add_option("--seed", o->seed, "Seed for random inputs");
   c->add_option("--backend", o->backends,

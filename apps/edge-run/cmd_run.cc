@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 
@@ -25,6 +26,7 @@ struct RunOptions {
   int threads = 1;
   std::string dump_dir;
   std::vector<std::string> backends;
+  std::string save_test_data;
 };
 
 // A file name for a value name: letters, digits, '.', '-' and '_' kept, the rest '_'.
@@ -54,6 +56,26 @@ void print_summary(const std::string& name, const Tensor& t) {
   std::printf("\n");
 }
 
+// DIR/test_data_set_N (the first N not taken) with input_K.pb and output_K.pb, named, in
+// model order: what `edge-run check` and ONNX's test runners replay.
+void save_test_data(const std::string& dir, const rt::NamedTensors& feeds, const rt::NamedTensors& outs) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) fail(dir + ": --save-test-data exists and is not a directory");
+  fs::path set;
+  for (int n = 0;; ++n) {
+    set = fs::path(dir) / ("test_data_set_" + std::to_string(n));
+    if (!fs::exists(set, ec)) break;
+  }
+  fs::create_directories(set);
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    write_tensor_pb(set / ("input_" + std::to_string(i) + ".pb"), feeds[i].second, feeds[i].first);
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    write_tensor_pb(set / ("output_" + std::to_string(i) + ".pb"), outs[i].second, outs[i].first);
+  }
+  std::printf("saved %zu inputs and %zu outputs to %s\n", feeds.size(), outs.size(), set.string().c_str());
+}
+
 int run(const RunOptions& o) {
   rt::SessionOptions so;
   so.threads = o.threads;
@@ -61,12 +83,10 @@ int run(const RunOptions& o) {
   so.backends = o.backends;
   so.fuse = o.dump_dir.empty();  // dumps show every tensor of the model as written
   auto session = rt::Session::create(load_model(o.model), so);
-  if (o.random && !o.inputs.empty()) fail("--random and --input cannot be combined");
-  rt::NamedTensors feeds = o.random || o.inputs.empty() ? rt::random_feeds(*session, o.seed)
-                                                        : read_input_specs(o.inputs, *session);
   if (!o.random && o.inputs.empty() && !session->inputs().empty()) {
-    fail("no inputs given: use --input NAME=FILE (.pb or .npy) or --random");
+    fail("no inputs given: use --input NAME=FILE (.pb or .npy), NAME=value:V, or --random");
   }
+  const rt::NamedTensors feeds = read_input_specs(o.inputs, *session, o.random, o.seed);
   if (!o.output_dir.empty()) {
     std::error_code ec;
     if (fs::exists(o.output_dir, ec) && !fs::is_directory(o.output_dir, ec)) {
@@ -97,15 +117,21 @@ int run(const RunOptions& o) {
     }
     std::printf("dumped %zu intermediate tensors to %s\n", dumped.size(), o.dump_dir.c_str());
   }
+  if (!o.save_test_data.empty()) save_test_data(o.save_test_data, feeds, outs);
   std::printf("%s: %zu output(s)\n", o.model.c_str(), outs.size());
   for (const auto& [name, t] : outs) print_summary(name, t);
   if (!o.output_dir.empty()) {
     fs::create_directories(o.output_dir);
+    // output_K (model order) and, under its own name, each output again.
+    std::set<std::string> written;
     for (size_t i = 0; i < outs.size(); ++i) {
-      fs::path p = fs::path(o.output_dir) / ("output_" + std::to_string(i) + "." + o.output_format);
-      if (o.output_format == "npy") data::write_npy(p, outs[i].second);
-      else write_tensor_pb(p, outs[i].second, outs[i].first);
-      std::printf("wrote %s\n", p.string().c_str());
+      for (const std::string& stem : {"output_" + std::to_string(i), file_stem(outs[i].first)}) {
+        if (!written.insert(stem).second) continue;
+        fs::path p = fs::path(o.output_dir) / (stem + "." + o.output_format);
+        if (o.output_format == "npy") data::write_npy(p, outs[i].second);
+        else write_tensor_pb(p, outs[i].second, outs[i].first);
+        std::printf("wrote %s\n", p.string().c_str());
+      }
     }
   }
   return 0;
@@ -116,9 +142,11 @@ void add_run_command(CLI::App& root, Action& action) {
   auto o = std::make_shared<RunOptions>();
   auto* c = root.add_subcommand("run", "Run one inference and print/save the outputs");
   c->add_option("model", o->model, "ONNX model file")->required();
-  c->add_option("--input,-i", o->inputs, "Input tensor as NAME=FILE or FILE (.pb TensorProto or .npy); repeatable");
+  c->add_option("--input,-i", o->inputs,
+                "Input as NAME=FILE or FILE (.pb TensorProto or .npy), NAME=value:V[,V...] or NAME=fill:V (the "
+                "input's declared shape filled); repeatable, one per input");
   c->add_option("--shape", o->shapes, "Fix a dynamic input shape: NAME:1x3x224x224; repeatable");
-  c->add_flag("--random", o->random, "Feed random inputs (floats uniform in [0,1))");
+  c->add_flag("--random", o->random, "Feed random values (floats uniform in [0,1)) to the inputs --input does not name");
   c->add_option("--seed", o->seed, "Seed for --random");
   c->add_option("--output-dir,-o", o->output_dir, "Write output_K.pb (or .npy) files here");
   c->add_option("--output-format", o->output_format, "pb or npy")->check(CLI::IsMember({"pb", "npy"}));
@@ -126,6 +154,8 @@ void add_run_command(CLI::App& root, Action& action) {
   c->add_option("--dump-all", o->dump_dir,
                 "Write every node's outputs (each value of the graph) to this directory as NAME.pb (or .npy)");
   c->add_option("--backend", o->backends, "Kernel backend to use (repeatable: cpu, reference)");
+  c->add_option("--save-test-data", o->save_test_data,
+                "Write the inputs and outputs as DIR/test_data_set_N/{input,output}_K.pb (edge-run check replays it)");
   c->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 

@@ -189,11 +189,12 @@ void Session::set_weight(const std::string& name, const Tensor& value) {
   }
 }
 
-NamedTensors random_feeds(const Session& s, uint64_t seed) {
+NamedTensors random_feeds(const Session& s, uint64_t seed, const std::set<std::string>& skip) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> uni(0.f, 1.f);
   NamedTensors feeds;
   for (const auto& in : s.inputs()) {
+    if (skip.count(in.name)) continue;
     if (!in.has_shape) fail("input '" + in.name + "' has no declared shape: give it with --shape or --input");
     Shape shape = in.shape;
     for (auto& d : shape) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,8 +92,9 @@ class Session {
 
 ValueDesc describe_value(const onnx::ValueInfoProto& vi);
 
-// Deterministic random feeds for every input of `s`: floats uniform in [0, 1), integers 0,
-// bools false. Dynamic dims become 1. Throws for inputs without a declared shape.
-NamedTensors random_feeds(const Session& s, uint64_t seed);
+// Deterministic random feeds for every input of `s` but those in `skip`: floats uniform in
+// [0, 1), integers 0, bools false. Dynamic dims become 1. Throws for inputs without a
+// declared shape.
+NamedTensors random_feeds(const Session& s, uint64_t seed, const std::set<std::string>& skip = {});
 
 }  // namespace edge::rt

@@ -28,3 +28,20 @@ finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# require_ort: ONNX Runtime (node + scripts/ort/node_modules) for cross-checks. Missing, the
+# test is skipped (exit 77, EDGE-SKIP) — or fails where EDGE_REQUIRE_ORT=1 (.ci/run sets it).
+# Sets ORT_RUN (ort_run.js) and NPY_TOOL (npy_tool.js) for `node "$ORT_RUN" ...`.
+require_ort() {
+  local dir="$EDGE_SOURCE_DIR/scripts/ort" why=""
+  command -v node >/dev/null 2>&1 || why="node not found"
+  [ -n "$why" ] || [ -f "$dir/node_modules/onnxruntime-node/package.json" ] ||
+    why="onnxruntime-node not installed (cd scripts/ort && npm ci --ignore-scripts)"
+  if [ -n "$why" ]; then
+    if [ "${EDGE_REQUIRE_ORT:-0}" = 1 ]; then echo "FAIL: $why (EDGE_REQUIRE_ORT=1)"; exit 1; fi
+    echo "EDGE-SKIP: $why"
+    exit 77
+  fi
+  ORT_RUN="$dir/ort_run.js"
+  NPY_TOOL="$dir/npy_tool.js"
+}

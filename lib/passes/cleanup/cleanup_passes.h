@@ -25,5 +25,6 @@ EDGE_DECLARE_PASS(RemoveIdentity)      // remove_identity.cc
 EDGE_DECLARE_PASS(EliminateDead)       // eliminate_dead.cc
 EDGE_DECLARE_PASS(DedupeInitializers)  // dedupe_initializers.cc
 EDGE_DECLARE_PASS(SimplifyShapes)      // simplify_shapes.cc
+EDGE_DECLARE_PASS(RemoveInitializerInputs)  // remove_initializer_inputs.cc
 
 }  // namespace edge::pass

@@ -100,9 +100,15 @@ void FoldConstants::run(Model& model, PassContext& ctx) {
   std::set<std::string> graph_outputs;
   for (const auto& o : g.output()) graph_outputs.insert(o.name());
   std::map<std::string, const onnx::TensorProto*> inits;  // true constants only
+  std::set<std::string> overridable;  // initializers a caller may override (listed as inputs)
   for (const auto& t : g.initializer()) {
-    if (!graph_inputs.count(t.name())) inits[t.name()] = &t;
+    if (graph_inputs.count(t.name())) {
+      overridable.insert(t.name());
+    } else {
+      inits[t.name()] = &t;
+    }
   }
+  int blocked = 0;  // nodes left because an input is an overridable initializer
 
   GraphIndex index(g);
   const std::vector<int> order = index.topological_order();
@@ -112,11 +118,17 @@ void FoldConstants::run(Model& model, PassContext& ctx) {
   for (int i : order) {
     const auto& node = g.node(i);
     if (!foldable_op(node)) continue;
-    bool all_const = true;
+    bool all_const = true, only_overridable_missing = true;
     for (const auto& in : node.input()) {
-      if (!in.empty() && !consts.count(in) && !inits.count(in)) all_const = false;
+      if (!in.empty() && !consts.count(in) && !inits.count(in)) {
+        all_const = false;
+        only_overridable_missing = only_overridable_missing && overridable.count(in);
+      }
     }
-    if (!all_const) continue;
+    if (!all_const) {
+      blocked += only_overridable_missing;
+      continue;
+    }
     std::map<std::string, Tensor> results;
     if (!evaluate(model, node, inits, consts, &results, ctx)) continue;
     for (auto& [name, t] : results) consts[name] = std::move(t);
@@ -183,6 +195,13 @@ void FoldConstants::run(Model& model, PassContext& ctx) {
     ctx.stage->metrics["new_initializers"] = static_cast<double>(materialize.size());
     ctx.stage->metrics["new_initializer_bytes"] = static_cast<double>(bytes);
     ctx.stage->metrics["removed_initializers"] = dropped;
+  }
+  if (blocked > 0) {
+    const std::string why = std::to_string(blocked) +
+                            " nodes not folded: they read initializers that are also graph inputs a caller may "
+                            "override (run remove-initializer-inputs first to make them constants)";
+    if (ctx.stage) ctx.stage->notes.push_back(why);
+    ctx.log().warn("fold-constants: {}", why);
   }
 }
 

@@ -62,6 +62,8 @@ struct Fuser {
     for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = t.get_double(i);
     return v;
   }
+  // An initializer that is also a graph input a caller may override (not a constant).
+  bool overridable(const std::string& name) const { return !name.empty() && inputs.count(name) && index.initializer(name); }
   bool only_reader(const std::string& value) const {
     return index.consumers(value).size() == 1 && !outputs.count(value) && !sub_reads.count(value);
   }
@@ -93,7 +95,7 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
   const int opset = model.opset();
   std::vector<bool> remove(static_cast<size_t>(g.node_size()), false);
   std::set<std::string> stale, candidates;
-  int fused = 0;
+  int fused = 0, skipped_overridable = 0;
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& bn = g.node(i);
     if (!is_onnx_op(bn) || bn.op_type() != "BatchNormalization" || bn.input_size() < 5) continue;
@@ -108,12 +110,16 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
     }
     if (extra_used || bn.output(0).empty()) continue;
     const onnx::TensorProto* p[4];
-    bool ok = true;
+    bool ok = true, overridable = false;
     for (int k = 0; k < 4; ++k) {
       p[k] = f.constant(bn.input(k + 1));
       ok = ok && p[k];
+      overridable = overridable || f.overridable(bn.input(k + 1));
     }
-    if (!ok) continue;
+    if (!ok) {
+      skipped_overridable += overridable;
+      continue;
+    }
     const int64_t channels = numel(*p[0]);
     for (int k = 1; k < 4; ++k) ok = ok && numel(*p[k]) == channels;
     const std::string x = bn.input(0);
@@ -129,7 +135,10 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
     const onnx::TensorProto* w = f.constant(conv.input(wi));
     const bool has_bias = conv.input_size() > bi && !conv.input(bi).empty();
     const onnx::TensorProto* b = has_bias ? f.constant(conv.input(bi)) : nullptr;
-    if (!w || (has_bias && !b)) continue;
+    if (!w || (has_bias && !b)) {
+      skipped_overridable += f.overridable(conv.input(wi)) || (has_bias && f.overridable(conv.input(bi)));
+      continue;
+    }
     const Shape wshape(w->dims().begin(), w->dims().end());
     // Which output channel (index into the BN parameters) each weight element feeds.
     const std::optional<WeightChannels> layout = weight_channels(conv, wshape);
@@ -199,6 +208,13 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
   if (ctx.stage) {
     ctx.stage->metrics["fused_bn"] = fused;
     ctx.stage->metrics["removed_initializers"] = dropped;
+  }
+  if (skipped_overridable > 0) {
+    const std::string why = std::to_string(skipped_overridable) +
+                            " BatchNormalization nodes not folded: their weights are graph inputs a caller may "
+                            "override (run remove-initializer-inputs first to make them constants)";
+    if (ctx.stage) ctx.stage->notes.push_back(why);
+    ctx.log().warn("fuse-bn: {}", why);
   }
 }
 
