@@ -45,24 +45,17 @@ std::pair<std::string, Shape> parse_shape_spec(const std::string& spec) {
   auto colon = spec.rfind(':');
   if (colon == std::string::npos || colon == 0) fail("--shape '" + spec + "': expected NAME:DxDxD (e.g. input:1x3x224x224)");
   std::string name = spec.substr(0, colon), dims = spec.substr(colon + 1);
-  Shape shape;
-  size_t pos = 0;
-  while (pos <= dims.size() && !dims.empty()) {
-    size_t x = dims.find_first_of("x,", pos);
-    std::string d = dims.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
-    if (d.empty() || d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos) {
-      fail("--shape '" + spec + "': dimension '" + d + "' is not a non-negative integer");
-    }
-    shape.push_back(std::stoll(d));
-    if (x == std::string::npos) break;
-    pos = x + 1;
-  }
-  return {name, shape};
+  const auto shape = parse_shape_str(dims);
+  if (!shape) fail("--shape '" + spec + "': '" + dims + "' is not a list of non-negative integer dimensions like 1x3x224x224");
+  return {name, *shape};
 }
 
 std::map<std::string, Shape> parse_shape_specs(const std::vector<std::string>& specs) {
   std::map<std::string, Shape> out;
-  for (const auto& s : specs) out.insert(parse_shape_spec(s));
+  for (const auto& s : specs) {
+    auto [name, shape] = parse_shape_spec(s);
+    if (!out.emplace(name, shape).second) fail("--shape '" + s + "': input '" + name + "' is given twice");
+  }
   return out;
 }
 

@@ -27,6 +27,7 @@ struct CompressFlags {
   std::optional<int64_t> max_params;
   bool dry_run = false, in_place = false, quiet = false, verbose = false, measure_latency = false;
   int threads = 1;
+  std::vector<std::string> shapes;
 };
 
 pass::DataSpec spec_from(const std::string& path, const std::string& labels, const CompressFlags& f) {
@@ -70,6 +71,7 @@ int compress(const CompressFlags& f) {
     o.train = r.train;
     o.gates = r.gates;
     o.layers = std::move(r.layers);
+    o.session.input_shapes = r.shapes;
   } else {
     o.pipeline = pass::parse_pipeline(f.passes);
   }
@@ -85,6 +87,7 @@ int compress(const CompressFlags& f) {
   if (!f.max_size.empty()) o.gates.max_size = pass::parse_size(f.max_size, "--max-size");
   if (f.max_params) o.gates.max_params = f.max_params;
   o.session.threads = f.threads;
+  for (const auto& [name, shape] : parse_shape_specs(f.shapes)) o.session.input_shapes[name] = shape;
   o.measure_latency = f.measure_latency;
   o.dry_run = f.dry_run;
   o.tool_version = EDGE_VERSION;
@@ -168,6 +171,9 @@ void add_compress_command(CLI::App& root, Action& action) {
   c->add_flag("--latency", f->measure_latency, "Measure latency before and after (always on with --max-latency-ms)");
   c->add_flag("--dry-run", f->dry_run, "Validate the pipeline, data and gates; write nothing but the report");
   c->add_flag("--in-place", f->in_place, "Allow -o to be the input file");
+  c->add_option("--shape", f->shapes,
+                "Fix a dynamic input shape for every run (checks, calibration, evaluation): NAME:1x3x224x224; "
+                "repeatable; overrides the recipe's shapes");
   c->add_option("--threads", f->threads, "Intra-op threads for calibration/evaluation")->check(CLI::Range(1, 256));
   c->add_flag("-q,--quiet", f->quiet, "Only warnings and errors");
   c->add_flag("-v,--verbose", f->verbose, "Debug logging");

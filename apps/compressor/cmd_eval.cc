@@ -18,6 +18,7 @@ struct EvalCliOptions {
   std::string format = "text";
   int threads = 1;
   DataFlags data;
+  std::vector<std::string> shapes;
 };
 
 nlohmann::ordered_json to_json(const data::EvalResult& r, const EvalCliOptions& o, const data::Dataset& d) {
@@ -51,6 +52,7 @@ nlohmann::ordered_json to_json(const data::EvalResult& r, const EvalCliOptions& 
 int eval(const EvalCliOptions& o) {
   rt::SessionOptions so;
   so.threads = o.threads;
+  so.input_shapes = parse_shape_specs(o.shapes);
   auto model = rt::Session::create(load_model(o.model), so);
   std::unique_ptr<rt::Session> reference;
   if (!o.reference.empty()) reference = rt::Session::create(load_model(o.reference), so);
@@ -94,6 +96,7 @@ void add_eval_command(CLI::App& root, Action& action) {
   c->add_option("--format,-f", o->format, "text or json (schema: docs/eval-schema.md)")
       ->check(CLI::IsMember({"text", "json"}));
   c->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::Range(1, 1024));
+  c->add_option("--shape", o->shapes, "Fix a dynamic input shape: NAME:1x3x224x224; repeatable");
   c->callback([o, &action] { action = [o] { return eval(*o); }; });
 }
 

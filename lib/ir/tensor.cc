@@ -47,6 +47,19 @@ std::string shape_str(const Shape& s) {
   return out;
 }
 
+std::optional<Shape> parse_shape_str(const std::string& text) {
+  Shape shape;
+  size_t pos = 0;
+  while (true) {
+    const size_t x = text.find_first_of("x,", pos);
+    const std::string d = text.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
+    if (d.empty() || d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    shape.push_back(std::stoll(d));
+    if (x == std::string::npos) return shape;
+    pos = x + 1;
+  }
+}
+
 size_t Tensor::checked_nbytes(DType dtype, const Shape& shape) {
   if (!dtype_supported(dtype)) fail_unsupported("unsupported tensor element type " + dtype_name(dtype));
   const int64_t numel = shape_numel(shape);

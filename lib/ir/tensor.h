@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace edge {
 // Number of elements of a shape; throws on negative dims or int64 overflow.
 int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);  // "1x3x224x224", "scalar" for rank 0
+// "1x3x224x224" or "1,3,224,224" (non-negative dims) -> the shape; nullopt when malformed.
+std::optional<Shape> parse_shape_str(const std::string& text);
 
 // Cap on the bytes of a single tensor; allocations above it fail with kResourceLimit.
 void set_max_tensor_bytes(uint64_t bytes);

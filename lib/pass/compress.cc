@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include "data/batcher.h"
 #include "data/evaluate.h"
@@ -80,18 +81,41 @@ struct Measurer {
   }
 };
 
-// The model must still be valid ONNX and run in the edge runtime.
-void verify_stage(const Model& m, const std::string& stage, uint64_t seed) {
-  try {
+// The check every stage's result must pass (and the input model before any stage): valid
+// ONNX, shape inference, and one run in the edge runtime with the pipeline's session options
+// (--shape fixes dynamic dims). The run uses the first batch of the given data when there is
+// data (its shapes are the real ones), else random inputs (dynamic dims as 1).
+struct StageCheck {
+  rt::SessionOptions session;
+  rt::NamedTensors data_feeds;
+  std::string data_source;  // where data_feeds came from ("" = random inputs)
+  uint64_t seed = 0;
+
+  std::string how() const {
+    return data_source.empty() ? "random inputs of the declared shapes, dynamic dims as 1 or as --shape gives them"
+                               : "the first batch of " + data_source;
+  }
+  void run(const Model& m) const {
     m.check();
     Model copy = m;
     copy.infer_shapes();
-    auto session = rt::Session::create(std::move(copy));
-    session->run(rt::random_feeds(*session, seed));
-  } catch (const Error& e) {
-    throw Error(ErrorCode::kInternal, "stage '" + stage + "' produced a broken model: " + e.what());
+    auto s = rt::Session::create(std::move(copy), session);
+    if (data_source.empty()) {
+      s->run(rt::random_feeds(*s, seed));
+      return;
+    }
+    // Inputs the data does not cover (none, unless a stage added one) get random values.
+    std::set<std::string> covered;
+    for (const auto& [name, t] : data_feeds) covered.insert(name);
+    rt::NamedTensors feeds = rt::random_feeds(*s, seed, covered);
+    for (const auto& in : s->inputs()) {
+      for (const auto& f : data_feeds) {
+        if (f.first == in.name) feeds.push_back(f);
+      }
+    }
+    s->run(feeds);
   }
-}
+};
 
 void set_metadata(Model& m, const std::string& key, const std::string& value) {
   auto* props = m.proto().mutable_metadata_props();
@@ -173,7 +197,8 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     fail("--max-accuracy-drop needs labelled evaluation data (--eval-data and --eval-labels)");
   }
   if (opts.gates.min_agreement && opts.eval.empty()) fail("--min-agreement needs evaluation data (--eval-data)");
-  for (const DataSpec* spec : {&opts.calib, &opts.eval, &opts.train}) {
+  StageCheck check{opts.session, {}, "", opts.seed};
+  for (const DataSpec* spec : {&opts.eval, &opts.calib, &opts.train}) {
     if (spec->empty()) continue;
     auto d = ctx.open(*spec);
     if (auto l = ctx.labels(*spec)) data::check_labels(*d, *l);
@@ -187,6 +212,22 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     } catch (const Error& e) {
       throw Error(e.code(), spec->path.string() + ": does not fit the model: " + e.what());
     }
+    if (check.data_source.empty() && !feeds.empty()) {
+      check.data_feeds = std::move(feeds);
+      check.data_source = spec->path.string();
+    }
+  }
+  // A model that fails the check before any stage touched it is bad input, not a stage's fault.
+  try {
+    check.run(input);
+  } catch (const Error& e) {
+    std::string hint;
+    if (check.data_source.empty()) {
+      hint = "; if it needs other input sizes, give them with --shape NAME:DIMS (or recipe 'shapes:') or give data";
+    }
+    throw Error(ErrorCode::kInvalidInput, (input_path.empty() ? std::string("the input model") : input_path) +
+                                          ": fails the check run after every stage (" + check.how() + "): " + e.what() +
+                                          hint);
   }
   r.original = static_metrics(input);
   Measurer measure{opts, ctx, nullptr};
@@ -218,7 +259,12 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     }
     stage.seconds = seconds_since(t0);
     ctx.stage = nullptr;
-    verify_stage(model, entry.canonical(), opts.seed);
+    try {
+      check.run(model);
+    } catch (const Error& e) {  // the input passed this check, so the stage broke the model
+      throw Error(ErrorCode::kInternal, "stage '" + entry.canonical() + "' produced a broken model (checked with " +
+                                            check.how() + "): " + e.what());
+    }
     stage.after = static_metrics(model);
     stage.nodes_after = model.graph().node_size();
     if (entry.info->stage != StageKind::Cleanup) measure.dynamic_metrics(model, stage.after, false);

@@ -105,7 +105,7 @@ Recipe parse_recipe(const std::string& text, const fs::path& base, const std::st
   Recipe r;
   try {
     if (!root.IsMap()) fail(name + ": a recipe is a mapping with 'pipeline', 'data', 'gates', ...");
-    check_keys(root, {"version", "seed", "pipeline", "data", "gates", "layers"}, name);
+    check_keys(root, {"version", "seed", "pipeline", "data", "gates", "layers", "shapes"}, name);
     if (root["version"] && integer(root["version"], name + ": version") != 1) {
       fail(name + ": unsupported recipe version (this tool reads version 1)");
     }
@@ -134,6 +134,27 @@ Recipe parse_recipe(const std::string& text, const fs::path& base, const std::st
       if (d["calib"]) r.calib = parse_data(d["calib"], base, name + ": data.calib");
       if (d["eval"]) r.eval = parse_data(d["eval"], base, name + ": data.eval");
       if (d["train"]) r.train = parse_data(d["train"], base, name + ": data.train");
+    }
+    if (root["shapes"]) {
+      // shapes: {input: 1x3x224x224} or {input: [1, 3, 224, 224]}
+      const auto& sh = root["shapes"];
+      if (!sh.IsMap()) fail(name + ": 'shapes' must map input names to shapes (input: 1x3x224x224)");
+      for (const auto& kv : sh) {
+        const std::string input = kv.first.Scalar(), where = name + ": shapes." + input;
+        Shape dims;
+        if (kv.second.IsSequence()) {
+          for (const auto& d : kv.second) dims.push_back(integer(d, where));
+        } else {
+          const std::string text = scalar(kv.second, where);
+          const auto parsed = parse_shape_str(text);
+          if (!parsed) fail(where + ": '" + text + "' is not a shape like 1x3x224x224");
+          dims = *parsed;
+        }
+        for (int64_t d : dims) {
+          if (d < 0) fail(where + ": dimensions must be >= 0");
+        }
+        r.shapes[input] = dims;
+      }
     }
     if (root["gates"]) {
       const auto& g = root["gates"];

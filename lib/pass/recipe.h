@@ -11,6 +11,7 @@
 //     eval:  {path: eval.npy, labels: eval_y.npy, scale: 1/255}
 //     train: {path: train.npy, labels: train_y.npy}
 //   gates: {max-accuracy-drop: 0.01, min-agreement: 0.99, max-size: 500KB, max-latency-ms: 5, max-params: 100000}
+//   shapes: {input: 1x3x224x224}        # fix dynamic input dims (as --shape)
 //   layers:
 //     - {match: conv1, exclude: true}
 //     - {match: "re:fc.*", sparsity: 0.5}
@@ -22,6 +23,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,7 @@ struct Recipe {
   DataSpec calib, eval, train;
   Gates gates;
   std::vector<LayerRule> layers;
+  std::map<std::string, Shape> shapes;  // input name -> full shape (fixes dynamic dims)
 };
 
 Recipe load_recipe(const std::filesystem::path& path);
