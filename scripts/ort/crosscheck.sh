@@ -165,7 +165,8 @@ for model in "${models[@]}"; do
     if ! "$EDGE_RUN" run "$model" "${edge_args[@]}" --output-format npy -o "$W/edge$s" >"$W/edge.log" 2>&1; then
       why="edge-run: $(tail -1 "$W/edge.log")"; ok=0; fatal=1; break
     fi
-    n_ort=$(ls "$W/ort$s" | wc -l) n_edge=$(ls "$W/edge$s" | wc -l)
+    # output_K files only (edge-run also writes each output under its own name)
+    n_ort=$(ls "$W/ort$s"/output_*.npy | wc -l) n_edge=$(ls "$W/edge$s"/output_*.npy | wc -l)
     if [ "$n_ort" -ne "$n_edge" ]; then why="$n_edge edge-run outputs, $n_ort ONNX Runtime outputs"; ok=0; fatal=1; break; fi
     nout=$n_ort
     for f in "$W/ort$s"/output_*.npy; do
