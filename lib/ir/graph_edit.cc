@@ -133,6 +133,39 @@ std::string fresh_name(std::set<std::string>& taken, const std::string& base) {
   return name;
 }
 
+namespace {
+void collect_node_names(const onnx::GraphProto& g, std::set<std::string>& out) {
+  for (const auto& n : g.node()) {
+    if (!n.name().empty()) out.insert(n.name());
+    for (const auto* sub : subgraphs_of(n)) collect_node_names(*sub, out);
+  }
+}
+
+int name_nodes_in(onnx::GraphProto& g, const std::string& prefix, std::set<std::string>& taken) {
+  int named = 0;
+  for (int i = 0; i < g.node_size(); ++i) {
+    auto& n = *g.mutable_node(i);
+    if (n.name().empty()) {
+      n.set_name(fresh_name(taken, prefix + n.op_type() + "_" + std::to_string(i)));
+      ++named;
+    }
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) named += name_nodes_in(*a.mutable_g(), n.name() + "/" + a.name() + "/", taken);
+      for (int k = 0; k < a.graphs_size(); ++k) {
+        named += name_nodes_in(*a.mutable_graphs(k), n.name() + "/" + a.name() + "_" + std::to_string(k) + "/", taken);
+      }
+    }
+  }
+  return named;
+}
+}  // namespace
+
+int name_unnamed_nodes(onnx::GraphProto& g) {
+  std::set<std::string> taken;
+  collect_node_names(g, taken);
+  return name_nodes_in(g, "", taken);
+}
+
 void erase_nodes(onnx::GraphProto& g, const std::vector<bool>& remove) {
   auto* nodes = g.mutable_node();
   int w = 0;

@@ -43,6 +43,12 @@ std::set<std::string> all_names(const onnx::GraphProto& g);
 // `base` if not taken, else base_1, base_2, ...; the result is added to `taken`.
 std::string fresh_name(std::set<std::string>& taken, const std::string& base);
 
+// Gives every unnamed node (in subgraphs too) a stable name: "<op>_<index in its graph>", in a
+// subgraph prefixed with its node's name and attribute ("If_3/then_branch/Add_0"); a name that
+// is already used gets a numeric suffix. Done at load, so inspect, layer rules, profiles and
+// logs all see the same names. Returns the number of nodes named.
+int name_unnamed_nodes(onnx::GraphProto& g);
+
 // Removes the nodes whose flag is set, keeping the order of the rest.
 void erase_nodes(onnx::GraphProto& g, const std::vector<bool>& remove);
 // Removes the named initializers and their graph.input entries.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ir/atomic_file.h"
+#include "ir/graph_edit.h"
 #include "ir/tensor_proto.h"
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
@@ -61,6 +62,7 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   fs::path dir = path.empty() ? fs::path() : path.parent_path();
   if (dir.empty() && !path.empty()) dir = ".";
   materialize_external(m.graph(), dir, name);
+  name_unnamed_nodes(m.graph());  // stable names for inspect, layer rules, profiles and logs
   if (opts.run_checker) m.check();
   if (opts.infer_shapes) m.infer_shapes();
   return m;

@@ -9,6 +9,7 @@
 
 #include "data/batcher.h"
 #include "data/evaluate.h"
+#include "ir/graph_edit.h"
 #include "ir/model_summary.h"
 #include "ir/sha256.h"
 
@@ -80,6 +81,13 @@ struct Measurer {
     }
   }
 };
+
+void collect_node_names(const onnx::GraphProto& g, std::vector<std::string>& out) {
+  for (const auto& n : g.node()) {
+    out.push_back(n.name());
+    for (const auto* sub : subgraphs_of(n)) collect_node_names(*sub, out);
+  }
+}
 
 // The check every stage's result must pass (and the input model before any stage): valid
 // ONNX, shape inference, and one run in the edge runtime with the pipeline's session options
@@ -228,6 +236,20 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     throw Error(ErrorCode::kInvalidInput, (input_path.empty() ? std::string("the input model") : input_path) +
                                           ": fails the check run after every stage (" + check.how() + "): " + e.what() +
                                           hint);
+  }
+  // A layer rule that matches no node of the model is most likely a typo: say so.
+  if (!ctx.layer_rules.empty()) {
+    std::vector<std::string> names;
+    collect_node_names(input.graph(), names);
+    for (size_t k = 0; k < ctx.layer_rules.rules().size(); ++k) {
+      const bool any = std::any_of(names.begin(), names.end(),
+                                   [&](const std::string& n) { return ctx.layer_rules.matches(k, n); });
+      if (any) continue;
+      const std::string note = "layer rule " + std::to_string(k) + " (match: " + ctx.layer_rules.rules()[k].match +
+                               ") matches no node of the model (see `compressor inspect` for the names)";
+      r.notes.push_back(note);
+      logger->warn("{}", note);
+    }
   }
   r.original = static_metrics(input);
   Measurer measure{opts, ctx, nullptr};

@@ -178,3 +178,38 @@ TEST_CASE("describe_node and NodeAttrs name the node", "[graph_edit]") {
   REQUIRE_THROWS_WITH(attrs.get_int("alpha", 0), Catch::Contains("node 'conv1' (Conv)") && Catch::Contains("wrong type"));
   REQUIRE_THROWS_WITH(attrs.require_int("strides"), Catch::Contains("missing required attribute 'strides'"));
 }
+
+TEST_CASE("unnamed nodes get stable names at load, in subgraphs too, without clashing") {
+  const char* text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x, bool c) => (float[2] y)
+{
+  a = Relu(x)
+  Add_2 = Neg(a)
+  b = Abs(Add_2)
+  y = If(c) <then_branch = t () => (float[2] r) { r = Neg(b) },
+             else_branch = e () => (float[2] r) { r = Relu(b) }>
+}
+)";
+  Model m = parse_model_text(text);
+  const auto& g = m.graph();
+  REQUIRE(g.node(0).name() == "Relu_0");
+  REQUIRE(g.node(1).name() == "Neg_1");
+  REQUIRE(g.node(2).name() == "Abs_2");
+  REQUIRE(g.node(3).name() == "If_3");
+  const auto subs = subgraphs_of(g.node(3));
+  REQUIRE(subs.size() == 2);
+  REQUIRE(subs[0]->node(0).name() == "If_3/then_branch/Neg_0");
+  REQUIRE(subs[1]->node(0).name() == "If_3/else_branch/Relu_0");
+  // A generated name never takes one a node already has.
+  onnx::GraphProto clash;
+  clash.add_node()->set_op_type("Relu");
+  auto* named = clash.add_node();
+  named->set_op_type("Neg");
+  named->set_name("Relu_0");
+  REQUIRE(name_unnamed_nodes(clash) == 1);
+  REQUIRE(clash.node(0).name() == "Relu_0_1");
+  // Loading twice gives the same names (reports and layer rules can rely on them).
+  Model again = parse_model_text(text);
+  REQUIRE(again.graph().node(2).name() == "Abs_2");
+}
