@@ -1,5 +1,6 @@
 // compressor inspect: model metadata, I/O, op histogram, per-layer table and totals
 // as text, Markdown or JSON (schema: docs/inspect-schema.md).
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -41,8 +42,9 @@ nlohmann::ordered_json to_json(const ModelSummary& s, const std::string& path) {
   j["op_histogram"] = s.op_histogram;
   j["layers"] = nlohmann::ordered_json::array();
   for (const auto& l : s.layers) {
-    nlohmann::ordered_json lj = {{"name", l.name}, {"op", l.op}, {"weight", l.weight}, {"weight_shape", l.weight_shape},
-                                 {"dtype", l.dtype}, {"params", l.params}, {"sparsity", l.sparsity}};
+    nlohmann::ordered_json lj = {{"name", l.name},     {"graph", l.graph},   {"op", l.op},
+                                 {"weight", l.weight}, {"weight_shape", l.weight_shape},
+                                 {"dtype", l.dtype},   {"params", l.params}, {"sparsity", l.sparsity}};
     lj["macs"] = l.macs >= 0 ? nlohmann::ordered_json(l.macs) : nlohmann::ordered_json(nullptr);
     j["layers"].push_back(lj);
   }
@@ -57,9 +59,17 @@ nlohmann::ordered_json to_json(const ModelSummary& s, const std::string& path) {
 void print_table(const ModelSummary& s, bool md) {
   if (md) {
     std::printf("| layer | op | weight shape | params | MACs | sparsity | dtype |\n|---|---|---|---|---|---|---|\n");
-  } else {
-    std::printf("%-28s %-16s %-18s %10s %10s %9s %-8s\n", "layer", "op", "weight shape", "params", "MACs", "sparsity",
-                "dtype");
+  }
+  // Columns as wide as the longest name: names are never cut.
+  int name_w = 5, op_w = 2, shape_w = 12;
+  for (const auto& l : s.layers) {
+    name_w = std::max(name_w, static_cast<int>(l.name.size()));
+    op_w = std::max(op_w, static_cast<int>(l.op.size()));
+    shape_w = std::max(shape_w, static_cast<int>(shape_str(l.weight_shape).size()));
+  }
+  if (!md) {
+    std::printf("%-*s %-*s %-*s %10s %10s %9s %-8s\n", name_w, "layer", op_w, "op", shape_w, "weight shape", "params",
+                "MACs", "sparsity", "dtype");
   }
   for (const auto& l : s.layers) {
     std::string ws = l.weight_shape.empty() ? "-" : shape_str(l.weight_shape);
@@ -67,8 +77,9 @@ void print_table(const ModelSummary& s, bool md) {
       std::printf("| %s | %s | %s | %lld | %s | %.1f%% | %s |\n", l.name.c_str(), l.op.c_str(), ws.c_str(),
                   static_cast<long long>(l.params), format_count(l.macs).c_str(), 100 * l.sparsity, l.dtype.c_str());
     } else {
-      std::printf("%-28.28s %-16.16s %-18s %10lld %10s %8.1f%% %-8s\n", l.name.c_str(), l.op.c_str(), ws.c_str(),
-                  static_cast<long long>(l.params), format_count(l.macs).c_str(), 100 * l.sparsity, l.dtype.c_str());
+      std::printf("%-*s %-*s %-*s %10lld %10s %8.1f%% %-8s\n", name_w, l.name.c_str(), op_w, l.op.c_str(), shape_w,
+                  ws.c_str(), static_cast<long long>(l.params), format_count(l.macs).c_str(), 100 * l.sparsity,
+                  l.dtype.c_str());
     }
   }
 }

@@ -20,6 +20,7 @@ struct ValueSummary {
 
 struct LayerSummary {
   std::string name;          // node name (or "<op>_<index>" when unnamed)
+  std::string graph;         // "" in the main graph, else the body: "If_3/then_branch"
   std::string op;
   std::string weight;        // name of the main weight initializer ("" if none)
   Shape weight_shape;
@@ -37,7 +38,7 @@ struct ModelSummary {
   std::map<std::string, int> op_histogram;
   std::vector<LayerSummary> layers;
   int node_count = 0;
-  int initializer_count = 0;
+  int initializer_count = 0;  // subgraphs' initializers included
   int64_t total_params = 0;
   int64_t total_macs = 0;  // sum over layers with known MACs
   std::map<std::string, uint64_t> weight_bytes_by_dtype;

@@ -38,4 +38,28 @@ assert [l["name"] for l in r["stages"][0]["layers"]] == ["Conv_2"], r["stages"][
 assert any("conv_typo" in n and "matches no node" in n for n in r["notes"]), r["notes"]
 PY
 grep -q "conv_typo.*matches no node" err.txt && ok "warning on stderr" || bad "no warning on stderr: $(cat err.txt)"
+
+# Weights inside If branches: inspect counts their params and MACs and lists them per branch.
+cat > sub.txt <<'TXT'
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 3] x, bool c) => (float[1, 2] y)
+{
+  y = If(c) <then_branch = t () => (float[1, 2] r) <float[3, 2] wt = {1, 2, 3, 4, 5, 6}> { r = MatMul(x, wt) },
+             else_branch = e () => (float[1, 2] r) <float[3, 2] we = {6, 5, 4, 3, 2, 1}, float[2] be = {1, 1}>
+               { m = MatMul(x, we)  r = Add(m, be) }>
+}
+TXT
+"$TEXT2ONNX" sub.onnx < sub.txt || exit 1
+"$COMPRESSOR" inspect sub.onnx --format json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["totals"]["params"] == 14, j["totals"]
+assert j["totals"]["initializers"] == 3, j["totals"]
+names = {l["name"]: l for l in j["layers"]}
+assert names["If_0/then_branch/MatMul_0"]["params"] == 6 and names["If_0/then_branch/MatMul_0"]["macs"] == 6, names
+assert names["If_0/else_branch/MatMul_0"]["graph"] == "If_0/else_branch", names
+assert any("If/Loop/Scan bodies" in n for n in j["notes"]), j["notes"]
+' && ok "inspect counts weights and MACs inside If branches, per branch" || bad "subgraph weights: $("$COMPRESSOR" inspect sub.onnx)"
+"$COMPRESSOR" inspect "$EDGE_SOURCE_DIR/fixtures/models/resnet8.onnx" | grep -q "^/layer2/shortcut/shortcut.1/BatchNormalization " &&
+  ok "inspect does not cut long layer names" || bad "long layer names cut"
 finish
