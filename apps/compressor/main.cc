@@ -1,5 +1,6 @@
 // compressor: inspect, compress and evaluate ONNX models for edge deployment.
 #include "../common/app_util.h"
+#include "../common/cli_suggest.h"
 #include "commands.h"
 #include "ir/atomic_file.h"
 #include "ir/tensor.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   edge::app::add_compress_command(app, action);
   edge::app::add_passes_command(app, action);
   edge::app::add_eval_command(app, action);
+  if (auto unknown = edge::app::unknown_argument(app, argc, argv)) return edge::app::usage_error("compressor", *unknown);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

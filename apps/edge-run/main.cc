@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "../common/app_util.h"
+#include "../common/cli_suggest.h"
 #include "commands.h"
 #include "ir/atomic_file.h"
 #include "ir/tensor.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   edge::app::add_check_command(app, action);
   edge::app::add_bench_command(app, action);
   edge::app::add_info_command(app, action);
+  if (auto unknown = edge::app::unknown_argument(app, argc, argv)) return edge::app::usage_error("edge-run", *unknown);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/nearest_name.h"
 #include "pass/pass.h"
 
 namespace edge::pass {
@@ -12,7 +13,6 @@ const std::vector<PassInfo>& all_passes();
 // Throws Error "unknown pass 'x' (did you mean 'y'?)" when absent.
 const PassInfo& find_pass(const std::string& name);
 
-// Nearest candidate by edit distance, or "" when nothing is close.
-std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates);
+using edge::nearest_name;  // ir/nearest_name.h
 
 }  // namespace edge::pass

@@ -47,4 +47,13 @@ expect_error 2 "." "unknown flag" -- "$EDGE_RUN" run good.onnx --frobnicate
 if "$EDGE_RUN" run good.onnx --input x=x_ok.npy -o out2 >/dev/null; then ok "good run"; else bad "good run"; fi
 [ -f out2/output_0.pb ] && ok "output written" || bad "output_0.pb missing"
 
+# Typos get the nearest valid name.
+expect_error 2 "unknown command 'compres' \(did you mean 'compress'\?\)" "mistyped command" -- "$COMPRESSOR" compres good.onnx
+expect_error 2 "unknown option '--pases' for 'compress' \(did you mean '--passes'\?\)" "mistyped option" -- \
+  "$COMPRESSOR" compress good.onnx -o t.onnx --pases fold-constants
+expect_error 2 "unknown command 'bnech' \(did you mean 'bench'\?\)" "mistyped edge-run command" -- "$EDGE_RUN" bnech good.onnx
+expect_error 2 "unknown option '--randon' for 'run' \(did you mean '--random'\?\)" "mistyped edge-run option" -- \
+  "$EDGE_RUN" run good.onnx --randon
+expect_error 2 "'--max-tensor-mb' goes before the command" "global option after the command" -- \
+  "$EDGE_RUN" run good.onnx --random --max-tensor-mb 10
 finish
