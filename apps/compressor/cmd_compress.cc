@@ -163,8 +163,10 @@ void add_compress_command(CLI::App& root, Action& action) {
   c->add_option("--limit", f->pre.limit, "Use at most N samples of each data set")->check(CLI::Range(0, 1 << 30));
   c->add_option("--report", f->reports, "Report file; format from the extension: .json, .md, .html (repeatable)");
   c->add_option("--seed", f->seed, "Seed for every random choice (default 0, or the recipe's)");
-  c->add_option("--max-accuracy-drop", f->max_accuracy_drop, "Gate: absolute top-1 drop allowed (needs --eval-labels)");
-  c->add_option("--min-agreement", f->min_agreement, "Gate: minimum top-1 agreement with the original (needs --eval-data)");
+  c->add_option("--max-accuracy-drop", f->max_accuracy_drop, "Gate: absolute top-1 drop allowed, 0..1 (needs --eval-labels)")
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--min-agreement", f->min_agreement, "Gate: minimum top-1 agreement with the original, 0..1 (needs --eval-data)")
+      ->check(CLI::Range(0.0, 1.0));
   c->add_option("--max-size", f->max_size, "Gate: maximum model size, e.g. 500KB, 2MB");
   c->add_option("--max-latency-ms", f->max_latency_ms, "Gate: maximum median latency on this machine");
   c->add_option("--max-params", f->max_params, "Gate: maximum parameter count");

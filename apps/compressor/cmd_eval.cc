@@ -55,13 +55,23 @@ int eval(const EvalCliOptions& o) {
   so.input_shapes = parse_shape_specs(o.shapes);
   auto model = rt::Session::create(load_model(o.model), so);
   std::unique_ptr<rt::Session> reference;
-  if (!o.reference.empty()) reference = rt::Session::create(load_model(o.reference), so);
+  if (!o.reference.empty()) {
+    try {
+      reference = rt::Session::create(load_model(o.reference), so);
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string("--reference ") + e.what());
+    }
+  }
   OpenedData d = open_data(o.data, *model);
   data::EvalOptions eo;
   eo.batch = o.data.batch;
   eo.limit = o.data.limit;
   eo.output = o.output;
   data::EvalResult r = data::evaluate(*model, *d.dataset, d.labels ? &*d.labels : nullptr, reference.get(), eo);
+  if (o.data.batch > 1 && r.batch != o.data.batch) {
+    std::fprintf(stderr, "compressor: note: --batch %lld ignored: the model's batch dim is fixed to %lld\n",
+                 static_cast<long long>(o.data.batch), static_cast<long long>(r.batch));
+  }
   if (o.format == "json") {
     std::printf("%s\n", json_text(to_json(r, o, *d.dataset)).c_str());
     return 0;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <set>
+#include <tuple>
 
 #include "data/batcher.h"
 #include "data/evaluate.h"
@@ -220,6 +221,10 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     } catch (const Error& e) {
       throw Error(e.code(), spec->path.string() + ": does not fit the model: " + e.what());
     }
+    if (spec->batch > 1 && batcher.batch_size() != spec->batch) {
+      logger->warn("{}: --batch {} ignored: the model's batch dim is fixed to {}", spec->path.string(), spec->batch,
+                   batcher.batch_size());
+    }
     if (check.data_source.empty() && !feeds.empty()) {
       check.data_feeds = std::move(feeds);
       check.data_source = spec->path.string();
@@ -236,6 +241,19 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     throw Error(ErrorCode::kInvalidInput, (input_path.empty() ? std::string("the input model") : input_path) +
                                           ": fails the check run after every stage (" + check.how() + "): " + e.what() +
                                           hint);
+  }
+  // Data no stage of this pipeline reads is most likely a mistake: say so.
+  bool reads_calib = false, reads_train = false;
+  for (const auto& entry : opts.pipeline) {
+    reads_calib = reads_calib || entry.info->stage == StageKind::Quantize || entry.info->stage == StageKind::Prune;
+    reads_train = reads_train || entry.info->stage == StageKind::Distill || entry.info->stage == StageKind::Prune;
+  }
+  for (const auto& [spec, used, flag] : {std::tuple{&opts.calib, reads_calib, "--calib-data"},
+                                         std::tuple{&opts.train, reads_train, "--train-data"}}) {
+    if (spec->empty() || used) continue;
+    const std::string note = std::string(flag) + " " + spec->path.string() + " is not used: no stage of this pipeline reads it";
+    r.notes.push_back(note);
+    logger->warn("{}", note);
   }
   // A layer rule that matches no node of the model is most likely a typo: say so.
   if (!ctx.layer_rules.empty()) {

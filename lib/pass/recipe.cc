@@ -162,6 +162,10 @@ Recipe parse_recipe(const std::string& text, const fs::path& base, const std::st
       check_keys(g, {"max-accuracy-drop", "min-agreement", "max-size", "max-latency-ms", "max-params"}, w);
       if (g["max-accuracy-drop"]) r.gates.max_accuracy_drop = number(g["max-accuracy-drop"], w + ".max-accuracy-drop");
       if (g["min-agreement"]) r.gates.min_agreement = number(g["min-agreement"], w + ".min-agreement");
+      for (const auto& [key, value] : {std::pair{"min-agreement", r.gates.min_agreement},
+                                       std::pair{"max-accuracy-drop", r.gates.max_accuracy_drop}}) {
+        if (value && (*value < 0 || *value > 1)) fail(w + "." + key + " must be between 0 and 1");
+      }
       if (g["max-size"]) r.gates.max_size = parse_size(scalar(g["max-size"], w + ".max-size"), w + ".max-size");
       if (g["max-latency-ms"]) r.gates.max_latency_ms = number(g["max-latency-ms"], w + ".max-latency-ms");
       if (g["max-params"]) r.gates.max_params = integer(g["max-params"], w + ".max-params");

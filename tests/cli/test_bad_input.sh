@@ -56,4 +56,24 @@ expect_error 2 "unknown option '--randon' for 'run' \(did you mean '--random'\?\
   "$EDGE_RUN" run good.onnx --randon
 expect_error 2 "'--max-tensor-mb' goes before the command" "global option after the command" -- \
   "$EDGE_RUN" run good.onnx --random --max-tensor-mb 10
+# Papercuts: ranges of the gates, unused data, ignored --batch, a bad --reference named as such.
+python3 -c "
+import struct
+hdr = \"{'descr': '<f4', 'fortran_order': False, 'shape': (6, 4), }\"
+hdr += ' ' * (63 - (10 + len(hdr)) % 64) + '\\n'
+open('x6.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(hdr)) + hdr.encode() + struct.pack('<24f', *range(24)))
+"
+expect_error 2 "min-agreement.*1.5" "--min-agreement outside [0,1]" -- \
+  "$COMPRESSOR" compress good.onnx -o g1.onnx --passes fold-constants --eval-data x6.npy --min-agreement 1.5
+printf 'version: 1\npipeline: [fold-constants]\ngates: {min-agreement: 2}\n' > ma.yaml
+expect_error 2 "gates.min-agreement must be between 0 and 1" "recipe min-agreement outside [0,1]" -- \
+  "$COMPRESSOR" compress good.onnx -o g1.onnx --recipe ma.yaml
+"$COMPRESSOR" compress good.onnx -o g2.onnx --passes fold-constants --calib-data x6.npy --report g2.json -q 2>g2.err &&
+  grep -q "calib-data x6.npy is not used" g2.err &&
+  python3 -c 'import json; assert any("is not used" in n for n in json.load(open("g2.json"))["notes"])' &&
+  ok "unused --calib-data: warning and report note" || bad "unused calib data not reported: $(cat g2.err)"
+"$COMPRESSOR" eval good.onnx --data x6.npy --batch 4 >/dev/null 2>b.err && grep -q "batch 4 ignored: the model's batch dim is fixed to 1" b.err &&
+  ok "--batch ignored for a fixed batch says so" || bad "no --batch note: $(cat b.err)"
+expect_error 2 "^compressor: error: --reference adir.onnx: is a directory" "a bad --reference is named as the reference" -- \
+  "$COMPRESSOR" eval good.onnx --data x6.npy --reference adir.onnx
 finish
