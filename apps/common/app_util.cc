@@ -67,15 +67,6 @@ Tensor read_tensor_file(const fs::path& path) {
   fail(path.string() + ": unknown tensor file type (expected .pb or .npy)");
 }
 
-std::string format_bytes(uint64_t b) {
-  char buf[64];
-  if (b < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-  else if (b < (1u << 20)) std::snprintf(buf, sizeof buf, "%.1f KB", b / 1024.0);
-  else if (b < (1u << 30)) std::snprintf(buf, sizeof buf, "%.2f MB", b / 1048576.0);
-  else std::snprintf(buf, sizeof buf, "%.2f GB", b / 1073741824.0);
-  return buf;
-}
-
 std::string format_count(int64_t n) {
   char buf[64];
   if (n < 0) return "-";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ir/tensor.h"
+#include "ir/text_util.h"
 #include "runtime/session.h"
 
 namespace edge::app {
@@ -46,7 +47,7 @@ rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const r
 // values) may hold invalid UTF-8, which is written as U+FFFD instead of failing the dump.
 std::string json_text(const nlohmann::ordered_json& j);
 
-std::string format_bytes(uint64_t bytes);   // "1.2 MB"
+using edge::format_bytes;                   // "1.2 MiB" (ir/text_util.h)
 std::string format_count(int64_t n);        // "1.23M"
 
 }  // namespace edge::app

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "ir/nearest_name.h"
+#include "ir/text_util.h"
 
 namespace edge::app {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ir/nearest_name.h"
+#include "ir/text_util.h"
 #include "pass/pass.h"
 
 namespace edge::pass {
@@ -13,6 +13,6 @@ const std::vector<PassInfo>& all_passes();
 // Throws Error "unknown pass 'x' (did you mean 'y'?)" when absent.
 const PassInfo& find_pass(const std::string& name);
 
-using edge::nearest_name;  // ir/nearest_name.h
+using edge::nearest_name;  // ir/text_util.h
 
 }  // namespace edge::pass

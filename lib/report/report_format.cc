@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "ir/text_util.h"
+
 namespace edge::report::fmt {
 namespace {
 
@@ -97,13 +99,7 @@ std::string grouped(int64_t v) {
   return v < 0 ? "-" + out : out;
 }
 
-std::string bytes(uint64_t v) {
-  const double d = static_cast<double>(v);
-  if (v < 1024) return std::to_string(v) + " B";
-  if (v < 1024ull * 1024) return fixed(d / 1024, 1) + " KiB";
-  if (v < 1024ull * 1024 * 1024) return fixed(d / (1024.0 * 1024), 2) + " MiB";
-  return fixed(d / (1024.0 * 1024 * 1024), 2) + " GiB";
-}
+std::string bytes(uint64_t v) { return format_bytes(v); }
 
 std::string percent(double fraction, int decimals) { return fixed(fraction * 100, decimals) + "%"; }
 
@@ -122,13 +118,7 @@ std::string optional_percent(const std::optional<double>& v) {
   return v ? percent(*v, 2) : "\xE2\x80\x94";
 }
 
-std::string size_ratio(uint64_t original, uint64_t result) {
-  if (original == 0 || result == 0) return "\xE2\x80\x94";
-  const double o = static_cast<double>(original), r = static_cast<double>(result);
-  const std::string share = " (" + percent(r / o) + " of original)";
-  if (result <= original) return fixed(o / r, 2) + "\xC3\x97 smaller" + share;  // ×
-  return fixed(r / o, 2) + "\xC3\x97 larger" + share;
-}
+std::string size_ratio(uint64_t original, uint64_t result) { return size_change(original, result); }
 
 std::string gate_value(double v, const std::string& unit) {
   if (unit == "bytes" && v >= 0 && std::isfinite(v)) return bytes(static_cast<uint64_t>(v));

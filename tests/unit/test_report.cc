@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ir/status.h"
+#include "ir/text_util.h"
 #include "report/report.h"
 #include "test_util.h"
 
@@ -271,4 +272,15 @@ TEST_CASE("reports are deterministic: only the timing fields differ", "[report]"
   std::set<std::string> differ;
   diff(json::parse(to_json(a)), json::parse(to_json(b)), "", differ);
   CHECK(differ == std::set<std::string>{"/started_at", "/total_seconds", "/stages/0/seconds", "/stages/1/seconds"});
+}
+
+TEST_CASE("sizes: one unit convention and honest change phrases") {
+  CHECK(format_bytes(812) == "812 B");
+  CHECK(format_bytes(26726) == "26.1 KiB");
+  CHECK(format_bytes(4215276) == "4.02 MiB");
+  CHECK(size_change(40000, 10000) == "4.00\xC3\x97 smaller (25.0% of original)");
+  CHECK(size_change(1000, 960) == "4.0% smaller");  // not "1.04x smaller"
+  CHECK(size_change(1000, 1004) == "grew 0.4%");    // not "1.00x smaller"
+  CHECK(size_change(1000, 1000) == "unchanged");
+  CHECK(size_change(0, 10) == "\xE2\x80\x94");
 }
