@@ -125,7 +125,9 @@ int compress(const CompressFlags& f) {
     if (r.original.top1 && r.result.top1) std::printf("top-1 %.4f -> %.4f\n", *r.original.top1, *r.result.top1);
     if (r.result.agreement_top1) std::printf("agreement with original %.4f, cosine %.6f\n", *r.result.agreement_top1, r.result.cosine.value_or(0));
     if (r.original.latency_ms && r.result.latency_ms) {
-      std::printf("latency %.3f ms -> %.3f ms (median)\n", *r.original.latency_ms, *r.result.latency_ms);
+      std::printf("latency %.3f ms \xC2\xB1 %.3f -> %.3f ms \xC2\xB1 %.3f (median of 5 repeats; %s)\n",
+                  *r.original.latency_ms, r.original.latency_spread_ms.value_or(0), *r.result.latency_ms,
+                  r.result.latency_spread_ms.value_or(0), report::latency_change(r.original, r.result).c_str());
     }
     for (const auto& g : r.gates) std::printf("gate %-18s %s: %s\n", g.name.c_str(), g.passed ? "PASS" : "FAIL", g.detail.c_str());
     if (!f.dry_run) std::printf("wrote %s\n", f.output.c_str());

@@ -22,8 +22,13 @@ struct ModelMetrics {
   std::optional<double> top1;            // with labelled eval data
   std::optional<double> agreement_top1;  // vs the original model, with eval data
   std::optional<double> cosine;
-  std::optional<double> latency_ms;      // median, measured by edge-run on this machine
+  std::optional<double> latency_ms;      // median of repeat medians, measured by edge-run here
+  std::optional<double> latency_spread_ms;  // half the range of the repeat medians (the noise)
 };
+
+// "within noise" when two latencies differ by no more than their spreads together (at least
+// 2% of the larger), else the signed relative change ("-23.5%").
+std::string latency_change(const ModelMetrics& before, const ModelMetrics& after);
 
 // One row per layer a stage touched or measured. Numeric metrics go in `metrics`
 // (e.g. "sparsity", "bits", "mse", "sqnr_db"), text facts in `attrs` (e.g. "dtype").

@@ -22,6 +22,7 @@ Json metrics_json(const ModelMetrics& m) {
   j["agreement_top1"] = opt(m.agreement_top1);
   j["cosine"] = opt(m.cosine);
   j["latency_ms"] = opt(m.latency_ms);
+  j["latency_spread_ms"] = opt(m.latency_spread_ms);
   return j;
 }
 

@@ -1,4 +1,5 @@
 // The tables of the Markdown and HTML reports, built once from the Report.
+#include <algorithm>
 #include <cmath>
 
 #include "report/report_format.h"
@@ -73,13 +74,11 @@ Table summary_table(const Report& r) {
     t.rows.push_back({text("Output cosine similarity"), text(optional_number(o.cosine, 4)),
                       text(optional_number(n.cosine, 4)), text(kDash)});
   if (o.latency_ms || n.latency_ms) {
-    const auto ms = [](const std::optional<double>& v) {
-      return v ? fixed(*v, 3) + " ms" : kDash;
+    const auto ms = [](const ModelMetrics& m) {
+      if (!m.latency_ms) return std::string(kDash);
+      return fixed(*m.latency_ms, 3) + " ms" + (m.latency_spread_ms ? " \xC2\xB1 " + fixed(*m.latency_spread_ms, 3) : "");
     };
-    const std::string change =
-        (o.latency_ms && n.latency_ms) ? relative(*o.latency_ms, *n.latency_ms) : kDash;
-    t.rows.push_back({text("Median latency"), text(ms(o.latency_ms)), text(ms(n.latency_ms)),
-                      text(change)});
+    t.rows.push_back({text("Median latency"), text(ms(o)), text(ms(n)), text(latency_change(o, n))});
   }
   return t;
 }
@@ -153,3 +152,17 @@ std::vector<std::pair<std::string, std::string>> stage_metrics(const StageRecord
 }
 
 }  // namespace edge::report::fmt
+
+namespace edge::report {
+
+std::string latency_change(const ModelMetrics& before, const ModelMetrics& after) {
+  if (!before.latency_ms || !after.latency_ms) return "\xE2\x80\x94";  // —
+  const double a = *before.latency_ms, b = *after.latency_ms;
+  const double noise = std::max(before.latency_spread_ms.value_or(0) + after.latency_spread_ms.value_or(0),
+                                0.02 * std::max(a, b));
+  if (std::fabs(b - a) <= noise) return "within noise";
+  const double rel = (b - a) / a;
+  return (rel > 0 ? "+" : "-") + fmt::percent(std::fabs(rel));
+}
+
+}  // namespace edge::report

@@ -284,3 +284,21 @@ TEST_CASE("sizes: one unit convention and honest change phrases") {
   CHECK(size_change(1000, 1000) == "unchanged");
   CHECK(size_change(0, 10) == "\xE2\x80\x94");
 }
+
+TEST_CASE("latency changes inside the measurement noise are not claimed") {
+  report::ModelMetrics a, b;
+  a.latency_ms = 1.00;
+  a.latency_spread_ms = 0.10;
+  b.latency_ms = 1.15;
+  b.latency_spread_ms = 0.08;
+  CHECK(report::latency_change(a, b) == "within noise");  // 0.15 <= 0.18
+  b.latency_ms = 1.25;
+  CHECK(report::latency_change(a, b) == "+25.0%");
+  a.latency_spread_ms = b.latency_spread_ms = 0.0;
+  b.latency_ms = 1.01;
+  CHECK(report::latency_change(a, b) == "within noise");  // under 2%
+  b.latency_ms = 0.5;
+  CHECK(report::latency_change(a, b) == "-50.0%");
+  b.latency_ms.reset();
+  CHECK(report::latency_change(a, b) == "\xE2\x80\x94");
+}
