@@ -1,0 +1,155 @@
+#include "passes/quantize/quant_plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "ir/graph_edit.h"
+#include "ir/node_attrs.h"
+
+namespace edge::pass::quant {
+
+std::vector<std::string> QuantPlan::calibrated() const {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : tensors) {
+    if (t.source == name && !t.constant) out.push_back(name);
+  }
+  return out;  // std::map order: sorted
+}
+
+int QuantPlan::count(NodeQuant::Kind kind) const {
+  return static_cast<int>(
+      std::count_if(nodes.begin(), nodes.end(), [&](const NodePlan& n) { return n.q.kind == kind; }));
+}
+
+namespace {
+
+struct Planner {
+  const QuantGraph& g;
+  const PlanOptions& o;
+  const QuantizerRegistry& registry;
+  QuantPlan plan;
+
+  const onnx::NodeProto& node(int i) const { return g.graph().node(i); }
+
+  // The activation that `layer` (quantized, one output) can fold: the only reader of its
+  // output, a kActivation node, when that output is nothing else (graph output, subgraph read).
+  int foldable_activation(int layer) const {
+    const std::string& out = node(layer).output(0);
+    const auto& readers = g.index().consumers(out);
+    if (readers.size() != 1 || g.is_graph_output(out) || g.read_by_subgraph(out)) return -1;
+    const int a = readers[0];
+    const NodePlan& act = plan.nodes[static_cast<size_t>(a)];
+    if (act.q.kind != NodeQuant::kActivation || node(a).input(0) != out) return -1;
+    return a;
+  }
+
+  void decide(int i) {
+    const auto& n = node(i);
+    NodePlan& p = plan.nodes[static_cast<size_t>(i)];
+    p.quantizer = registry.find(n);
+    const LayerChoice choice = o.layer ? o.layer(n) : LayerChoice{};
+    p.weights = choice.weights;
+    if (!p.quantizer) {
+      p.q = NodeQuant::float_op(is_onnx_op(n) ? "no int8 quantizer for " + n.op_type()
+                                              : "op of domain '" + n.domain() + "' has no int8 quantizer");
+    } else if (has_subgraph(n)) {
+      p.q = NodeQuant::float_op("has a subgraph");
+    } else if (choice.excluded) {
+      p.q = NodeQuant::float_op("excluded by a layer rule");
+    } else {
+      p.q = p.quantizer->analyze(n, g, o.format);
+    }
+    if (p.q.weight_axis < 0 || !o.per_axis_allowed) p.weights.per_channel = false;
+  }
+
+  void place(int i) {
+    const auto& n = node(i);
+    NodePlan& p = plan.nodes[static_cast<size_t>(i)];
+    switch (p.q.kind) {
+      case NodeQuant::kFloat:
+        return;
+      case NodeQuant::kActivation:
+        if (p.folded_into < 0) p.q = NodeQuant::float_op("its input does not come from a quantized layer");
+        return;
+      case NodeQuant::kPassThrough: {
+        auto it = plan.tensors.find(n.input(0));
+        if (it == plan.tensors.end() || it->second.producer < 0) {
+          p.q = NodeQuant::float_op("its input does not come from a quantized layer");
+          return;
+        }
+        p.output = n.output(0);
+        TensorPlan t;
+        t.source = it->second.source;
+        t.producer = i;
+        plan.tensors[p.output] = t;
+        return;
+      }
+      case NodeQuant::kCompute: {
+        for (int k : p.q.activations) {
+          const std::string& x = n.input(k);
+          if (plan.tensors.count(x)) continue;
+          TensorPlan t;
+          t.source = x;
+          t.constant = g.is_constant(x);
+          plan.tensors[x] = t;
+        }
+        TensorPlan t;
+        t.producer = i;
+        p.folded = foldable_activation(i);
+        if (p.folded >= 0) {
+          NodePlan& act = plan.nodes[static_cast<size_t>(p.folded)];
+          act.folded_into = i;
+          p.output = node(p.folded).output(0);
+          t.lo = act.q.lo;
+          t.hi = act.q.hi;
+        } else {
+          p.output = n.output(0);
+        }
+        t.source = p.output;
+        plan.tensors[p.output] = t;
+        return;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+QuantPlan plan_quantization(const QuantGraph& g, const PlanOptions& o, const QuantizerRegistry& registry) {
+  Planner pl{g, o, registry, {}};
+  pl.plan.format = o.format;
+  pl.plan.nodes.resize(static_cast<size_t>(g.graph().node_size()));
+  pl.plan.order = g.index().topological_order();
+  for (int i : pl.plan.order) pl.decide(i);
+  for (int i : pl.plan.order) pl.place(i);
+  return pl.plan;
+}
+
+std::map<std::string, QParams> plan_params(const QuantPlan& plan, const QuantGraph& g,
+                                           const std::map<std::string, Range>& ranges, QType type) {
+  std::map<std::string, QParams> out;
+  for (const auto& [name, t] : plan.tensors) {
+    if (t.source != name) continue;
+    double lo, hi;
+    if (t.constant) {
+      const Tensor v = *g.constant(name);
+      lo = hi = 0;
+      for (int64_t i = 0; i < v.numel(); ++i) {
+        lo = std::min(lo, v.get_double(i));
+        hi = std::max(hi, v.get_double(i));
+      }
+    } else {
+      auto it = ranges.find(name);
+      if (it == ranges.end()) fail_internal("quantize: no calibrated range for '" + name + "'");
+      lo = std::max(it->second.lo, t.lo);
+      hi = std::min(it->second.hi, t.hi);
+    }
+    out[name] = range_params(lo, std::max(lo, hi), type);
+  }
+  for (const auto& [name, t] : plan.tensors) {
+    if (t.source != name) out[name] = out.at(t.source);
+  }
+  return out;
+}
+
+}  // namespace edge::pass::quant
