@@ -258,3 +258,61 @@ g (float[2, 3, 4] x) => (float[2, 3, 4] y) { y = Softmax<axis = 1>(x) }
   q.result().check();
   REQUIRE(value_of(q.result(), "w_scale").rank() == 0);
 }
+
+TEST_CASE("quantize folds a bias Add after Conv and MatMul into an int32 bias", "[quantize]") {
+  // mnist-8 keeps Conv biases in separate Adds ([C, 1, 1]); Linear layers export MatMul + Add.
+  const std::string text = R"(
+<ir_version: 7, opset_import: ["" : 13]>
+g (float[N, 2, 5, 5] x) => (float[N, 25, 3] y)
+<float[4, 2, 3, 3] w = )" + values(72, 11) +
+                           ", float[4, 1, 1] cb = " + values(4, 12) + ", float[4, 3] mw = " + values(12, 13) +
+                           ", float[3] mb = " + values(3, 14) + R"(, int64[3] shp = {0, 4, 25}>
+{
+  c = Conv<pads = [1, 1, 1, 1]>(x, w)
+  a = Add(c, cb)
+  r = Relu(a)
+  s = Reshape(r, shp)
+  t = Transpose<perm = [0, 2, 1]>(s)
+  m = MatMul(t, mw)
+  y = Add(mb, m)
+}
+)";
+  Model m = parse_model_text(text);
+  for (Format f : {Format::kQdq, Format::kQOperator}) {
+    auto qp = quantize(m, f);
+    const Model& out = qp->result();
+    out.check();
+    REQUIRE(qp->plan().count(NodeQuant::kBias) == 2);
+    REQUIRE(qp->plan().count(NodeQuant::kCompute) == 2);
+    REQUIRE_FALSE(init(out, "cb"));
+    REQUIRE_FALSE(init(out, "mb"));
+    const Tensor xs = value_of(out, "x_scale"), ws = value_of(out, "w_scale"), cb = value_of(m, "cb");
+    const Tensor bq = value_of(out, "cb_quantized");
+    REQUIRE(bq.dtype() == DType::kInt32);
+    for (int64_t c = 0; c < 4; ++c) {
+      const double s = xs.get_double(0) * ws.get_double(c);
+      REQUIRE(bq.get_double(c) == std::nearbyint(cb.get_double(c) / s));
+    }
+    if (f == Format::kQdq) {
+      const Tensor bs = value_of(out, "cb_scale");
+      for (int64_t c = 0; c < 4; ++c) REQUIRE(bs.get_double(c) == Approx(xs.get_double(0) * ws.get_double(c)));
+      // The Add stays and reads the int32 bias, dequantized in its own [C, 1, 1] shape.
+      REQUIRE(bq.shape() == Shape({4, 1, 1}));
+      auto feeds = random_feeds(m, 2, 9);
+      auto ref = rt::Session::create(m)->run(feeds)[0].second;
+      auto got = rt::Session::create(out)->run(feeds)[0].second;
+      ErrorStats e;
+      e.add(ref.data<float>(), got.data<float>(), ref.numel());
+      REQUIRE(e.sqnr_db() > 25);
+    } else {
+      // QLinearConv takes the bias (9th input, [C]); MatMul + bias is MatMulInteger + int32 Add.
+      const auto* conv = producer_of(out, "r_quantized");
+      REQUIRE(conv->op_type() == "QLinearConv");
+      REQUIRE(conv->input_size() == 9);
+      REQUIRE(value_of(out, conv->input(8)).shape() == Shape{4});
+      REQUIRE(count_op(out, "MatMulInteger") == 1);
+      REQUIRE(count_op(out, "Relu") == 0);
+      REQUIRE(count_op(out, "Add") == 1);  // the int32 bias add
+    }
+  }
+}

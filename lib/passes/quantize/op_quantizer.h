@@ -29,14 +29,19 @@ enum class Format { kQdq, kQOperator };
 
 // What analyze() decided for one node.
 struct NodeQuant {
-  enum Kind { kFloat, kCompute, kPassThrough, kActivation };
+  // kBias: an Add of a constant per-channel vector right after a layer without bias, folded
+  // into that layer as its int32 bias (set by the plan, not by analyze()).
+  enum Kind { kFloat, kCompute, kPassThrough, kActivation, kBias };
   Kind kind = kFloat;
   std::string reason;            // kFloat: why the node stays float
   std::vector<int> activations;  // kCompute: inputs quantized as activations
   int weight = -1;               // kCompute: input holding a constant float weight, or -1
   int weight_axis = -1;          // output-channel axis of the weight, -1: per tensor only
   int bias = -1;                 // kCompute: input holding a constant float bias, or -1
-  int64_t channels = 0;          // output channels (bias length) when there is a bias
+  int64_t channels = 0;          // output channels (bias length) with a weight layout
+  // A layer without bias whose output may take a following Add of a constant as its bias:
+  // the output axis indexing channels (1: NCHW Conv; -1: the last, MatMul); 0: none.
+  int bias_axis = 0;
   // kActivation: the output range the activation guarantees. The activation folds into the
   // producing layer: that layer's quantized output is the activation's output, with the
   // range clamped to [lo, hi]. The QDQ form keeps the node; the QOperator form drops it (its
@@ -123,6 +128,10 @@ NodeQuant analyze_weighted(const onnx::NodeProto& node, const QuantGraph& g);
 // A layer whose every input is an activation (Add, Mul, Concat, pools): each must be float32;
 // constant inputs are quantized per tensor like activations, from their values.
 NodeQuant analyze_all_activations(const onnx::NodeProto& node, const QuantGraph& g);
+// QOperator form of A x B (+ bias) with B constant [K, N] (Gemm, MatMul): QLinearMatMul
+// without bias; with a bias MatMulInteger, an int32 Add, DequantizeLinear by sA x sB[n] and
+// QuantizeLinear to the output (quant_gemm.cc).
+void emit_integer_matmul(QOpEmitter& e, const QName& a, const QName& b);
 // A node of the QOperator form: op type, domain ("" or "com.microsoft"), inputs, outputs;
 // named after `like` (its name with `suffix`).
 onnx::NodeProto make_node(const std::string& op, const std::string& domain, const std::vector<std::string>& inputs,

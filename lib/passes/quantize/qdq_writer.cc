@@ -30,12 +30,13 @@ struct QdqWriter {
   std::vector<onnx::NodeProto> out;
   std::map<std::string, std::string> dequantized;  // float-produced value -> its DequantizeLinear output
 
-  onnx::NodeProto dq(const std::string& q, const QName& n, const std::string& y, int axis = -1) {
+  // DequantizeLinear; without zero point input when `n` has none or `zero` says it is 0.
+  onnx::NodeProto dq(const std::string& q, const QName& n, const std::string& y, int axis = -1, bool zero = false) {
     onnx::NodeProto d;
     d.set_op_type("DequantizeLinear");
     d.add_input(q);
     d.add_input(n.scale);
-    d.add_input(n.zero_point);
+    if (!zero && !n.zero_point.empty()) d.add_input(n.zero_point);
     d.add_output(y);
     if (axis >= 0) set_int_attribute(d, "axis", axis);
     return d;
@@ -49,6 +50,9 @@ struct QdqWriter {
     d.add_output(n.q);
     return d;
   }
+
+  // The axis of a bias's DequantizeLinear: 0 with per-channel weights, none otherwise.
+  static int per_axis(const LayerValues& lv) { return lv.weight && lv.weight->axis >= 0 ? 0 : -1; }
 
   // Q/DQ pair for a value whose producer is float (or an input; a constant operand has its
   // quantized initializer): readers that are quantized nodes switch to the DequantizeLinear
@@ -72,15 +76,23 @@ struct QdqWriter {
       }
       if (lv && lv->weight) {
         const std::string d = v.fresh(n.input(p.q.weight) + "_dequantized");
-        out.push_back(dq(lv->weight_names.q, lv->weight_names, d, lv->weight->axis));
+        out.push_back(dq(lv->weight_names.q, lv->weight_names, d, lv->weight->axis, lv->weight->symmetric()));
         n.set_input(p.q.weight, d);
       }
-      if (lv && lv->bias) {
+      if (lv && lv->bias && p.q.bias >= 0) {
         const std::string d = v.fresh(n.input(p.q.bias) + "_dequantized");
-        const bool per_channel = lv->weight && lv->weight->axis >= 0;
-        out.push_back(dq(lv->bias_names.q, lv->bias_names, d, per_channel ? 0 : -1));
+        out.push_back(dq(lv->bias_names.q, lv->bias_names, d, per_axis(*lv)));
         n.set_input(p.q.bias, d);
       }
+    }
+    if (p.q.kind == NodeQuant::kBias) {  // the folded Add reads the int32 bias, in its own shape
+      const LayerValues& lv_add = *v.layer(p.folded_into);
+      const std::string b = n.input(p.bias_input);
+      std::string q = lv_add.bias_names.q;
+      if (v.initializer(q).shape() != p.bias_shape) q = v.add_initializer(v.initializer(q).reshaped(p.bias_shape), q);
+      const std::string d = v.fresh(b + "_dequantized");
+      out.push_back(dq(q, lv_add.bias_names, d, per_axis(lv_add)));
+      n.set_input(p.bias_input, d);
     }
     // Values this node produces that are 8-bit.
     std::vector<onnx::NodeProto> after;

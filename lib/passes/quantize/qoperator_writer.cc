@@ -46,7 +46,7 @@ onnx::NodeProto qdq_node(const char* op, const std::string& x, const QName& n, c
   d.set_op_type(op);
   d.add_input(x);
   d.add_input(n.scale);
-  d.add_input(n.zero_point);
+  if (!n.zero_point.empty()) d.add_input(n.zero_point);  // an int32 bias has none (0)
   d.add_output(y);
   if (axis >= 0) set_int_attribute(d, "axis", axis);
   return d;
@@ -115,6 +115,7 @@ struct QOpWriter {
         out.push_back(qdq_node("DequantizeLinear", lv->weight_names.q, lv->weight_names, d, lv->weight->axis));
         f.set_input(p.q.weight, d);
       }
+      if (p.bias_add >= 0) fail_internal("quantize: a folded bias on a layer without QOperator form");
       if (lv && lv->bias) {
         const std::string d = v.fresh(n.input(p.q.bias) + "_dequantized");
         const bool per_channel = lv->weight && lv->weight->axis >= 0;
@@ -179,6 +180,7 @@ Model write_qoperator(QuantValues& v) {
         w.pass_through(i);
         break;
       case NodeQuant::kActivation:  // folded: its clamp is the layer's saturation
+      case NodeQuant::kBias:        // folded: the layer's int32 bias
         break;
       case NodeQuant::kFloat:
         w.float_node(i);

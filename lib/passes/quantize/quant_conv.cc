@@ -6,7 +6,9 @@
 //   Bd = DequantizeLinear(B_q, sx*sw, 0)
 //   y  = Conv(xd, Wd, Bd)
 //   y_q = QuantizeLinear(y, sy, zy)
-// W_q int8 per output channel (axis 0), B_q int32 with scale sx*sw[c].
+// W_q int8 per output channel (axis 0), B_q int32 with scale sx*sw[c]. A Conv without bias
+// followed by Add(y, constant [C, 1, 1]) (exporters that keep the bias apart, mnist-8) takes
+// the constant as its bias (the plan folds the Add).
 #include "passes/quantize/op_quantizer.h"
 
 namespace edge::pass::quant {
@@ -15,7 +17,9 @@ namespace {
 class ConvQuantizer : public OpQuantizer {
  public:
   NodeQuant analyze(const onnx::NodeProto& node, const QuantGraph& g, Format) const override {
-    return analyze_weighted(node, g);
+    NodeQuant q = analyze_weighted(node, g);
+    if (q.kind == NodeQuant::kCompute && q.bias < 0) q.bias_axis = 1;  // a following Add may be its bias
+    return q;
   }
 
   bool has_qoperator_form(const onnx::NodeProto&) const override { return true; }

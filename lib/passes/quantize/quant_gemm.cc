@@ -67,30 +67,35 @@ class GemmQuantizer : public OpQuantizer {
   }
 
   void emit_qoperator(QOpEmitter& e) const override {
-    const auto& n = e.node();
-    const NodeAttrs attrs(n);
-    const QName &a = e.input(0), &y = e.output();
     QName b = e.input(1);
-    if (attrs.get_int("transB", 0) != 0) b.q = e.add_initializer(transposed(e.initializer(b.q)), b.q + "_t");
-    if (e.bias().empty()) {
-      e.add_node(make_node("QLinearMatMul", "",
-                           {a.q, a.scale, a.zero_point, b.q, b.scale, b.zero_point, y.scale, y.zero_point}, {y.q}, n));
-      return;
+    if (NodeAttrs(e.node()).get_int("transB", 0) != 0) {
+      b.q = e.add_initializer(transposed(e.initializer(b.q)), b.q + "_t");
     }
-    const std::string acc = e.fresh(y.q + "_int32"), biased = e.fresh(y.q + "_int32_bias");
-    const std::string real = e.fresh(y.q + "_dequantized");
-    e.add_node(make_node("MatMulInteger", "", {a.q, b.q, a.zero_point, b.zero_point}, {acc}, n, "_matmul"));
-    e.add_node(make_node("Add", "", {acc, e.bias().q}, {biased}, n, "_bias"));
-    // The bias scale is sA * sB[n] (a scalar with per-tensor weights): the accumulator's scale.
-    const std::string& acc_scale = e.bias().scale;
-    auto dq = make_node("DequantizeLinear", "", {biased, acc_scale}, {real}, n, "_dequantize");
-    if (e.initializer(acc_scale).rank() == 1) set_int_attribute(dq, "axis", 1);
-    e.add_node(std::move(dq));
-    e.add_node(make_node("QuantizeLinear", "", {real, y.scale, y.zero_point}, {y.q}, n, "_quantize"));
+    emit_integer_matmul(e, e.input(0), b);
   }
 };
 
 }  // namespace
+
+void emit_integer_matmul(QOpEmitter& e, const QName& a, const QName& b) {
+  const auto& n = e.node();
+  const QName& y = e.output();
+  if (e.bias().empty()) {
+    e.add_node(make_node("QLinearMatMul", "",
+                         {a.q, a.scale, a.zero_point, b.q, b.scale, b.zero_point, y.scale, y.zero_point}, {y.q}, n));
+    return;
+  }
+  const std::string acc = e.fresh(y.q + "_int32"), biased = e.fresh(y.q + "_int32_bias");
+  const std::string real = e.fresh(y.q + "_dequantized");
+  e.add_node(make_node("MatMulInteger", "", {a.q, b.q, a.zero_point, b.zero_point}, {acc}, n, "_matmul"));
+  e.add_node(make_node("Add", "", {acc, e.bias().q}, {biased}, n, "_bias"));
+  // The bias scale is sA * sB[n] (a scalar with per-tensor weights): the accumulator's scale.
+  const std::string& acc_scale = e.bias().scale;
+  auto dq = make_node("DequantizeLinear", "", {biased, acc_scale}, {real}, n, "_dequantize");
+  if (e.initializer(acc_scale).rank() == 1) set_int_attribute(dq, "axis", -1);
+  e.add_node(std::move(dq));
+  e.add_node(make_node("QuantizeLinear", "", {real, y.scale, y.zero_point}, {y.q}, n, "_quantize"));
+}
 
 void register_gemm_quantizer(QuantizerRegistry& r) { r.add("Gemm", std::make_shared<GemmQuantizer>()); }
 

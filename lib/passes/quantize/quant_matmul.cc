@@ -4,6 +4,9 @@
 //
 // QDQ: MatMul(DequantizeLinear(A_q), DequantizeLinear(B_q[, axis=1])) -> QuantizeLinear.
 // QOperator: Y_q = QLinearMatMul(A_q, sA, zA, B_q, sB, zB, sY, zY).
+// With a 2-D constant B, a following Add(Y, constant [N]) (a Linear layer's bias) folds in as
+// an int32 bias: QDQ dequantizes it by sA x sB[n]; QOperator writes MatMulInteger + int32 Add
+// (see emit_integer_matmul).
 #include "passes/quantize/op_quantizer.h"
 
 namespace edge::pass::quant {
@@ -19,7 +22,11 @@ class MatMulQuantizer : public OpQuantizer {
     if (a_const && b_const) return NodeQuant::float_op("both inputs are constants (fold-constants folds it)");
     if (b_const) {
       const auto shape = g.shape(node.input(1));
-      if (shape && shape->size() == 2) return analyze_weighted(node, g);
+      if (shape && shape->size() == 2) {
+        NodeQuant q = analyze_weighted(node, g);
+        if (q.kind == NodeQuant::kCompute) q.bias_axis = -1;  // a following Add of [N] may be its bias
+        return q;
+      }
       NodeQuant q;
       q.kind = NodeQuant::kCompute;
       q.activations = {0};
@@ -34,12 +41,7 @@ class MatMulQuantizer : public OpQuantizer {
 
   bool has_qoperator_form(const onnx::NodeProto&) const override { return true; }
 
-  void emit_qoperator(QOpEmitter& e) const override {
-    const QName &a = e.input(0), &b = e.input(1), &y = e.output();
-    e.add_node(make_node("QLinearMatMul", "",
-                         {a.q, a.scale, a.zero_point, b.q, b.scale, b.zero_point, y.scale, y.zero_point}, {y.q},
-                         e.node()));
-  }
+  void emit_qoperator(QOpEmitter& e) const override { emit_integer_matmul(e, e.input(0), e.input(1)); }
 };
 
 }  // namespace

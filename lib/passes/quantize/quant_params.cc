@@ -62,6 +62,10 @@ Tensor quantize_tensor(const Tensor& x, const QParams& p) {
   return out;
 }
 
+bool QuantizedWeight::symmetric() const {
+  return std::all_of(zero_points.begin(), zero_points.end(), [](int8_t z) { return z == 0; });
+}
+
 Tensor QuantizedWeight::scale() const {
   if (axis < 0) return Tensor::scalar<float>(scales.at(0));
   return Tensor::from_vector<float>({static_cast<int64_t>(scales.size())}, scales);

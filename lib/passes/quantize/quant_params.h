@@ -47,6 +47,7 @@ struct QuantizedWeight {
   std::vector<float> scales;        // one per slice of `axis`, or one
   std::vector<int8_t> zero_points;  // parallel to scales (all 0 when symmetric)
   int axis = -1;                    // -1: per tensor
+  bool symmetric() const;           // every zero point is 0
   Tensor scale() const;             // float32 [n] (per axis) or scalar
   Tensor zero_point() const;        // int8 [n] or scalar
 };

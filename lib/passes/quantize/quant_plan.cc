@@ -31,15 +31,50 @@ struct Planner {
 
   const onnx::NodeProto& node(int i) const { return g.graph().node(i); }
 
-  // The activation that `layer` (quantized, one output) can fold: the only reader of its
-  // output, a kActivation node, when that output is nothing else (graph output, subgraph read).
-  int foldable_activation(int layer) const {
-    const std::string& out = node(layer).output(0);
+  // The only reader of value `out` when nothing else sees it (graph outputs, subgraphs).
+  int only_reader(const std::string& out) const {
     const auto& readers = g.index().consumers(out);
     if (readers.size() != 1 || g.is_graph_output(out) || g.read_by_subgraph(out)) return -1;
-    const int a = readers[0];
+    return readers[0];
+  }
+
+  // The activation that can fold into a layer whose result is `out`.
+  int foldable_activation(const std::string& out) const {
+    const int a = only_reader(out);
+    if (a < 0) return -1;
     const NodePlan& act = plan.nodes[static_cast<size_t>(a)];
     if (act.q.kind != NodeQuant::kActivation || node(a).input(0) != out) return -1;
+    return a;
+  }
+
+  // An Add(out, constant) that can be layer `i`'s bias: the constant is float and holds one
+  // value per output channel (or one), broadcasting along the layer's channel axis only.
+  int foldable_bias_add(int i, int* bias_input, Shape* bias_shape) const {
+    const NodePlan& p = plan.nodes[static_cast<size_t>(i)];
+    if (p.q.bias_axis == 0 || p.q.bias >= 0) return -1;
+    const std::string& out = node(i).output(0);
+    const int a = only_reader(out);
+    if (a < 0 || !is_onnx_op(node(a)) || node(a).op_type() != "Add" || node(a).input_size() != 2) return -1;
+    if (plan.nodes[static_cast<size_t>(a)].q.kind != NodeQuant::kCompute) return -1;  // excluded, not float...
+    const int k = node(a).input(0) == out ? 1 : 0;
+    const std::string& b = node(a).input(k);
+    Shape y;
+    const auto bias = g.constant(b);
+    if (b == out || !g.is_float(b) || !bias || !g.index().shape(out, &y) || bias->rank() > static_cast<int>(y.size())) {
+      return -1;
+    }
+    const int rank = static_cast<int>(y.size());
+    const int axis = p.q.bias_axis < 0 ? rank - 1 : p.q.bias_axis;
+    if (axis >= rank) return -1;
+    const int pad = rank - bias->rank();
+    for (int d = 0; d < bias->rank(); ++d) {
+      const int64_t dim = bias->dim(d);
+      if (dim != 1 && !(d + pad == axis && dim == p.q.channels)) return -1;
+    }
+    *bias_input = k;
+    // Broadcasts like the original: [C, 1, ..., 1] up to the last axis.
+    *bias_shape = Shape(static_cast<size_t>(rank - axis), 1);
+    (*bias_shape)[0] = p.q.channels;
     return a;
   }
 
@@ -67,6 +102,7 @@ struct Planner {
     NodePlan& p = plan.nodes[static_cast<size_t>(i)];
     switch (p.q.kind) {
       case NodeQuant::kFloat:
+      case NodeQuant::kBias:
         return;
       case NodeQuant::kActivation:
         if (p.folded_into < 0) p.q = NodeQuant::float_op("its input does not come from a quantized layer");
@@ -95,16 +131,28 @@ struct Planner {
         }
         TensorPlan t;
         t.producer = i;
-        p.folded = foldable_activation(i);
+        std::string result = n.output(0);
+        int bias_input = -1;
+        Shape bias_shape;
+        p.bias_add = foldable_bias_add(i, &bias_input, &bias_shape);
+        if (p.bias_add >= 0) {
+          NodePlan& add = plan.nodes[static_cast<size_t>(p.bias_add)];
+          add.q = NodeQuant{};
+          add.q.kind = NodeQuant::kBias;
+          add.folded_into = i;
+          add.bias_input = bias_input;
+          add.bias_shape = bias_shape;
+          result = node(p.bias_add).output(0);
+        }
+        p.folded = foldable_activation(result);
         if (p.folded >= 0) {
           NodePlan& act = plan.nodes[static_cast<size_t>(p.folded)];
           act.folded_into = i;
-          p.output = node(p.folded).output(0);
+          result = node(p.folded).output(0);
           t.lo = act.q.lo;
           t.hi = act.q.hi;
-        } else {
-          p.output = n.output(0);
         }
+        p.output = result;
         t.source = p.output;
         plan.tensors[p.output] = t;
         return;

@@ -5,8 +5,10 @@
 //
 // Rules (one walk in topological order):
 //  - a node with a quantizer whose analyze() says kCompute is quantized: its activation
-//    inputs become 8-bit tensors, its output too; when its only reader is a Relu/Clip/
-//    LeakyRelu (kActivation) the output is the activation's output instead (folding);
+//    inputs become 8-bit tensors, its output too; a layer without bias whose only reader is
+//    an Add of a constant per-channel vector takes it as its int32 bias (kBias); when the
+//    only reader of the result is a Relu/Clip/LeakyRelu (kActivation) the quantized output
+//    is the activation's output instead (folding);
 //  - a pass-through node (Reshape, MaxPool, ...) is quantized when its input 0 comes from a
 //    quantized node; its output shares the input's parameters;
 //  - everything else stays float, with the reason recorded.
@@ -40,7 +42,10 @@ struct NodePlan {
   NodeQuant q;  // kind as planned: kFloat (with reason), kCompute, kPassThrough, kActivation (folded)
   const OpQuantizer* quantizer = nullptr;
   int folded = -1;       // kCompute: node index of the activation folded into it
-  int folded_into = -1;  // kActivation: node index of the layer it folds into
+  int bias_add = -1;     // kCompute: node index of the Add folded in as its bias
+  int folded_into = -1;  // kActivation, kBias: node index of the layer it folds into
+  int bias_input = -1;   // kBias: the Add's input holding the constant bias
+  Shape bias_shape;      // kBias: shape the int32 bias takes in the QDQ form ([C, 1, 1], [N])
   std::string output;    // kCompute/kPassThrough: the 8-bit output value (float name)
   WeightOptions weights;
 };

@@ -51,6 +51,7 @@ void report_quantization(const Quantizer& q, const calib::Ranges& ranges,
     report::LayerRecord rec;
     rec.name = layer_name(n);
     rec.op = n.op_type();
+    if (p.bias_add >= 0) rec.op += "+Add";
     if (p.folded >= 0) {
       rec.op += "+" + g.node(p.folded).op_type();
       ++folded;

@@ -31,7 +31,7 @@ QuantValues::QuantValues(const QuantGraph& g, const QuantPlan& plan, std::map<st
   }
   for (int i : plan.order) {
     const NodePlan& p = plan.nodes[static_cast<size_t>(i)];
-    if (p.q.kind == NodeQuant::kCompute && (p.q.weight >= 0 || p.q.bias >= 0)) prepare_layer(i);
+    if (p.q.kind == NodeQuant::kCompute && (p.q.weight >= 0 || p.q.bias >= 0 || p.bias_add >= 0)) prepare_layer(i);
   }
 }
 
@@ -41,7 +41,13 @@ void QuantValues::prepare_layer(int i) {
   lv.node = g_.graph().node(i);
   std::optional<Tensor> w, b;
   if (p.q.weight >= 0) w = g_.constant(lv.node.input(p.q.weight))->clone();
-  if (p.q.bias >= 0) b = g_.constant(lv.node.input(p.q.bias))->clone();
+  std::string bias_name;  // the bias constant: the node's bias input or a folded Add's operand
+  if (p.q.bias >= 0) bias_name = lv.node.input(p.q.bias);
+  if (p.bias_add >= 0) {
+    const NodePlan& add = plan_.nodes[static_cast<size_t>(p.bias_add)];
+    bias_name = g_.graph().node(p.bias_add).input(add.bias_input);
+  }
+  if (!bias_name.empty()) b = g_.constant(bias_name)->clone();
   p.quantizer->prepare(lv.node, w ? &*w : nullptr, b ? &*b : nullptr);
   if (w) {
     const std::string& base = lv.node.input(p.q.weight);
@@ -51,18 +57,21 @@ void QuantValues::prepare_layer(int i) {
     lv.weight_names.zero_point = add_initializer(lv.weight->zero_point(), base + "_zero_point");
   }
   if (b) {
-    const std::string& base = lv.node.input(p.q.bias);
+    const std::string& base = bias_name;
     const float in_scale = params_.at(lv.node.input(p.q.activations.at(0))).scale;
     const std::vector<float> w_scales = lv.weight ? lv.weight->scales : std::vector<float>{1.f};
     lv.bias = quantize_bias(*b, p.q.channels, in_scale, w_scales);
     saturated_bias_ += lv.bias->saturated;
-    lv.bias_names.q = add_initializer(lv.bias->values, base + "_quantized");
+    // A folded bias Add reads the bias in the broadcasting shape of its QDQ form.
+    const bool add_shape = p.bias_add >= 0 && plan_.format == Format::kQdq;
+    lv.bias_names.q = add_initializer(
+        add_shape ? lv.bias->values.reshaped(plan_.nodes[static_cast<size_t>(p.bias_add)].bias_shape) : lv.bias->values,
+        base + "_quantized");
+    // Zero point 0 (int32): the optional zero point input is left out.
     if (lv.weight && lv.weight->axis >= 0) {
       lv.bias_names.scale = add_initializer(lv.bias->scale(), base + "_scale");
-      lv.bias_names.zero_point = add_initializer(lv.bias->zero_point(), base + "_zero_point");
     } else {  // one weight scale: one bias scale (DequantizeLinear without axis, any opset)
       lv.bias_names.scale = add_initializer(Tensor::scalar<float>(lv.bias->scales.at(0)), base + "_scale");
-      lv.bias_names.zero_point = add_initializer(Tensor::scalar<int32_t>(0), base + "_zero_point");
     }
   }
   layers_.emplace(i, std::move(lv));
@@ -120,6 +129,9 @@ void finish_graph(Model& m, std::vector<onnx::NodeProto> nodes, const QuantValue
     const auto& n = v.graph().graph().node(static_cast<int>(i));
     for (int k : {q.weight, q.bias}) {
       if (k >= 0) candidates.insert(n.input(k));
+    }
+    if (const int a = plan.nodes[i].bias_add; a >= 0) {
+      candidates.insert(v.graph().graph().node(a).input(plan.nodes[static_cast<size_t>(a)].bias_input));
     }
   }
   for (const auto& [name, t] : plan.tensors) {

@@ -139,7 +139,6 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
   ctx.log().info("quantize-static: {} layers int8, {} float", q.plan().count(quant::NodeQuant::kCompute),
                  quant::float_layers(q).size());
   model = out;
-  model.infer_shapes();  // value_info for the new values (shapes of dequantized weights: MAC counts)
 }
 
 }  // namespace edge::pass
