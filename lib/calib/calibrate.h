@@ -40,7 +40,7 @@ struct CalibOptions {
   double percentile = 99.99;  // (0, 100]; for kPercentile
   int64_t samples = 0;        // 0 = the whole dataset
   int64_t batch = 1;          // used when the model's batch dim is dynamic
-  int bins = 2048;            // histogram bins per tensor, [16, 2^20]; entropy: >= 2^(bits+1)
+  int bins = 2048;            // histogram bins per tensor, [16, 2^20]; entropy: [2^(bits+1), 16384]
   // Integer grid the ranges will be used for (entropy and mse search depend on it), bits in
   // [2, 16]. unsigned_grid true: an affine grid of 2^bits levels over [min, max] (u8, or
   // int8 with a zero point); false: a symmetric signed grid (zero point 0, step

@@ -99,12 +99,16 @@ void Histogram::add(const float* values, int64_t n) {
     return;
   }
   const double inv = std::ldexp(1.0, -exp_);
-  const double first = static_cast<double>(first_);
-  int64_t* c = counts_.data();
+  int64_t* c = counts_.data() - first_;  // indexed by global bin
+  c[0] += zeros;                         // counted at once: ReLU outputs are often half zeros
   for (int64_t i = 0; i < n; ++i) {
     float x = values[i];
-    if (!std::isfinite(x)) continue;
-    ++c[static_cast<int64_t>(std::floor(static_cast<double>(x) * inv) - first)];
+    if (x == 0.f || !std::isfinite(x)) continue;
+    // floor without a libm call: truncate, then step down for negative non-integers.
+    double t = static_cast<double>(x) * inv;
+    auto g = static_cast<int64_t>(t);
+    g -= static_cast<double>(g) > t;
+    ++c[g];
   }
 }
 

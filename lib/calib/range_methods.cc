@@ -212,10 +212,15 @@ void check_options(const CalibOptions& o) {
     fail("calibration: " + std::to_string(o.bins) + " histogram bins; expected " + std::to_string(Histogram::kMinBins) +
          " to " + std::to_string(Histogram::kMaxBins));
   }
-  // The entropy search needs bins finer than the grid's steps over most of the range.
+  // The entropy search needs bins finer than the grid's steps over most of the range, and
+  // costs O(bins^2) per tensor.
   if (o.method == Method::kEntropy && o.bins < (2 << o.bits)) {
     fail("calibration: entropy for a " + std::to_string(o.bits) + "-bit grid needs at least " +
          std::to_string(2 << o.bits) + " histogram bins, got " + std::to_string(o.bins));
+  }
+  if (o.method == Method::kEntropy && o.bins > kMaxEntropyBins) {
+    fail("calibration: entropy searches at most " + std::to_string(kMaxEntropyBins) + " histogram bins, got " +
+         std::to_string(o.bins));
   }
   if (o.samples < 0) fail("calibration: negative sample count " + std::to_string(o.samples));
   if (o.batch < 1) fail("calibration: batch " + std::to_string(o.batch) + " is below 1");

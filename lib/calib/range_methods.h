@@ -20,9 +20,12 @@ struct Grid {
   double step(double lo, double hi) const;
 };
 
+// The entropy search costs O(bins^2) per tensor: it takes at most this many bins.
+constexpr int kMaxEntropyBins = 16384;
+
 // Throws edge::Error naming the option when `o` is out of range (percentile outside (0, 100],
-// bits outside [2, 16], bins outside the histogram's limits or too few for an entropy search,
-// negative samples, batch < 1).
+// bits outside [2, 16], bins outside the histogram's limits, or for an entropy search fewer
+// than 2^(bits+1) or more than kMaxEntropyBins, negative samples, batch < 1).
 void check_options(const CalibOptions& o);
 
 // The chosen range of one tensor, with what was observed and the clipped share.

@@ -104,7 +104,7 @@ TEST_CASE("histogram: growing the range re-bins exactly (counts conserved, same 
   REQUIRE(a.count() == once.count());
 }
 
-TEST_CASE("histogram: non-finite values are counted apart; zeros only; bin limits", "[calib]") {
+TEST_CASE("histogram: non-finite values are counted apart, zeros only, bin limits", "[calib]") {
   std::vector<float> v = {1.f, NAN, INFINITY, -INFINITY, -2.f};
   Histogram h = histogram_of(v, 64);
   REQUIRE(h.count() == 2);
@@ -164,7 +164,7 @@ TEST_CASE("quantiles from the histogram match the sorted data", "[calib]") {
   REQUIRE(clipped_fraction(h, h.min(), h.max()) == 0.0);
 }
 
-TEST_CASE("ranges of uniform [0, 1): nothing to clip", "[calib]") {
+TEST_CASE("ranges of uniform 0..1: nothing to clip", "[calib]") {
   std::vector<float> v = uniform(500000, 0.f, 1.f, 21);
   Histogram h = histogram_of(v);
   const float vmax = *std::max_element(v.begin(), v.end());
@@ -258,7 +258,7 @@ TEST_CASE("the mse search finds the threshold that a brute-force scan of expecte
   }
 }
 
-TEST_CASE("every range contains 0; percentile of the lower tail for non-positive data", "[calib]") {
+TEST_CASE("every range contains 0, percentile of the lower tail for non-positive data", "[calib]") {
   std::vector<float> pos = uniform(10000, 3.f, 4.f, 41), neg = uniform(10000, -4.f, -3.f, 42);
   for (Method m : {Method::kMinMax, Method::kPercentile, Method::kEntropy, Method::kMse}) {
     INFO(method_name(m));
@@ -298,6 +298,10 @@ TEST_CASE("calibration options are checked", "[calib]") {
   o = with_method(Method::kEntropy);
   o.bins = 256;
   REQUIRE_THROWS_WITH(check_options(o), Catch::Contains("at least 512 histogram bins"));
+  o.bins = kMaxEntropyBins + 1;
+  REQUIRE_THROWS_WITH(check_options(o), Catch::Contains("at most 16384 histogram bins"));
+  o.method = Method::kMse;  // O(bins) per tensor: any histogram size
+  REQUIRE_NOTHROW(check_options(o));
   o = CalibOptions{};
   o.bits = 1;
   REQUIRE_THROWS_WITH(check_options(o), Catch::Contains("bits"));

@@ -33,7 +33,7 @@ Ranges sample_ranges() {
 
 }  // namespace
 
-TEST_CASE("calibration cache: round trip is exact; another key, missing and corrupt files are misses", "[calib]") {
+TEST_CASE("calibration cache: round trip is exact, another key, missing and corrupt files are misses", "[calib]") {
   test::TempDir dir;
   auto file = default_cache_path(dir / "out.onnx");
   REQUIRE(file.filename() == "out.onnx.calib.json");

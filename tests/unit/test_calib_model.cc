@@ -94,7 +94,7 @@ TEST_CASE("calibrate lenet5: the logits' range is the min/max of running the ses
   }
 }
 
-TEST_CASE("calibrate: batches of 7 give the ranges of batches of 1; progress; position kept", "[calib]") {
+TEST_CASE("calibrate: batches of 7 give the ranges of batches of 1, progress, position kept", "[calib]") {
   Model model = load_model(fixture("models/lenet5.onnx"));
   auto data = mnist_calib();
   Ranges one = calibrate(model, *data, request(Method::kMinMax, 50));
@@ -151,7 +151,10 @@ TEST_CASE("calibrate: errors name what is wrong", "[calib]") {
   // Shape mismatch: names the model input.
   auto wide = data::open_dataset(dir / "wide.npy");
   REQUIRE_THROWS_WITH(calibrate(m, *wide, r), Catch::Contains("model input 'x'"));
-  // No samples: the pass was already read.
+  // No samples: an empty file, or a pass already read.
+  data::write_npy(dir / "empty.npy", Tensor(DType::kFloat, {0, 3}));
+  auto empty = data::open_dataset(dir / "empty.npy");
+  REQUIRE_THROWS_WITH(calibrate(m, *empty, r), Catch::Contains("empty.npy: no samples to calibrate"));
   calibrate(m, *data, r);
   REQUIRE_THROWS_WITH(calibrate(m, *data, r), Catch::Contains("no samples to calibrate"));
   data->reset();
