@@ -119,14 +119,14 @@ TEST_CASE("quantize QDQ: int8 weights per channel, int32 bias, folded Relu, pass
   REQUIRE_FALSE(init(out, "w"));
   REQUIRE_FALSE(init(out, "fw"));
   REQUIRE_FALSE(init(out, "b"));
-  const Tensor wq = value_of(out, "w_quantized"), ws = value_of(out, "w_scale");
+  const Tensor wq = value_of(out, "w_q"), ws = value_of(out, "w_s");
   REQUIRE(wq.dtype() == DType::kInt8);
   REQUIRE(ws.shape() == Shape{4});
-  const Tensor bq = value_of(out, "b_quantized"), bs = value_of(out, "b_scale");
+  const Tensor bq = value_of(out, "b_q"), bs = value_of(out, "b_s");
   REQUIRE(bq.dtype() == DType::kInt32);
   // Symmetric per channel: scale = max|w_c| / 127, and q reproduces w within half a step.
   const Tensor w = value_of(m, "w");
-  const Tensor xs = value_of(out, "x_scale");
+  const Tensor xs = value_of(out, "x_s");
   for (int64_t c = 0; c < 4; ++c) {
     double mx = 0;
     for (int64_t e = 0; e < 18; ++e) mx = std::max(mx, std::fabs(w.get_double(c * 18 + e)));
@@ -138,13 +138,14 @@ TEST_CASE("quantize QDQ: int8 weights per channel, int32 bias, folded Relu, pass
     REQUIRE(bs.get_double(c) == Approx(xs.get_double(0) * ws.get_double(c)).epsilon(1e-6));
   }
   // Relu folded: the Conv output range starts at 0, so its zero point is 0 (u8).
-  REQUIRE(value_of(out, "r_zero_point").get_double(0) == 0);
+  REQUIRE(producer_of(out, "r_q")->input(2) == "zero_point_u8_0");
+  REQUIRE(value_of(out, "zero_point_u8_0").get_double(0) == 0);
   REQUIRE(producer_of(out, "r")->op_type() == "DequantizeLinear");
   // MaxPool and Flatten reuse the Relu output's scale and zero point.
-  REQUIRE(producer_of(out, "p_quantized")->input(1) == "r_scale");
-  REQUIRE(producer_of(out, "f_quantized")->input(1) == "r_scale");
+  REQUIRE(producer_of(out, "p_q")->input(1) == "r_s");
+  REQUIRE(producer_of(out, "f_q")->input(1) == "r_s");
   // Gemm (transB = 1): weight per row of B (axis 0).
-  REQUIRE(value_of(out, "fw_scale").shape() == Shape{3});
+  REQUIRE(value_of(out, "fw_s").shape() == Shape{3});
   // Outputs close to the float model's.
   auto feeds = random_feeds(m, 2, 555);
   auto ref = rt::Session::create(m)->run(feeds)[0].second;
@@ -169,16 +170,16 @@ TEST_CASE("quantize QOperator: QLinearConv, MaxPool on uint8, Gemm as MatMulInte
   REQUIRE(count_op(out, "QuantizeLinear") == 2);    // input x, and the Gemm's requantization
   REQUIRE(count_op(out, "DequantizeLinear") == 2);  // Gemm accumulator, and the output y
   // MaxPool and Flatten run on the uint8 tensor.
-  const auto* mp = producer_of(out, "p_quantized");
+  const auto* mp = producer_of(out, "p_q");
   REQUIRE(mp->op_type() == "MaxPool");
-  REQUIRE(producer_of(out, "f_quantized")->op_type() == "Flatten");
+  REQUIRE(producer_of(out, "f_q")->op_type() == "Flatten");
   // B stored transposed for MatMulInteger ([K, N]).
-  const auto* mm = producer_of(out, producer_of(out, producer_of(out, "y_quantized")->input(0))->input(0));
+  const auto* mm = producer_of(out, producer_of(out, producer_of(out, "y_q")->input(0))->input(0));
   REQUIRE(mm->op_type() == "Add");
   Model inferred = out;
   inferred.infer_shapes();
   GraphIndex idx(inferred.graph());
-  REQUIRE(idx.elem_type("r_quantized") == onnx::TensorProto::UINT8);
+  REQUIRE(idx.elem_type("r_q") == onnx::TensorProto::UINT8);
   REQUIRE(idx.elem_type("y") == onnx::TensorProto::FLOAT);
 }
 
@@ -256,7 +257,7 @@ g (float[2, 3, 4] x) => (float[2, 3, 4] y) { y = Softmax<axis = 1>(x) }
   auto& q = *qp;
   REQUIRE(q.per_axis() == false);
   q.result().check();
-  REQUIRE(value_of(q.result(), "w_scale").rank() == 0);
+  REQUIRE(value_of(q.result(), "w_s").rank() == 0);
 }
 
 TEST_CASE("quantize folds a bias Add after Conv and MatMul into an int32 bias", "[quantize]") {
@@ -286,15 +287,15 @@ g (float[N, 2, 5, 5] x) => (float[N, 25, 3] y)
     REQUIRE(qp->plan().count(NodeQuant::kCompute) == 2);
     REQUIRE_FALSE(init(out, "cb"));
     REQUIRE_FALSE(init(out, "mb"));
-    const Tensor xs = value_of(out, "x_scale"), ws = value_of(out, "w_scale"), cb = value_of(m, "cb");
-    const Tensor bq = value_of(out, "cb_quantized");
+    const Tensor xs = value_of(out, "x_s"), ws = value_of(out, "w_s"), cb = value_of(m, "cb");
+    const Tensor bq = value_of(out, "cb_q");
     REQUIRE(bq.dtype() == DType::kInt32);
     for (int64_t c = 0; c < 4; ++c) {
       const double s = xs.get_double(0) * ws.get_double(c);
       REQUIRE(bq.get_double(c) == std::nearbyint(cb.get_double(c) / s));
     }
     if (f == Format::kQdq) {
-      const Tensor bs = value_of(out, "cb_scale");
+      const Tensor bs = value_of(out, "cb_s");
       for (int64_t c = 0; c < 4; ++c) REQUIRE(bs.get_double(c) == Approx(xs.get_double(0) * ws.get_double(c)));
       // The Add stays and reads the int32 bias, dequantized in its own [C, 1, 1] shape.
       REQUIRE(bq.shape() == Shape({4, 1, 1}));
@@ -306,7 +307,7 @@ g (float[N, 2, 5, 5] x) => (float[N, 25, 3] y)
       REQUIRE(e.sqnr_db() > 25);
     } else {
       // QLinearConv takes the bias (9th input, [C]); MatMul + bias is MatMulInteger + int32 Add.
-      const auto* conv = producer_of(out, "r_quantized");
+      const auto* conv = producer_of(out, "r_q");
       REQUIRE(conv->op_type() == "QLinearConv");
       REQUIRE(conv->input_size() == 9);
       REQUIRE(value_of(out, conv->input(8)).shape() == Shape{4});

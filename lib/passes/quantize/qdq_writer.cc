@@ -46,10 +46,15 @@ struct QdqWriter {
     d.set_op_type("QuantizeLinear");
     d.add_input(x);
     d.add_input(n.scale);
-    d.add_input(n.zero_point);
+    if (!n.zero_point.empty()) d.add_input(n.zero_point);
     d.add_output(n.q);
     return d;
   }
+
+  // The names of 8-bit value `x` for its QuantizeLinear/DequantizeLinear. The zero point
+  // stays even when it is the default (uint8 0): ONNX Runtime 1.30's QDQ fusion then names two
+  // nodes alike and refuses the model.
+  const QName& act(const std::string& x) const { return v.names(x); }
 
   // The axis of a bias's DequantizeLinear: 0 with per-channel weights, none otherwise.
   static int per_axis(const LayerValues& lv) { return lv.weight && lv.weight->axis >= 0 ? 0 : -1; }
@@ -58,8 +63,8 @@ struct QdqWriter {
   // quantized initializer): readers that are quantized nodes switch to the DequantizeLinear
   // output.
   void pair_for_float_value(const std::string& x, std::vector<onnx::NodeProto>& to) {
-    const QName& n = v.names(x);
-    const std::string d = v.fresh(x + "_dequantized");
+    const QName& n = act(x);
+    const std::string d = v.fresh(x + kDequantized);
     if (!plan.tensors.at(x).constant) to.push_back(qn(x, n));
     to.push_back(dq(n.q, n, d));
     dequantized[x] = d;
@@ -75,12 +80,12 @@ struct QdqWriter {
         if (it != dequantized.end()) n.set_input(k, it->second);
       }
       if (lv && lv->weight) {
-        const std::string d = v.fresh(n.input(p.q.weight) + "_dequantized");
+        const std::string d = v.dequantized_name(n.input(p.q.weight), i);
         out.push_back(dq(lv->weight_names.q, lv->weight_names, d, lv->weight->axis, lv->weight->symmetric()));
         n.set_input(p.q.weight, d);
       }
       if (lv && lv->bias && p.q.bias >= 0) {
-        const std::string d = v.fresh(n.input(p.q.bias) + "_dequantized");
+        const std::string d = v.dequantized_name(n.input(p.q.bias), i);
         out.push_back(dq(lv->bias_names.q, lv->bias_names, d, per_axis(*lv)));
         n.set_input(p.q.bias, d);
       }
@@ -90,7 +95,7 @@ struct QdqWriter {
       const std::string b = n.input(p.bias_input);
       std::string q = lv_add.bias_names.q;
       if (v.initializer(q).shape() != p.bias_shape) q = v.add_initializer(v.initializer(q).reshaped(p.bias_shape), q);
-      const std::string d = v.fresh(b + "_dequantized");
+      const std::string d = v.dequantized_name(b, i);
       out.push_back(dq(q, lv_add.bias_names, d, per_axis(lv_add)));
       n.set_input(p.bias_input, d);
     }
@@ -104,8 +109,8 @@ struct QdqWriter {
         pair_for_float_value(o, after);
         continue;
       }
-      const QName& names = v.names(o);
-      const std::string pre = v.fresh(o + "_float");
+      const QName& names = act(o);
+      const std::string pre = v.fresh(o + kFloat);
       n.set_output(k, pre);
       after.push_back(qn(pre, names));
       after.push_back(dq(names.q, names, o));

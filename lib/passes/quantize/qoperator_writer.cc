@@ -91,7 +91,7 @@ struct QOpWriter {
     if (t.producer >= 0) return x;  // its DequantizeLinear exists (needs_float)
     auto it = island_inputs.find(x);
     if (it != island_inputs.end()) return it->second;
-    const std::string d = v.fresh(x + "_dequantized");
+    const std::string d = v.fresh(x + kDequantized);
     out.push_back(qdq_node("DequantizeLinear", v.names(x).q, v.names(x), d));
     return island_inputs[x] = d;
   }
@@ -111,18 +111,18 @@ struct QOpWriter {
       onnx::NodeProto f = n;
       for (int k : p.q.activations) f.set_input(k, island_input(n.input(k)));
       if (lv && lv->weight) {
-        const std::string d = v.fresh(n.input(p.q.weight) + "_dequantized");
+        const std::string d = v.dequantized_name(n.input(p.q.weight), i);
         out.push_back(qdq_node("DequantizeLinear", lv->weight_names.q, lv->weight_names, d, lv->weight->axis));
         f.set_input(p.q.weight, d);
       }
       if (p.bias_add >= 0) fail_internal("quantize: a folded bias on a layer without QOperator form");
       if (lv && lv->bias) {
-        const std::string d = v.fresh(n.input(p.q.bias) + "_dequantized");
+        const std::string d = v.dequantized_name(n.input(p.q.bias), i);
         const bool per_channel = lv->weight && lv->weight->axis >= 0;
         out.push_back(qdq_node("DequantizeLinear", lv->bias_names.q, lv->bias_names, d, per_channel ? 0 : -1));
         f.set_input(p.q.bias, d);
       }
-      std::string result = v.fresh(p.output + "_float");
+      std::string result = v.fresh(p.output + kFloat);
       if (p.folded >= 0) {  // the activation runs too, in float
         out.push_back(f);
         onnx::NodeProto a = node(p.folded);

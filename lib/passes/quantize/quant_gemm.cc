@@ -69,7 +69,7 @@ class GemmQuantizer : public OpQuantizer {
   void emit_qoperator(QOpEmitter& e) const override {
     QName b = e.input(1);
     if (NodeAttrs(e.node()).get_int("transB", 0) != 0) {
-      b.q = e.add_initializer(transposed(e.initializer(b.q)), b.q + "_t");
+      b.q = e.add_initializer(transposed(e.initializer(b.q)), b.q + "t");
     }
     emit_integer_matmul(e, e.input(0), b);
   }
@@ -85,8 +85,8 @@ void emit_integer_matmul(QOpEmitter& e, const QName& a, const QName& b) {
                          {a.q, a.scale, a.zero_point, b.q, b.scale, b.zero_point, y.scale, y.zero_point}, {y.q}, n));
     return;
   }
-  const std::string acc = e.fresh(y.q + "_int32"), biased = e.fresh(y.q + "_int32_bias");
-  const std::string real = e.fresh(y.q + "_dequantized");
+  const std::string acc = e.fresh(y.q + "_i32"), biased = e.fresh(y.q + "_i32b");
+  const std::string real = e.fresh(y.q + "_dq");
   e.add_node(make_node("MatMulInteger", "", {a.q, b.q, a.zero_point, b.zero_point}, {acc}, n, "_matmul"));
   e.add_node(make_node("Add", "", {acc, e.bias().q}, {biased}, n, "_bias"));
   // The bias scale is sA * sB[n] (a scalar with per-tensor weights): the accumulator's scale.

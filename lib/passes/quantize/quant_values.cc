@@ -10,22 +10,29 @@ namespace edge::pass::quant {
 
 QuantValues::QuantValues(const QuantGraph& g, const QuantPlan& plan, std::map<std::string, QParams> params)
     : g_(g), plan_(plan), params_(std::move(params)), taken_(all_names(g.graph())) {
-  // Scale and zero point per parameter source, then the 8-bit tensor of every value.
+  // Scale per parameter source; one zero point initializer per distinct zero point (most
+  // activations share one: 0 after ReLU); then the 8-bit tensor of every value.
   std::map<std::string, QName> by_source;
+  std::map<std::pair<QType, int32_t>, std::string> zero_points;
   for (const auto& [name, t] : plan.tensors) {
     if (t.source != name) continue;
     const QParams& p = params_.at(name);
     QName n;
-    n.scale = add_initializer(scale_tensor(p), name + "_scale");
-    n.zero_point = add_initializer(zero_point_tensor(p), name + "_zero_point");
+    n.scale = add_initializer(scale_tensor(p), name + kScale);
+    std::string& zp = zero_points[{p.type, p.zero_point}];
+    if (zp.empty()) {
+      zp = add_initializer(zero_point_tensor(p),
+                           std::string("zero_point_") + qtype_name(p.type) + "_" + std::to_string(p.zero_point));
+    }
+    n.zero_point = zp;
     by_source[name] = n;
   }
   for (const auto& [name, t] : plan.tensors) {
     QName n = by_source.at(t.source);
     if (t.constant) {
-      n.q = add_initializer(quantize_tensor(*g.constant(name), params_.at(name)), name + "_quantized");
+      n.q = add_initializer(quantize_tensor(*g.constant(name), params_.at(name)), name + kQuantized);
     } else {
-      n.q = fresh(name + "_quantized");
+      n.q = fresh(name + kQuantized);
     }
     names_[name] = n;
   }
@@ -52,9 +59,9 @@ void QuantValues::prepare_layer(int i) {
   if (w) {
     const std::string& base = lv.node.input(p.q.weight);
     lv.weight = quantize_weight(*w, p.weights.per_channel ? p.q.weight_axis : -1, p.weights);
-    lv.weight_names.q = add_initializer(lv.weight->values, base + "_quantized");
-    lv.weight_names.scale = add_initializer(lv.weight->scale(), base + "_scale");
-    lv.weight_names.zero_point = add_initializer(lv.weight->zero_point(), base + "_zero_point");
+    lv.weight_names.q = add_initializer(lv.weight->values, base + kQuantized);
+    lv.weight_names.scale = add_initializer(lv.weight->scale(), base + kScale);
+    lv.weight_names.zero_point = add_initializer(lv.weight->zero_point(), base + kZeroPoint);
   }
   if (b) {
     const std::string& base = bias_name;
@@ -66,15 +73,22 @@ void QuantValues::prepare_layer(int i) {
     const bool add_shape = p.bias_add >= 0 && plan_.format == Format::kQdq;
     lv.bias_names.q = add_initializer(
         add_shape ? lv.bias->values.reshaped(plan_.nodes[static_cast<size_t>(p.bias_add)].bias_shape) : lv.bias->values,
-        base + "_quantized");
+        base + kQuantized);
     // Zero point 0 (int32): the optional zero point input is left out.
     if (lv.weight && lv.weight->axis >= 0) {
-      lv.bias_names.scale = add_initializer(lv.bias->scale(), base + "_scale");
+      lv.bias_names.scale = add_initializer(lv.bias->scale(), base + kScale);
     } else {  // one weight scale: one bias scale (DequantizeLinear without axis, any opset)
-      lv.bias_names.scale = add_initializer(Tensor::scalar<float>(lv.bias->scales.at(0)), base + "_scale");
+      lv.bias_names.scale = add_initializer(Tensor::scalar<float>(lv.bias->scales.at(0)), base + kScale);
     }
   }
   layers_.emplace(i, std::move(lv));
+}
+
+std::string QuantValues::dequantized_name(const std::string& init, int node) {
+  const auto& readers = g_.index().consumers(init);
+  const bool only = g_.initializer(init) && readers.size() == 1 && readers[0] == node && !g_.is_graph_output(init) &&
+                    !g_.read_by_subgraph(init);
+  return only ? init : fresh(init + kDequantized);
 }
 
 const LayerValues* QuantValues::layer(int node) const {
@@ -116,6 +130,14 @@ void finish_graph(Model& m, std::vector<onnx::NodeProto> nodes, const QuantValue
       for (const auto& o : g.output()) reads.insert(o.name());
     }
   }
+  // Float initializers whose name a DequantizeLinear now produces are replaced.
+  std::set<std::string> produced;
+  for (const auto& n : g.node()) produced.insert(n.output().begin(), n.output().end());
+  std::set<std::string> replaced;
+  for (const auto& init : g.initializer()) {
+    if (produced.count(init.name())) replaced.insert(init.name());
+  }
+  erase_initializers(g, replaced);
   for (const auto& [name, t] : v.initializers()) {
     if (reads.count(name)) add_initializer(m, t, name);
   }

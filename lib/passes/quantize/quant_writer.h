@@ -3,10 +3,12 @@
 // and the int8 weights / int32 biases of every quantized layer (prepared by its
 // OpQuantizer). write_qdq and write_qoperator build the new model from them.
 //
-// Names: value T becomes T_quantized (8-bit), with T_scale / T_zero_point (of the value its
-// parameters come from); weight W of a layer becomes W_quantized, W_scale, W_zero_point;
-// a bias B becomes B_quantized (int32) with B_scale = input scale x weight scale. Every name
-// is made fresh against the graph's names.
+// Names (short suffixes: they repeat in every QuantizeLinear/DequantizeLinear node): value T
+// becomes T_q (8-bit), with scale T_s (of the value its parameters come from) and zero point
+// zero_point_u8_Z (one initializer per distinct zero point); a weight W becomes W_q (int8), W_s, W_zp, a bias B becomes
+// B_q (int32) and B_s = input scale x weight scale. A DequantizeLinear output is X_dq, or keeps the name of the float
+// initializer it replaces; a float value before its QuantizeLinear is T_f. Every new name is
+// made fresh against the graph's names.
 #pragma once
 
 #include <map>
@@ -20,6 +22,12 @@
 #include "passes/quantize/quant_plan.h"
 
 namespace edge::pass::quant {
+
+inline constexpr const char* kQuantized = "_q";
+inline constexpr const char* kScale = "_s";
+inline constexpr const char* kZeroPoint = "_zp";
+inline constexpr const char* kDequantized = "_dq";
+inline constexpr const char* kFloat = "_f";
 
 struct LayerValues {
   onnx::NodeProto node;  // the node as written (prepared: Gemm alpha/beta folded)
@@ -46,6 +54,10 @@ class QuantValues {
   const Tensor& initializer(const std::string& name) const;
   std::string add_initializer(const Tensor& t, const std::string& base);
   std::string fresh(const std::string& base) { return fresh_name(taken_, base); }
+  // The name for the DequantizeLinear that replaces float initializer `init` read by node
+  // `node`: `init` itself when that node is its only reader (the initializer goes), else a
+  // fresh X_dq.
+  std::string dequantized_name(const std::string& init, int node);
 
  private:
   void prepare_layer(int i);
