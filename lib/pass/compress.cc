@@ -186,6 +186,9 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     if (entry.info->needs_calibration_data && opts.calib.empty()) {
       fail("stage '" + entry.info->name + "' needs calibration data: give --calib-data (or data.calib in the recipe)");
     }
+    if (entry.info->check_input) {
+      if (auto why = entry.info->check_input(input); !why.empty()) fail("stage '" + entry.info->name + "': " + why);
+    }
   }
   for (const DataSpec* spec : {&opts.calib, &opts.eval, &opts.train}) {
     if (spec->empty()) continue;

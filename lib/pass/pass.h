@@ -77,6 +77,10 @@ struct PassInfo {
   // The pass reads the calibration data (--calib-data / data.calib): the pipeline refuses to
   // start without it. A pass class says so with `static bool needs_calibration_data()`.
   bool needs_calibration_data = false;
+  // Why the pass cannot take `model` ("" when it can), asked of the pipeline's input before
+  // any stage runs (e.g. quantize-static refuses an already-quantized model). A pass class
+  // provides `static std::string check_input(const Model&)`; nullptr when it has none.
+  std::string (*check_input)(const Model&) = nullptr;
 };
 
 // Validates `values` against `info` (unknown option → error suggesting the nearest name;

@@ -17,6 +17,14 @@ constexpr bool needs_calibration_data() {
     return false;
   }
 }
+template <class Class>
+constexpr std::string (*input_check())(const Model&) {
+  if constexpr (requires(const Model& m) { Class::check_input(m); }) {
+    return &Class::check_input;
+  } else {
+    return nullptr;
+  }
+}
 }  // namespace
 
 const std::vector<PassInfo>& all_passes() {
@@ -24,7 +32,7 @@ const std::vector<PassInfo>& all_passes() {
 #define PASS(name, Class, Stage)                                                                   \
   PassInfo{name, StageKind::Stage, Class::summary(), Class::options(),                              \
            [](const PassOptions& o) -> std::unique_ptr<Pass> { return std::make_unique<Class>(o); }, \
-           needs_calibration_data<Class>()},
+           needs_calibration_data<Class>(), input_check<Class>()},
 #include "pass/passes.def"
 #undef PASS
   };

@@ -317,3 +317,13 @@ g (float[N, 2, 5, 5] x) => (float[N, 25, 3] y)
     }
   }
 }
+
+TEST_CASE("fold-constants keeps a quantized model's int8 weights", "[quantize]") {
+  Model m = parse_model_text(cnn_text(13));
+  auto qp = quantize(m, Format::kQdq);
+  const Model& q = qp->result();
+  Model folded = apply(q, "fold-constants");
+  REQUIRE(count_op(folded, "DequantizeLinear") == count_op(q, "DequantizeLinear"));
+  REQUIRE(value_of(folded, "w_q").dtype() == DType::kInt8);
+  REQUIRE_FALSE(init(folded, "w"));
+}

@@ -15,6 +15,8 @@ class QuantizeStatic : public Pass {
   static const char* summary();
   static std::vector<OptionSpec> options();
   static bool needs_calibration_data() { return true; }
+  // Refuses an already-quantized model (quantizer.h: quantized_node).
+  static std::string check_input(const Model& model);
   void run(Model& model, PassContext& ctx) override;
 
  private:

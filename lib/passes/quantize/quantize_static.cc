@@ -55,6 +55,11 @@ std::vector<OptionSpec> QuantizeStatic::options() {
   };
 }
 
+std::string QuantizeStatic::check_input(const Model& model) {
+  const std::string q = quant::quantized_node(model);
+  return q.empty() ? "" : model.name() + " is already quantized (" + q + "); quantize-static takes a float model";
+}
+
 namespace {
 
 quant::WeightOptions weight_options(const LayerOptions& o) {
