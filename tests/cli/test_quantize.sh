@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# quantize-static end to end on mnist-8 (../shared) and two fixtures:
+# quantize-static end to end on mnist-8 (../shared), two fixtures and a synthetic model that
+# uses every op quantizer:
 #  - top-1 on the MNIST eval split, float vs int8 in edge-run (compressor eval): drop <= 0.1 point
 #    (mnist-8), <= 0.5 point (lenet5, resnet8); both formats load and run in ONNX Runtime with
 #    the same drop bound, and edge-run agrees with ONNX Runtime on >= 99.5 % of the samples (QDQ;
@@ -101,6 +102,92 @@ for spec in lenet5:mnist resnet8:fashion; do
   fi
 done
 
+# --- every op quantizer: a synthetic model (random weights, random inputs) ------------------
+python3 - <<'PY'
+import random, struct
+random.seed(5)
+def vals(n): return "{" + ", ".join("%.4f" % random.uniform(-1, 1) for _ in range(n)) + "}"
+open("allops.txt", "w").write(f"""<ir_version: 8, opset_import: ["" : 13]>
+g (float[N, 3, 8, 8] x) => (float[N, 5] y)
+<float[4, 3, 3, 3] w1 = {vals(108)}, float[4] b1 = {vals(4)}, float[4, 2, 2, 2] wt = {vals(32)},
+ float[2] bt = {vals(2)}, float[2, 4, 1, 1] w2 = {vals(8)}, float lo = {{0.0}}, float hi = {{6.0}},
+ float sc = {{0.5}}, float[6, 5] wm = {vals(30)}, float[5] bm = {vals(5)}, int64[1] st = {{0}},
+ int64[1] en = {{5}}, int64[1] ax = {{1}}, int64[2] sqa = {{2, 3}}, int64[5] perm = {{4, 2, 0, 1, 3}}>
+{{
+  c1 = Conv<pads = [1, 1, 1, 1]>(x, w1, b1)
+  l1 = LeakyRelu<alpha = 0.1>(c1)
+  t1 = ConvTranspose<strides = [2, 2]>(l1, wt, bt)
+  a1 = AveragePool<kernel_shape = [2, 2], strides = [2, 2]>(t1)
+  c2 = Conv(l1, w2)
+  r2 = Add(c2, a1)
+  k2 = Clip(r2, lo, hi)
+  tr = Transpose<perm = [0, 1, 3, 2]>(k2)
+  cat = Concat<axis = 1>(tr, l1)
+  m = Mul(cat, sc)
+  mp = MaxPool<kernel_shape = [2, 2], strides = [2, 2]>(m)
+  gp = GlobalAveragePool(mp)
+  sq = Squeeze(gp, sqa)
+  us = Unsqueeze(sq, ax)
+  fl = Flatten(us)
+  sl = Slice(fl, st, en, ax)
+  ga = Gather<axis = 1>(fl, perm)
+  sg = Sigmoid(sl)
+  mm = MatMul(fl, wm)
+  ab = Add(mm, bm)
+  s = Add(ab, ga)
+  z = Mul(s, sg)
+  y = Softmax(z)
+}}
+""")
+def npy(path, descr, shape, data):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, str(tuple(shape)))
+    h += " " * ((64 - (10 + len(h) + 1) % 64) % 64) + "\n"
+    open(path, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + data)
+n = 3 * 8 * 8
+pack = lambda k: struct.pack("<%df" % (k * n), *[random.uniform(0, 1) for _ in range(k * n)])
+npy("allops_calib.npy", "<f4", (64, 3, 8, 8), pack(64))
+npy("allops_eval.npy", "<f4", (200, 3, 8, 8), pack(200))
+npy("allops_zeros.npy", "<i8", (200,), b"\0" * 1600)
+PY
+"$TEXT2ONNX" allops.onnx < allops.txt || bad "allops model"
+for fmt in qdq qoperator; do
+  "$COMPRESSOR" compress allops.onnx -o allops.$fmt.onnx --passes "quantize-static<format=$fmt>" \
+    --calib-data allops_calib.npy --batch 16 --report allops.$fmt.json -q 2>/dev/null || bad "allops $fmt failed"
+  "$COMPRESSOR" inspect allops.$fmt.onnx --format json > allops.$fmt.inspect.json
+  python3 - $fmt <<'PY' && ok "allops $fmt: every quantizer used, float layers with reasons" || bad "allops $fmt: plan"
+import json, sys
+fmt = sys.argv[1]
+s = [x for x in json.load(open(f"allops.{fmt}.json"))["stages"] if x["name"] == "quantize-static"][0]
+ops = {l["name"]: l["op"] for l in s["layers"] if l["attrs"]["precision"] == "int8"}
+float_ops = {l["op"]: l["attrs"]["reason"] for l in s["layers"] if l["attrs"]["precision"] == "float"}
+want = {"t1": "ConvTranspose", "a1": "AveragePool", "c2": "Conv", "r2": "Add+Clip", "cat": "Concat", "m": "Mul",
+        "gp": "GlobalAveragePool", "mm": "MatMul+Add", "s": "Add", "z": "Mul"}
+for k, v in want.items():
+    assert ops.get(k) == v, (k, ops)
+assert ops["c1"] == ("Conv+LeakyRelu" if fmt == "qdq" else "Conv"), ops
+assert float_ops.get("Softmax") == "no int8 quantizer for Softmax", float_ops
+assert float_ops.get("Sigmoid") == "no int8 quantizer for Sigmoid", float_ops
+assert s["metrics"]["pass_through_nodes"] == 7, s["metrics"]
+h = json.load(open(f"allops.{fmt}.inspect.json"))["op_histogram"]
+if fmt == "qoperator":
+    for op in ["QLinearConv", "QLinearAdd", "QLinearMul", "QLinearConcat", "QLinearAveragePool",
+               "QLinearGlobalAveragePool", "MatMulInteger", "ConvTranspose", "MaxPool"]:
+        assert h.get(op), (op, h)
+    assert "Clip" not in h and "Conv" not in h, h
+PY
+  if [ $have_ort = 1 ]; then
+    [ -f allops_float.npy ] || node "$ORT_RUN" allops.onnx --eval-x allops_eval.npy --eval-y allops_zeros.npy \
+      --batch 20 --predictions allops_float.npy >/dev/null
+    o=$(node "$ORT_RUN" allops.$fmt.onnx --eval-x allops_eval.npy --eval-y allops_float.npy --batch 20 \
+      --predictions allops_ort.$fmt.npy | top1)
+    le 0.95 "$o" && ok "allops $fmt: ONNX Runtime runs it, top-1 as float on $o" || bad "allops $fmt: agreement $o"
+  fi
+done
+if [ $have_ort = 1 ]; then
+  a=$("$COMPRESSOR" eval allops.qdq.onnx --data allops_eval.npy --labels allops_ort.qdq.npy --batch 20 --format json | top1)
+  le 0.995 "$a" && ok "allops qdq: edge-run agrees with ONNX Runtime on $a" || bad "allops qdq: edge-run/ORT $a"
+fi
+
 # --- determinism and the calibration cache -----------------------------------------------
 Q=(--passes "fold-constants,quantize-static" --calib-data "$F/data/mnist_calib_x.npy" -q)
 "$COMPRESSOR" compress "$M8" -o t1.onnx "${Q[@]}" --threads 1 --no-calib-cache
@@ -149,14 +236,18 @@ data: {calib: {path: $F/data/mnist_calib_x.npy}}
 layers:
   - {match: Convolution110, exclude: true}
   - {match: "re:no_such_layer.*", per_channel: false}
+  - {match: Times212, per_channel: false}
 EOF
 "$COMPRESSOR" compress "$M8" -o rules.onnx --recipe r.yaml --report rules.json -q 2>rules.err
-python3 - <<'PY' && ok "excluded layer stays float with its reason; unmatched rule warned" || bad "layer rules: $(cat rules.err)"
+python3 - <<'PY' && ok "layer rules: excluded layer float with its reason, per-layer per_channel, unmatched rule warned" || bad "layer rules: $(cat rules.err)"
 import json
 r = json.load(open("rules.json"))
 s = [x for x in r["stages"] if x["name"] == "quantize-static"][0]
 row = [l for l in s["layers"] if l["name"] == "Convolution110"][0]
 assert row["attrs"] == {"precision": "float", "reason": "excluded by a layer rule"}, row
+fc = [l for l in s["layers"] if l["name"] == "Times212"][0]
+assert fc["attrs"]["weights"] == "s8 per-tensor symmetric", fc
+assert fc["metrics"]["w_scale_min"] == fc["metrics"]["w_scale_max"], fc
 assert any("re:no_such_layer.*" in n and "matches no layer" in n for n in r["notes"]), r["notes"]
 PY
 grep -q "matches no layer" rules.err && ok "unmatched rule warned on stderr" || bad "no warning on stderr"

@@ -141,23 +141,13 @@ void finish_graph(Model& m, std::vector<onnx::NodeProto> nodes, const QuantValue
   for (const auto& [name, t] : v.initializers()) {
     if (reads.count(name)) add_initializer(m, t, name);
   }
-  // Float weights, biases and constant operands of quantized layers, unless something else
-  // still reads them.
+  // Initializers the float graph's nodes read that nothing reads any more: float weights,
+  // biases and constant operands of quantized layers, bounds of dropped Clips.
   std::set<std::string> candidates;
-  const QuantPlan& plan = v.plan();
-  for (size_t i = 0; i < plan.nodes.size(); ++i) {
-    const NodeQuant& q = plan.nodes[i].q;
-    if (q.kind != NodeQuant::kCompute) continue;
-    const auto& n = v.graph().graph().node(static_cast<int>(i));
-    for (int k : {q.weight, q.bias}) {
-      if (k >= 0) candidates.insert(n.input(k));
+  for (const auto& n : v.graph().graph().node()) {
+    for (const auto& in : n.input()) {
+      if (v.graph().initializer(in)) candidates.insert(in);
     }
-    if (const int a = plan.nodes[i].bias_add; a >= 0) {
-      candidates.insert(v.graph().graph().node(a).input(plan.nodes[static_cast<size_t>(a)].bias_input));
-    }
-  }
-  for (const auto& [name, t] : plan.tensors) {
-    if (t.constant) candidates.insert(name);
   }
   erase_unused_initializers(g, candidates);
   std::set<std::string> live;
