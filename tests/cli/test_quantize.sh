@@ -31,6 +31,20 @@ edge_top1() { "$COMPRESSOR" eval "$1" --data "$2" --labels "$3" --scale "$4" --b
 ort_top1() { node "$ORT_RUN" "$1" --eval-x "$2" --eval-y "$3" --scale "$4" --batch 50 ${5:+--predictions "$5"} | top1; }
 le() { python3 -c "import sys; sys.exit(0 if $1 <= $2 + 1e-9 else 1)"; }
 
+# --- compressor passes lists every option with its default ------------------------------
+"$COMPRESSOR" passes --format json | python3 -c '
+import json, sys
+p = {x["name"]: x for x in json.load(sys.stdin)}["quantize-static"]
+o = {x["name"]: x for x in p["options"]}
+want = {"format": "qdq", "per_channel": "true", "symmetric_weights": "true", "activations": "u8",
+        "calibration": "mse", "percentile": "99.99", "samples": "0", "reduce_range": "false",
+        "error_samples": "32", "raise_opset": "true"}
+assert {k: v["default"] for k, v in o.items()} == want, o
+assert o["format"]["choices"] == ["qdq", "qoperator"] and o["activations"]["choices"] == ["u8", "s8"]
+assert p["stage"] == "quantize"
+' && ok "compressor passes lists the quantize-static options and defaults" || bad "compressor passes"
+"$COMPRESSOR" passes | grep -q "calibration .*default mse .*(minmax|percentile|entropy|mse)" && ok "text listing shows choices" || bad "text listing"
+
 # --- mnist-8, both formats ---------------------------------------------------------------
 f8=$(edge_top1 "$M8" "$MX" "$MY" 1)
 for fmt in qdq qoperator; do

@@ -9,6 +9,8 @@
 //      QOperator one;
 //   4. report: a row per quantized layer (scale, zero point, weight scales, clipping, SQNR,
 //      MSE) and per float layer (why it stayed float).
+#include <set>
+
 #include "calib/calibrate.h"
 #include "passes/quantize/quant_error.h"
 #include "passes/quantize/quant_report.h"
@@ -114,8 +116,14 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
   config.format = opts_.get_string("format") == "qoperator" ? quant::Format::kQOperator : quant::Format::kQdq;
   config.activations = opts_.get_string("activations") == "s8" ? quant::QType::kInt8 : quant::QType::kUint8;
   config.raise_opset = opts_.get_bool("raise_opset");
-  config.layer = [&ctx](const onnx::NodeProto& n) {
+  // Per layer: exclusion and the weight options; the other options hold for the whole pass
+  // (a value's parameters are shared by its producer and readers).
+  std::set<std::string> ignored;
+  config.layer = [&ctx, &ignored](const onnx::NodeProto& n) {
     const LayerOptions lo = ctx.for_layer(n);
+    for (const auto& o : lo.overridden) {
+      if (o != "per_channel" && o != "symmetric_weights" && o != "reduce_range") ignored.insert(o);
+    }
     quant::LayerChoice c;
     c.excluded = lo.excluded;
     c.weights = weight_options(lo);
@@ -145,6 +153,13 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
   }
   const Model& out = q.result();
   if (ctx.stage) quant::report_quantization(q, ranges, errors, opts_, *ctx.stage);
+  for (const auto& o : ignored) {
+    const std::string w = "warning: layer rules override '" + o +
+                          "', which applies to the whole pass; only per_channel, symmetric_weights and reduce_range "
+                          "can differ per layer";
+    ctx.log().warn("quantize-static: {}", w);
+    if (ctx.stage) ctx.stage->notes.push_back(w);
+  }
   ctx.log().info("quantize-static: {} layers int8, {} float", q.plan().count(quant::NodeQuant::kCompute),
                  quant::float_layers(q).size());
   model = out;
