@@ -78,6 +78,25 @@ struct Planner {
     return a;
   }
 
+  // Whether value `v` is an activation input of a quantized layer, directly or through
+  // pass-through nodes.
+  bool feeds_quantized_layer(const std::string& v, int depth) const {
+    if (depth > 32) return false;
+    for (int c : g.index().consumers(v)) {
+      const NodePlan& p = plan.nodes[static_cast<size_t>(c)];
+      const auto& n = node(c);
+      if (p.q.kind == NodeQuant::kCompute) {
+        for (int k : p.q.activations) {
+          if (n.input(k) == v) return true;
+        }
+      }
+      if (p.q.kind == NodeQuant::kPassThrough && n.input(0) == v && feeds_quantized_layer(n.output(0), depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void decide(int i) {
     const auto& n = node(i);
     NodePlan& p = plan.nodes[static_cast<size_t>(i)];
@@ -110,8 +129,18 @@ struct Planner {
       case NodeQuant::kPassThrough: {
         auto it = plan.tensors.find(n.input(0));
         if (it == plan.tensors.end() || it->second.producer < 0) {
-          p.q = NodeQuant::float_op("its input does not come from a quantized layer");
-          return;
+          // A float input (a graph input, a float layer's output) is quantized here when the
+          // output feeds quantized layers: input -> Flatten -> Gemm runs Flatten on 8 bits.
+          if (!feeds_quantized_layer(n.output(0), 0)) {
+            p.q = NodeQuant::float_op("its input does not come from a quantized layer");
+            return;
+          }
+          if (it == plan.tensors.end()) {
+            TensorPlan in;
+            in.source = n.input(0);
+            in.constant = g.is_constant(n.input(0));
+            it = plan.tensors.emplace(n.input(0), in).first;
+          }
         }
         p.output = n.output(0);
         TensorPlan t;

@@ -10,7 +10,8 @@
 //    only reader of the result is a Relu/Clip/LeakyRelu (kActivation) the quantized output
 //    is the activation's output instead (folding);
 //  - a pass-through node (Reshape, MaxPool, ...) is quantized when its input 0 comes from a
-//    quantized node; its output shares the input's parameters;
+//    quantized node, or feeds (maybe through more pass-through nodes) a quantized layer (its
+//    input is quantized then); its output shares the input's parameters;
 //  - everything else stays float, with the reason recorded.
 #pragma once
 
