@@ -22,9 +22,9 @@ top1() { python3 -c 'import json, sys; print(json.load(sys.stdin)["top1"])'; }
 edge_top1() { "$COMPRESSOR" eval "$1" --data "$2" --labels "$3" --scale "$4" --batch 50 --format json | top1; }
 le() { python3 -c "import sys; sys.exit(0 if $1 <= $2 + 1e-9 else 1)"; }
 
-"$COMPRESSOR" compress "$M8" -o m8.onnx --passes "fold-constants,quantize-static<format=qoperator>" \
+"$COMPRESSOR" compress "$M8" -o mnist-8.onnx --passes "fold-constants,quantize-static<format=qoperator>" \
   --calib-data "$F/data/mnist_calib_x.npy" --no-calib-cache -q 2>/dev/null || bad "mnist-8 qoperator failed"
-if err=$("$EDGE_RUN" run m8.onnx --random 2>&1 >/dev/null); [ -n "$err" ] && echo "$err" | grep -q "not supported by edge-run"; then
+if err=$("$EDGE_RUN" run mnist-8.onnx --random 2>&1 >/dev/null); [ -n "$err" ] && echo "$err" | grep -q "not supported by edge-run"; then
   echo "EDGE-SKIP: edge-run has no integer kernels for the QOperator form: $err"
   exit 77
 fi

@@ -77,6 +77,7 @@ calib::Ranges calibration_ranges(const quant::Quantizer& q, const PassOptions& o
   if (data->count() == 0) fail(ctx.calib.path.string() + ": calibration data holds no samples");
   calib::CalibRequest req;
   req.tensors = q.calibrated();
+  if (req.tensors.empty()) return {};  // nothing to quantize (an empty request means "everything")
   req.options.method = calib::parse_method(o.get_string("calibration"));
   req.options.percentile = o.get_float("percentile");
   req.options.samples = o.get_int("samples");
