@@ -2,7 +2,8 @@
 # Measured targets of quantize-static (docs/quantization.md): for every fixture in
 # fixtures/models and for ../shared/models/mnist-8, both formats, prints a Markdown table:
 #   float size (after fold-constants,fuse-bn), int8 size, ratio, float top-1, int8 top-1 in
-#   edge-run and in ONNX Runtime, drop (edge-run, else ONNX Runtime), int8 / float layer counts.
+#   edge-run and in ONNX Runtime, drop (edge-run, else ONNX Runtime), the share of samples
+#   where edge-run and ONNX Runtime give the same top-1, int8 / float layer counts.
 #
 # Usage: bench/quantize_targets.sh [MODEL_NAME ...]      (default: every fixture and mnist-8)
 #   Environment: COMPRESSOR, NODE (default node), EDGE_SHARED_DIR (default ../shared beside
@@ -49,15 +50,15 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-ort_top1() {
+ort_top1() {  # also writes ONNX Runtime's predictions to $5
   [ $have_ort = 1 ] || { echo n/a; return; }
-  "$NODE" "$ORT_RUN" "$1" --eval-x "$2" --eval-y "$3" --scale "$4" --batch "$EVAL_BATCH" 2>/dev/null |
+  "$NODE" "$ORT_RUN" "$1" --eval-x "$2" --eval-y "$3" --scale "$4" --batch "$EVAL_BATCH" --predictions "$5" 2>/dev/null |
     python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])' 2>/dev/null || echo n/a
 }
 pct() { [ "$1" = n/a ] && echo n/a || python3 -c "print('%.2f' % (100 * $1))"; }
 
-echo "| model | format | float size | int8 size | ratio | float top-1 | int8 top-1 edge-run | int8 top-1 ORT | drop (points) | int8 layers | float layers |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| model | format | float size | int8 size | ratio | float top-1 | int8 top-1 edge-run | int8 top-1 ORT | drop (points) | edge-run = ORT | int8 layers | float layers |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for name in "${names[@]}"; do
   read -r model calib ex ey scale < <(spec "$name") || { echo "quantize_targets: no data for $name" >&2; continue; }
   [ -f "$model" ] || { echo "quantize_targets: $model not found" >&2; continue; }
@@ -72,19 +73,25 @@ for name in "${names[@]}"; do
     out="$WORK/$name.$fmt.onnx"
     if ! "$COMPRESSOR" compress "$model" -o "$out" --passes "fold-constants,fuse-bn,quantize-static<$opts>" \
       "${base[@]}" --report "$WORK/$name.$fmt.json" >/dev/null 2>"$WORK/err"; then
-      echo "| $name | $fmt | quantize failed: $(head -c 160 "$WORK/err") |||||||||"
+      echo "| $name | $fmt | quantize failed: $(head -c 160 "$WORK/err") ||||||||||"
       continue
     fi
     bytes=$(stat -c %s "$out")
     edge=$("$COMPRESSOR" eval "$out" --data "$ex" --labels "$ey" --scale "$scale" --batch "$EVAL_BATCH" --format json \
       2>/dev/null | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])' 2>/dev/null || echo n/a)
-    ort=$(ort_top1 "$out" "$ex" "$ey" "$scale")
+    rm -f "$WORK/pred.npy"
+    ort=$(ort_top1 "$out" "$ex" "$ey" "$scale" "$WORK/pred.npy")
+    agree=n/a
+    if [ "$edge" != n/a ] && [ -f "$WORK/pred.npy" ]; then
+      agree=$("$COMPRESSOR" eval "$out" --data "$ex" --labels "$WORK/pred.npy" --scale "$scale" --batch "$EVAL_BATCH" \
+        --format json 2>/dev/null | python3 -c 'import json,sys; print("%.2f %%" % (100 * json.load(sys.stdin)["top1"]))')
+    fi
     q=$([ "$edge" != n/a ] && echo "$edge" || echo "$ort")
     drop=$([ "$q" = n/a ] && echo n/a || python3 -c "print('%.2f' % (100 * ($float_top1 - $q)))")
     stage='[s for s in j["stages"] if s["name"] == "quantize-static"][0]["metrics"]'
     int8_layers=$(json_get "$WORK/$name.$fmt.json" "int(${stage}['quantized_layers'])")
     float_layers=$(json_get "$WORK/$name.$fmt.json" "int(${stage}['float_layers'])")
     ratio=$(python3 -c "print('%.3f' % ($bytes / $float_bytes))")
-    echo "| $name | $fmt | $float_bytes | $bytes | $ratio | $(pct "$float_top1") | $(pct "$edge") | $(pct "$ort") | $drop | $int8_layers | $float_layers |"
+    echo "| $name | $fmt | $float_bytes | $bytes | $ratio | $(pct "$float_top1") | $(pct "$edge") | $(pct "$ort") | $drop | $agree | $int8_layers | $float_layers |"
   done
 done
