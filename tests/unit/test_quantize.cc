@@ -327,3 +327,39 @@ TEST_CASE("fold-constants keeps a quantized model's int8 weights", "[quantize]")
   REQUIRE(value_of(folded, "w_q").dtype() == DType::kInt8);
   REQUIRE_FALSE(init(folded, "w"));
 }
+
+TEST_CASE("quantize: a pass-through node on a graph input or a constant reads its QDQ pair", "[quantize]") {
+  const std::string text = R"(
+<ir_version: 7, opset_import: ["" : 13]>
+g (float[N, 2, 3] x, int64[N] ids) => (float[N, 4] y, float[N, 4] z)
+<float[6, 4] w = )" + values(24, 21) +
+                           ", float[5, 6] table = " + values(30, 22) + R"(>
+{
+  f = Flatten(x)
+  y = MatMul(f, w)
+  e = Gather(table, ids)
+  z = MatMul(e, w)
+}
+)";
+  Model m = parse_model_text(text);
+  for (Format fmt : {Format::kQdq, Format::kQOperator}) {
+    QuantizeConfig c;
+    c.format = fmt;
+    Quantizer q(m, c);
+    std::map<std::string, Range> ranges;
+    for (const auto& v : q.calibrated()) ranges[v] = {-4, 4};
+    REQUIRE(ranges.count("x"));
+    q.apply(ranges);
+    const Model& out = q.result();
+    out.check();
+    REQUIRE(q.plan().count(NodeQuant::kPassThrough) == 2);
+    // Every node's outputs are read: no dangling QuantizeLinear/DequantizeLinear.
+    GraphIndex idx(out.graph());
+    for (const auto& n : out.graph().node()) {
+      INFO(n.op_type() << " -> " << n.output(0));
+      REQUIRE((!idx.consumers(n.output(0)).empty() || idx.is_graph_output(n.output(0))));
+    }
+    REQUIRE_FALSE(init(out, "table"));  // the embedding table is stored as 8-bit
+    REQUIRE(value_of(out, "table_q").dtype() == DType::kUint8);
+  }
+}

@@ -74,6 +74,10 @@ struct QdqWriter {
     const NodePlan& p = plan.nodes[static_cast<size_t>(i)];
     const LayerValues* lv = v.layer(i);
     onnx::NodeProto n = lv ? lv->node : v.graph().graph().node(i);
+    if (p.q.kind == NodeQuant::kPassThrough) {  // on a float-produced input: its Q/DQ pair
+      auto it = dequantized.find(n.input(0));
+      if (it != dequantized.end()) n.set_input(0, it->second);
+    }
     if (p.q.kind == NodeQuant::kCompute) {
       for (int k : p.q.activations) {
         auto it = dequantized.find(n.input(k));
