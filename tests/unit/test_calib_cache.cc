@@ -1,6 +1,7 @@
 // Calibration cache: round trip, what changes the key, and files that are not a cache hit.
 #include <catch2/catch.hpp>
-#include <thread>
+
+#include <chrono>
 
 #include "calib/calibrate.h"
 #include "data/npy.h"
