@@ -9,6 +9,7 @@
 
 #include "../common/app_util.h"
 #include "../common/data_flags.h"
+#include "calib/calibrate.h"
 #include "commands.h"
 #include "pass/compress.h"
 
@@ -18,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 struct CompressFlags {
   std::string input, output, passes, recipe;
-  std::string calib_data, eval_data, eval_labels, train_data, train_labels;
+  std::string calib_data, calib_cache, eval_data, eval_labels, train_data, train_labels;
+  bool no_calib_cache = false;
   DataFlags pre;  // shared preprocessing flags (--scale, --mean, ...)
   std::vector<std::string> reports;
   std::optional<uint64_t> seed;
@@ -78,6 +80,14 @@ int compress(const CompressFlags& f) {
   // Command-line flags override the recipe.
   if (f.seed) o.seed = *f.seed;
   if (!f.calib_data.empty()) o.calib = spec_from(f.calib_data, "", f);
+  // Calibration ranges are cached beside the output unless told otherwise.
+  if (!f.calib_cache.empty() && f.no_calib_cache) fail("give either --calib-cache or --no-calib-cache, not both");
+  if (!f.calib_cache.empty()) {
+    if (same_file(f.calib_cache, f.input)) fail("--calib-cache " + f.calib_cache + " would overwrite the input model");
+    o.calib_cache = f.calib_cache;
+  } else if (!f.no_calib_cache && !f.output.empty() && !f.dry_run) {
+    o.calib_cache = calib::default_cache_path(f.output);
+  }
   if (!f.eval_data.empty()) o.eval = spec_from(f.eval_data, f.eval_labels, f);
   if (f.eval_data.empty() && !f.eval_labels.empty()) fail("--eval-labels needs --eval-data");
   if (!f.train_data.empty()) o.train = spec_from(f.train_data, f.train_labels, f);
@@ -151,6 +161,10 @@ void add_compress_command(CLI::App& root, Action& action) {
   c->add_option("--passes", f->passes, "Pipeline, e.g. \"fold-constants,fuse-bn,eliminate-dead\" (see `compressor passes`)");
   c->add_option("--recipe", f->recipe, "YAML recipe (docs/recipe-reference.md)");
   c->add_option("--calib-data", f->calib_data, "Calibration data (same syntax as --data of `compressor eval`)");
+  c->add_option("--calib-cache", f->calib_cache,
+                "Calibration range cache (JSON; default: OUTPUT.calib.json); a rerun with the same "
+                "model, data and options skips calibration");
+  c->add_flag("--no-calib-cache", f->no_calib_cache, "Neither read nor write a calibration cache");
   c->add_option("--eval-data", f->eval_data, "Evaluation data (accuracy/agreement per stage, accuracy gates)");
   c->add_option("--eval-labels", f->eval_labels, "Labels of the evaluation data (idx or .npy)");
   c->add_option("--train-data", f->train_data, "Training data (distillation)");
@@ -186,6 +200,8 @@ void add_compress_command(CLI::App& root, Action& action) {
       "  compressor compress m.onnx -o small.onnx --recipe recipe.yaml --report r.html --report r.json\n"
       "  compressor compress m.onnx -o small.onnx --passes fuse-bn --eval-data x.npy --eval-labels y.npy \\\n"
       "      --scale 1/255 --max-accuracy-drop 0.01 --max-size 500KB\n"
+      "  compressor compress m.onnx -o m.int8.onnx --passes \"fold-constants,fuse-bn,quantize-static\" \\\n"
+      "      --calib-data calib.npy --scale 1/255        (ranges cached in m.int8.onnx.calib.json)\n"
       "Exit codes: 0 ok, 1 a gate failed (model and report still written), 2 bad input, 3 internal error.");
   c->callback([f, &action] { action = [f] { return compress(*f); }; });
 }

@@ -37,7 +37,11 @@ int list_passes(const std::string& format) {
   for (const auto& p : pass::all_passes()) {
     std::printf("%-24s [%s] %s\n", p.name.c_str(), pass::stage_name(p.stage), p.summary.c_str());
     for (const auto& o : p.options) {
-      std::printf("    %-20s %-6s default %-10s %s\n", o.name.c_str(), type_name(o.type), o.default_value.c_str(), o.help.c_str());
+      std::string choices;
+      for (const auto& c : o.choices) choices += (choices.empty() ? " (" : "|") + c;
+      if (!choices.empty()) choices += ")";
+      std::printf("    %-20s %-6s default %-10s %s%s\n", o.name.c_str(), type_name(o.type), o.default_value.c_str(),
+                  o.help.c_str(), choices.c_str());
     }
   }
   return 0;

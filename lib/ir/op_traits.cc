@@ -131,7 +131,14 @@ int64_t node_macs(const onnx::NodeProto& node, const GraphIndex& index) {
   if (op_traits(node).mac_rule == MacRule::kNone) return -1;
   auto lookup = [&](const std::string& name) -> std::optional<Shape> {
     Shape s;
-    if (name.empty() || !index.shape(name, &s)) return std::nullopt;
+    if (name.empty()) return std::nullopt;
+    if (!index.shape(name, &s)) {
+      // A quantized weight: DequantizeLinear keeps the shape of its (initializer) input.
+      const int p = index.producer(name);
+      if (p < 0) return std::nullopt;
+      const auto& dq = index.graph().node(p);
+      if (dq.op_type() != "DequantizeLinear" || !index.shape(dq.input(0), &s)) return std::nullopt;
+    }
     for (auto& d : s) {
       if (d < 0) d = 1;
     }

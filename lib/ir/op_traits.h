@@ -72,7 +72,9 @@ struct NodeShapes {
 // rule or a shape the rule needs is unknown or has negative dims. Saturates at INT64_MAX
 // (see saturating.h) instead of overflowing on huge shapes.
 int64_t node_macs(const onnx::NodeProto& node, const NodeShapes& shapes);
-// The same with shapes from `index`; dynamic dims count as 1 (MACs per sample).
+// The same with shapes from `index`; dynamic dims count as 1 (MACs per sample). A value
+// without a known shape that a DequantizeLinear produces takes its input's shape (int8
+// weights of quantized models).
 int64_t node_macs(const onnx::NodeProto& node, const GraphIndex& index);
 
 }  // namespace edge

@@ -193,6 +193,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   PassContext ctx(logger, opts.seed);
   ctx.original = &input;
   ctx.calib = opts.calib;
+  ctx.calib_cache = opts.calib_cache;
   ctx.eval = opts.eval;
   ctx.train = opts.train;
   ctx.session_options = opts.session;
@@ -214,10 +215,19 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     fail("--max-accuracy-drop needs labelled evaluation data (--eval-data and --eval-labels)");
   }
   if (opts.gates.min_agreement && opts.eval.empty()) fail("--min-agreement needs evaluation data (--eval-data)");
+  for (const auto& entry : opts.pipeline) {
+    if (entry.info->needs_calibration_data && opts.calib.empty()) {
+      fail("stage '" + entry.info->name + "' needs calibration data: give --calib-data (or data.calib in the recipe)");
+    }
+    if (entry.info->check_input) {
+      if (auto why = entry.info->check_input(input); !why.empty()) fail("stage '" + entry.info->name + "': " + why);
+    }
+  }
   StageCheck check{opts.session, {}, "", opts.seed};
   for (const DataSpec* spec : {&opts.eval, &opts.calib, &opts.train}) {
     if (spec->empty()) continue;
     auto d = ctx.open(*spec);
+    if (spec == &opts.calib && d->count() == 0) fail(spec->path.string() + ": calibration data holds no samples");
     if (auto l = ctx.labels(*spec)) data::check_labels(*d, *l);
     // The samples must fit the model's inputs: feed the first batch once.
     auto session = ctx.make_session(input);
@@ -263,23 +273,32 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     r.notes.push_back(note);
     logger->warn("{}", note);
   }
-  // A layer rule that matches no node of the model is most likely a typo: say so.
-  if (!ctx.layer_rules.empty()) {
-    std::vector<std::string> names;
-    collect_node_names(input.graph(), names);
-    for (size_t k = 0; k < ctx.layer_rules.rules().size(); ++k) {
-      const bool any = std::any_of(names.begin(), names.end(),
-                                   [&](const std::string& n) { return ctx.layer_rules.matches(k, n); });
-      if (any) continue;
-      const std::string note = "layer rule " + std::to_string(k) + " (match: " + ctx.layer_rules.rules()[k].match +
-                               ") matches no node of the model (see `compressor inspect` for the names)";
-      r.notes.push_back(note);
-      logger->warn("{}", note);
-    }
-  }
   r.original = static_metrics(input);
+  // Layer rules are checked against the layer names of every stage's input.
+  std::vector<bool> rule_matched(ctx.layer_rules.rules().size(), false);
+  const auto match_rules = [&](const Model& m) {
+    std::vector<std::string> names;  // subgraph nodes too
+    collect_node_names(m.graph(), names);
+    for (size_t k = 0; k < rule_matched.size(); ++k) {
+      for (const auto& n : names) {
+        if (rule_matched[k]) break;
+        rule_matched[k] = ctx.layer_rules.matches(k, n);
+      }
+    }
+  };
+  const auto warn_unmatched_rules = [&] {
+    for (size_t k = 0; k < rule_matched.size(); ++k) {
+      if (rule_matched[k]) continue;
+      const std::string w = "warning: layer rule '" + ctx.layer_rules.rules()[k].match +
+                            "' matches no layer (`compressor inspect` lists the names)";
+      logger->warn("{}", w);
+      r.notes.push_back(w);
+    }
+  };
+  match_rules(input);
   Measurer measure{opts, ctx, nullptr};
   if (opts.dry_run) {
+    warn_unmatched_rules();
     r.result = r.original;
     r.verdict = "dry-run";
     r.total_seconds = seconds_since(t_start);
@@ -290,6 +309,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   if (!opts.eval.empty()) measure.reference = ctx.make_session(input);
 
   Model model = input;
+  std::string unrunnable;  // why edge-run cannot run the current model ("" when it can)
   for (const auto& entry : opts.pipeline) {
     report::StageRecord stage;
     stage.name = entry.info->name;
@@ -297,6 +317,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     stage.kind = stage_name(entry.info->stage);
     stage.before = static_metrics(model);
     stage.nodes_before = model.graph().node_size();
+    match_rules(model);
     ctx.stage = &stage;
     logger->info("stage {}: running", entry.canonical());
     auto t0 = Clock::now();
@@ -307,25 +328,46 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     }
     stage.seconds = seconds_since(t0);
     ctx.stage = nullptr;
+    // The input passed this check, so a failure is the stage's fault, except a valid model
+    // holding an op edge-run has no kernel for (an ONNX Runtime contrib op): it is written,
+    // with a note that edge-run did not run or measure it.
     try {
       check.run(model);
-    } catch (const Error& e) {  // the input passed this check, so the stage broke the model
-      throw Error(ErrorCode::kInternal, "stage '" + entry.canonical() + "' produced a broken model (checked with " +
-                                            check.how() + "): " + e.what());
+      unrunnable.clear();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kUnsupported) {
+        throw Error(ErrorCode::kInternal, "stage '" + entry.canonical() + "' produced a broken model (checked with " +
+                                              check.how() + "): " + e.what());
+      }
+      unrunnable = e.what();
     }
     stage.after = static_metrics(model);
     stage.nodes_after = model.graph().node_size();
-    if (entry.info->stage != StageKind::Cleanup) measure.dynamic_metrics(model, stage.after, false);
+    if (!unrunnable.empty()) {
+      const std::string w = "edge-run cannot run the result, so it was not run or measured: " + unrunnable;
+      logger->warn("stage {}: {}", entry.canonical(), w);
+      stage.notes.push_back(w);
+    } else if (entry.info->stage != StageKind::Cleanup) {
+      measure.dynamic_metrics(model, stage.after, false);
+    }
     logger->info("stage {}: {} -> {} bytes in {:.3f} s", entry.canonical(), stage.before.bytes, stage.after.bytes,
                  stage.seconds);
     r.stages.push_back(std::move(stage));
   }
+  warn_unmatched_rules();
   set_metadata(model, kMetaVersion, opts.tool_version);
   set_metadata(model, kMetaPipeline, r.pipeline);
   set_metadata(model, kMetaSeed, std::to_string(opts.seed));
   set_metadata(model, kMetaInputSha, r.input_sha256);
   r.result = static_metrics(model);
-  measure.dynamic_metrics(model, r.result, false);
+  if (unrunnable.empty()) {
+    measure.dynamic_metrics(model, r.result, false);
+  } else {
+    r.notes.push_back("edge-run cannot run the result (" + unrunnable + "): accuracy, agreement and latency not measured");
+    if (opts.gates.max_accuracy_drop || opts.gates.min_agreement || opts.gates.max_latency_ms) {
+      fail("edge-run cannot run the result, so its accuracy/latency gates cannot be checked: " + unrunnable);
+    }
+  }
   evaluate_gates(opts, r);
   res.gates_passed = std::all_of(r.gates.begin(), r.gates.end(), [](const auto& g) { return g.passed; });
   r.verdict = res.gates_passed ? "pass" : "gate-failed";

@@ -19,6 +19,7 @@ struct CompressOptions {
   Pipeline pipeline;
   uint64_t seed = 0;
   DataSpec calib, eval, train;
+  std::filesystem::path calib_cache;  // calibration range cache (empty: none)
   Gates gates;
   std::vector<LayerRule> layers;  // checked against `pipeline` before any stage runs
   rt::SessionOptions session;

@@ -41,6 +41,8 @@ class PassContext {
   const Model* original = nullptr;
 
   DataSpec calib, eval, train;
+  // Where calibration ranges are cached (JSON, lib/calib); empty: no cache.
+  std::filesystem::path calib_cache;
   // Opens a fresh pass over the data (nullptr when not given). Throws on bad data.
   std::unique_ptr<data::Dataset> open(const DataSpec& spec) const;
   std::optional<data::Labels> labels(const DataSpec& spec) const;

@@ -36,6 +36,7 @@ struct OptionSpec {
   std::string help;
   std::vector<std::string> choices;  // for kString: allowed values (empty = any)
   double min = -1e300, max = 1e300;  // for kInt/kFloat
+  bool exclusive_min = false;        // the range is (min, max]
 };
 
 // Validated option values of one pass instance (defaults filled in).
@@ -73,6 +74,13 @@ struct PassInfo {
   std::string summary;  // one line for `compressor passes`
   std::vector<OptionSpec> options;
   std::unique_ptr<Pass> (*create)(const PassOptions&);
+  // The pass reads the calibration data (--calib-data / data.calib): the pipeline refuses to
+  // start without it. A pass class says so with `static bool needs_calibration_data()`.
+  bool needs_calibration_data = false;
+  // Why the pass cannot take `model` ("" when it can), asked of the pipeline's input before
+  // any stage runs (e.g. quantize-static refuses an already-quantized model). A pass class
+  // provides `static std::string check_input(const Model&)`; nullptr when it has none.
+  std::string (*check_input)(const Model&) = nullptr;
 };
 
 // Validates `values` against `info` (unknown option → error suggesting the nearest name;

@@ -4,14 +4,35 @@
 #include <algorithm>
 
 #include "passes/cleanup/cleanup_passes.h"
+#include "passes/quantize/quantize_passes.h"
 
 namespace edge::pass {
 
+namespace {
+template <class Class>
+constexpr bool needs_calibration_data() {
+  if constexpr (requires { Class::needs_calibration_data(); }) {
+    return Class::needs_calibration_data();
+  } else {
+    return false;
+  }
+}
+template <class Class>
+constexpr std::string (*input_check())(const Model&) {
+  if constexpr (requires(const Model& m) { Class::check_input(m); }) {
+    return &Class::check_input;
+  } else {
+    return nullptr;
+  }
+}
+}  // namespace
+
 const std::vector<PassInfo>& all_passes() {
   static const std::vector<PassInfo> kPasses = {
-#define PASS(name, Class, Stage)                                      \
-  PassInfo{name, StageKind::Stage, Class::summary(), Class::options(), \
-           [](const PassOptions& o) -> std::unique_ptr<Pass> { return std::make_unique<Class>(o); }},
+#define PASS(name, Class, Stage)                                                                   \
+  PassInfo{name, StageKind::Stage, Class::summary(), Class::options(),                              \
+           [](const PassOptions& o) -> std::unique_ptr<Pass> { return std::make_unique<Class>(o); }, \
+           needs_calibration_data<Class>(), input_check<Class>()},
 #include "pass/passes.def"
 #undef PASS
   };

@@ -50,6 +50,9 @@ struct StageRecord {
   std::vector<LayerRecord> layers;
   std::map<std::string, double> metrics;  // stage-level numbers ("folded_nodes": 3, ...)
   std::vector<std::string> notes;
+  // Display order of the layer table's metric/attr columns: these first (when present), then
+  // the others sorted. Not part of the JSON (key order carries no meaning there).
+  std::vector<std::string> columns;
 };
 
 struct GateRecord {

@@ -127,18 +127,31 @@ Table stages_table(const Report& r) {
 Table layers_table(const StageRecord& s) {
   const auto metrics = metric_columns(s);
   const auto attrs = attr_columns(s);
+  // Columns: the stage's preferred order first, then the other metrics and attrs, sorted.
+  std::vector<std::pair<std::string, bool>> cols;  // key, is a metric
+  const auto has = [](const std::vector<std::string>& v, const std::string& k) {
+    return std::find(v.begin(), v.end(), k) != v.end();
+  };
+  for (const auto& k : s.columns) {
+    if (has(metrics, k)) cols.emplace_back(k, true);
+    else if (has(attrs, k)) cols.emplace_back(k, false);
+  }
+  for (const auto& k : metrics)
+    if (!has(s.columns, k)) cols.emplace_back(k, true);
+  for (const auto& k : attrs)
+    if (!has(s.columns, k)) cols.emplace_back(k, false);
   Table t{{"layer", "op", "params"}, {false, false, true}, {}};
-  for (const auto& k : metrics) t.head.push_back(sanitize_utf8(k)), t.numeric.push_back(true);
-  for (const auto& k : attrs) t.head.push_back(sanitize_utf8(k)), t.numeric.push_back(false);
+  for (const auto& [k, metric] : cols) t.head.push_back(sanitize_utf8(k)), t.numeric.push_back(metric);
   for (const auto& l : s.layers) {
     std::vector<Cell> row{code(l.name), text(l.op), text(grouped(l.params))};
-    for (const auto& k : metrics) {
-      auto it = l.metrics.find(k);
-      row.push_back(text(it == l.metrics.end() ? kDash : general(it->second, 4)));
-    }
-    for (const auto& k : attrs) {
-      auto it = l.attrs.find(k);
-      row.push_back(text(it == l.attrs.end() ? kDash : it->second));
+    for (const auto& [k, metric] : cols) {
+      if (metric) {
+        auto it = l.metrics.find(k);
+        row.push_back(text(it == l.metrics.end() ? kDash : general(it->second, 4)));
+      } else {
+        auto it = l.attrs.find(k);
+        row.push_back(text(it == l.attrs.end() ? kDash : it->second));
+      }
     }
     t.rows.push_back(std::move(row));
   }

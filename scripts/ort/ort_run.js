@@ -16,7 +16,8 @@
 //       added as needed). A batch dim fixed to 1 gets one sample per run, a fixed K > 1 gets K
 //       (the last run padded, padding not scored), a dynamic one --batch (default 1).
 //       Prints one JSON line: {model, runtime, output, samples, batch, classes, correct, top1,
-//       seconds}.
+//       seconds}. --predictions P.npy also writes each sample's top-1 class (int64 [N]), e.g.
+//       as labels for `compressor eval` to count where edge-run agrees with ONNX Runtime.
 //
 // Exit codes: 0 ok, 2 bad input or usage, 3 internal error.
 
@@ -31,7 +32,7 @@ function usage(msg) {
 
 function parseArgs(argv) {
   const o = { model: null, inputs: [], outputDir: null, threads: 1, evalX: null, evalY: null, scale: 1, mean: [0],
-    std: [1], layout: 'nchw', limit: 0, batch: 1, output: null };
+    std: [1], layout: 'nchw', limit: 0, batch: 1, output: null, predictions: null };
   const value = (i, flag) => {
     if (i + 1 >= argv.length) throw usage(`${flag} needs a value`);
     return argv[i + 1];
@@ -60,8 +61,9 @@ function parseArgs(argv) {
       case '--limit': o.limit = intArg(value(i, a), a, 0); ++i; break;
       case '--batch': o.batch = intArg(value(i, a), a, 1); ++i; break;
       case '--output': o.output = value(i, a); ++i; break;
+      case '--predictions': o.predictions = value(i, a); ++i; break;
       case '-h': case '--help':
-        process.stdout.write(require('fs').readFileSync(__filename, 'utf8').split("\n").slice(2, 22)
+        process.stdout.write(require('fs').readFileSync(__filename, 'utf8').split("\n").slice(2, 23)
           .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
         process.exit(0);
         break;
@@ -74,6 +76,7 @@ function parseArgs(argv) {
   if (!o.model) throw usage('no model given (usage: node ort_run.js MODEL --input NAME=FILE ... | --eval-x X --eval-y Y)');
   if ((o.evalX === null) !== (o.evalY === null)) throw usage('--eval-x and --eval-y go together');
   if (o.evalX !== null && o.inputs.length) throw usage('--input and --eval-x cannot be combined');
+  if (o.predictions !== null && o.evalX === null) throw usage('--predictions needs --eval-x');
   if (o.std.some((s) => s === 0)) throw usage('--std: zero');
   return o;
 }
@@ -282,6 +285,7 @@ async function evalMode(o) {
   if (!session.outputNames.includes(outName)) throw usage(`${o.model}: no output '${outName}'`);
 
   let correct = 0, classes = 0, seconds = 0;
+  const predicted = new BigInt64Array(n);
   for (let start = 0; start < n; start += batch) {
     const count = Math.min(batch, n - start);
     const rows = isFixed(inDims[0]) ? batch : count; // a fixed batch is padded (with zeros)
@@ -305,8 +309,10 @@ async function evalMode(o) {
       const want = label(start + k);
       if (want < 0 || want >= c) throw usage(`${o.evalY}: label ${want} of sample ${start + k} is outside the model's ${c} classes`);
       correct += best === want ? 1 : 0;
+      predicted[start + k] = BigInt(best);
     }
   }
+  if (o.predictions) io.writeNpy(o.predictions, { type: 'int64', dims: [n], data: predicted });
   console.log(JSON.stringify({ model: o.model, runtime: `onnxruntime-node ${ort.env.versions.node}`, output: outName,
     samples: n, batch, classes, correct, top1: correct / n, seconds: Number(seconds.toFixed(4)) }));
 }

@@ -35,9 +35,9 @@ import json
 r = json.load(open("a.json"))
 assert r["stages"][0]["metrics"]["fused_bn"] == 1, r["stages"][0]
 assert [l["name"] for l in r["stages"][0]["layers"]] == ["Conv_2"], r["stages"][0]["layers"]
-assert any("conv_typo" in n and "matches no node" in n for n in r["notes"]), r["notes"]
+assert any("conv_typo" in n and "matches no layer" in n for n in r["notes"]), r["notes"]
 PY
-grep -q "conv_typo.*matches no node" err.txt && ok "warning on stderr" || bad "no warning on stderr: $(cat err.txt)"
+grep -q "conv_typo.*matches no layer" err.txt && ok "warning on stderr" || bad "no warning on stderr: $(cat err.txt)"
 
 # Weights inside If branches: inspect counts their params and MACs and lists them per branch.
 cat > sub.txt <<'TXT'

@@ -29,11 +29,11 @@ Report sample() {
   r.result = {458202, 431080, 0.7994, 2307584, 0.9871, 0.9934, 0.9991, 0.51};
 
   StageRecord fold{"fold", "", "cleanup", 0.012, r.original, r.original, 14, 11,
-                   {}, {{"folded_nodes", 3}}, {}};
+                   {}, {{"folded_nodes", 3}}, {}, {}};
   fold.after.bytes = 1724900;
 
   StageRecord prune{"prune-magnitude", "sparsity=0.8", "prune", 0.214, fold.after, fold.after,
-                    11, 11, {}, {}, {}};
+                    11, 11, {}, {}, {}, {}};
   prune.after.sparsity = 0.7994;
   prune.after.top1 = 0.9893;
   prune.after.agreement_top1 = 0.9951;
@@ -47,7 +47,7 @@ Report sample() {
   prune.notes = {"conv1 kept at 50% (first layer is sensitive)"};
 
   StageRecord quant{"quantize-static", "per_channel=1", "quantize", 3.91, prune.after, r.result,
-                    11, 23, {}, {}, {}};
+                    11, 23, {}, {}, {}, {}};
   quant.metrics = {{"calibration_samples", 256}, {"quantized_layers", 4}};
   const auto q = [](const char* name, const char* op, int64_t params, double sqnr, double sparsity,
                     const char* scheme) {

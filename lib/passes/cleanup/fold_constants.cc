@@ -10,7 +10,8 @@
 //   y = Mul(x, s)
 //
 // Skipped: nodes with subgraphs, non-deterministic ops (Random*, Bernoulli, Multinomial,
-// Dropout), sequence/optional ops, other domains, nodes the runtime cannot run, nodes
+// Dropout), DequantizeLinear (the int8 weights of a quantized model stay int8),
+// sequence/optional ops, other domains, nodes the runtime cannot run, nodes
 // reading initializers that are also graph inputs of IR >= 4 models (a caller may override
 // them; IR < 4 lists every initializer as an input, so there they count as constant), values above
 // `max_bytes` (their producer stays, fed by folded inputs where needed). For IR < 4 models
@@ -41,7 +42,10 @@ namespace {
 bool foldable_op(const onnx::NodeProto& n) {
   static const std::set<std::string> kNever = {
       "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli",
-      "Multinomial",  "Dropout",       "If",               "Loop",              "Scan"};
+      "Multinomial",  "Dropout",       "If",               "Loop",              "Scan",
+      // A quantized model stores its weights as 8-bit initializers behind DequantizeLinear;
+      // folding it would write them back as float.
+      "DequantizeLinear"};
   if (!is_onnx_op(n) || has_subgraph(n) || kNever.count(n.op_type())) return false;
   const std::string& op = n.op_type();
   if (op.rfind("Sequence", 0) == 0 || op.rfind("Optional", 0) == 0 || op == "SplitToSequence" ||
