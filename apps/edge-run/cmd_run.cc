@@ -25,6 +25,7 @@ struct RunOptions {
   int threads = 1;
   std::string dump_dir;
   std::vector<std::string> backends;
+  bool no_fuse = false;
 };
 
 // A file name for a value name: letters, digits, '.', '-' and '_' kept, the rest '_'.
@@ -59,7 +60,7 @@ int run(const RunOptions& o) {
   so.threads = o.threads;
   so.input_shapes = parse_shape_specs(o.shapes);
   so.backends = o.backends;
-  so.fuse = o.dump_dir.empty();  // dumps show every tensor of the model as written
+  so.fuse = o.dump_dir.empty() && !o.no_fuse;  // dumps show every tensor of the model as written
   auto session = rt::Session::create(load_model(o.model), so);
   if (o.random && !o.inputs.empty()) fail("--random and --input cannot be combined");
   rt::NamedTensors feeds = o.random || o.inputs.empty() ? rt::random_feeds(*session, o.seed)
@@ -126,6 +127,8 @@ void add_run_command(CLI::App& root, Action& action) {
   c->add_option("--dump-all", o->dump_dir,
                 "Write every node's outputs (each value of the graph) to this directory as NAME.pb (or .npy)");
   c->add_option("--backend", o->backends, "Kernel backend to use (repeatable: cpu, reference)");
+  c->add_flag("--no-fuse", o->no_fuse,
+              "Run every node as written: no QDQ-to-integer or Conv+BatchNorm/activation fusion (implied by --dump-all)");
   c->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 
