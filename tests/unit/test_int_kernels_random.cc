@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernel_test_util.h"
+#include "runtime/linalg/igemm.h"
 
 using namespace edge;
 using test::NodeSpec;
@@ -286,4 +287,41 @@ TEST_CASE("QLinearMatMul and MatMulInteger match references with broadcasting an
   }
   INFO(exact << " of " << total << " exact");
   REQUIRE(exact >= total * 99 / 100);
+}
+
+TEST_CASE("igemm_s16: the AVX2 and portable paths equal a plain loop, wrapping past int32") {
+  std::mt19937 rng(13);
+  rt::ThreadPool pool(2);
+  auto reference = [](int64_t M, int64_t N, int64_t K, const std::vector<int16_t>& A, const std::vector<int16_t>& B,
+                      std::vector<int32_t>& C, bool accumulate) {
+    for (int64_t m = 0; m < M; ++m) {
+      for (int64_t n = 0; n < N; ++n) {
+        uint32_t s = accumulate ? static_cast<uint32_t>(C[static_cast<size_t>(m * N + n)]) : 0u;
+        for (int64_t k = 0; k < K; ++k) {
+          s += static_cast<uint32_t>(A[static_cast<size_t>(m * K + k)] * B[static_cast<size_t>(k * N + n)]);
+        }
+        C[static_cast<size_t>(m * N + n)] = static_cast<int32_t>(s);
+      }
+    }
+  };
+  for (int trial = 0; trial < 60; ++trial) {
+    const bool huge = trial == 0;  // sums far past the int32 range
+    const int64_t M = huge ? 3 : 1 + rng() % 20, N = huge ? 5 : 1 + rng() % 300, K = huge ? 40000 : 1 + rng() % 70;
+    std::vector<int16_t> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N));
+    for (auto& v : A) v = static_cast<int16_t>(huge ? 255 : static_cast<int>(rng() % 511) - 255);
+    for (auto& v : B) v = static_cast<int16_t>(huge ? 255 : static_cast<int>(rng() % 511) - 255);
+    const bool accumulate = rng() % 2;
+    std::vector<int32_t> init(static_cast<size_t>(M * N));
+    for (auto& v : init) v = static_cast<int32_t>(rng() % 2001) - 1000;
+    std::vector<int32_t> want = init;
+    reference(M, N, K, A, B, want, accumulate);
+    for (bool generic : {false, true}) {
+      rt::linalg::igemm_force_generic(generic);
+      std::vector<int32_t> got = init;
+      rt::linalg::igemm_s16(M, N, K, A.data(), K, B.data(), N, got.data(), N, accumulate, trial % 2 ? &pool : nullptr);
+      INFO("trial " << trial << " M " << M << " N " << N << " K " << K << " generic " << generic);
+      REQUIRE(got == want);
+    }
+    rt::linalg::igemm_force_generic(false);
+  }
 }

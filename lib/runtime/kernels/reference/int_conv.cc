@@ -69,35 +69,67 @@ Shape IntConvCore::begin_run(const KernelContext& ctx, const Tensor& x, const Te
       pointwise_ = pointwise_ && geom_.kernel[ud] == 1 && geom_.stride[ud] == 1 && geom_.pad_begin[ud] == 0 &&
                    geom_.pad_end[ud] == 0;
     }
+    if (geom_.rank() == 2) {
+      const NnSpatial& q = geom_;
+      g2_ = {Cg_,      q.in[0],  q.in[1],        q.kernel[0],    q.kernel[1], q.stride[0], q.stride[1],
+             q.dil[0], q.dil[1], q.pad_begin[0], q.pad_begin[1], q.out[0],    q.out[1]};
+    }
   }
   Shape out{x.dim(0), M_};
   out.insert(out.end(), geom_.out.begin(), geom_.out.end());
   return out;
 }
 
-int64_t IntConvCore::work_elems() const { return Cg_ * geom_.in_numel() + (pointwise_ ? 0 : Kg_ * geom_.out_numel()); }
+int64_t IntConvCore::work_elems() const {
+  const int64_t image = Cg_ * geom_.in_numel(), col = Kg_ * geom_.out_numel();
+  if (pointwise_) return image;
+  return geom_.rank() == 2 ? col : image + col;
+}
 
 void IntConvCore::run_group(const KernelContext& ctx, const Tensor& x, int32_t x_zero_point, int64_t n, int64_t g,
                             int16_t* work, int32_t* acc) const {
   const int64_t in_n = geom_.in_numel(), on = geom_.out_numel(), Mg = M_ / group_;
   const int64_t first = (n * Cg_ * group_ + g * Cg_) * in_n;
-  int16_t* xw = work;  // X's channels of this group, minus the zero point
-  if (x.dtype() == DType::kUint8) {
-    linalg::widen_sub(x.data<uint8_t>() + first, Cg_ * in_n, x_zero_point, xw);
+  // b: the [Kg, on] operand, x - x_zero_point of this group's channels.
+  const int16_t* b = work;
+  auto widen = [&](int16_t* dst) {
+    if (x.dtype() == DType::kUint8) {
+      linalg::widen_sub(x.data<uint8_t>() + first, Cg_ * in_n, x_zero_point, dst);
+    } else {
+      linalg::widen_sub(x.data<int8_t>() + first, Cg_ * in_n, x_zero_point, dst);
+    }
+  };
+  if (pointwise_) {
+    widen(work);
+  } else if (geom_.rank() == 2) {
+    if (x.dtype() == DType::kUint8) {
+      linalg::im2col_2d_s16(x.data<uint8_t>() + first, x_zero_point, g2_, work);
+    } else {
+      linalg::im2col_2d_s16(x.data<int8_t>() + first, x_zero_point, g2_, work);
+    }
   } else {
-    linalg::widen_sub(x.data<int8_t>() + first, Cg_ * in_n, x_zero_point, xw);
+    widen(work);
+    nn_im2col(static_cast<const int16_t*>(work), geom_, 0, Kg_, work + Cg_ * in_n);
+    b = work + Cg_ * in_n;
   }
-  const int16_t* b = xw;
-  if (!pointwise_) {
-    int16_t* col = work + Cg_ * in_n;
-    nn_im2col(xw, geom_, 0, Kg_, col);
-    b = col;
+  const int16_t* w = w16_.data() + g * Mg * Kg_;
+  if (Mg == 1) {                                   // depthwise: one dot product per output position, rows of b in turn
+    auto* sum = reinterpret_cast<uint32_t*>(acc);  // wraps like igemm_s16
+    std::fill(sum, sum + on, 0u);
+    for (int64_t k = 0; k < Kg_; ++k) {
+      const int32_t wk = w[k];
+      if (wk == 0) continue;
+      const int16_t* row = b + k * on;
+      for (int64_t o = 0; o < on; ++o) sum[o] += static_cast<uint32_t>(wk * static_cast<int32_t>(row[o]));
+    }
+    return;
   }
-  linalg::igemm_s16(Mg, on, Kg_, w16_.data() + g * Mg * Kg_, Kg_, b, on, acc, on, false, ctx.pool);
+  linalg::igemm_s16(Mg, on, Kg_, w, Kg_, b, on, acc, on, false, ctx.pool);
 }
 
 std::string IntConvCore::algorithm() const {
   if (!has_geom_) return "igemm";
+  if (M_ == group_) return "depthwise-dot";
   return pointwise_ ? "pointwise-igemm" : "im2col-igemm";
 }
 

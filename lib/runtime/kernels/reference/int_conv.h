@@ -2,9 +2,11 @@
 //   acc[n, m, o] = sum over the window of (x - x_zero_point) * (w - w_zero_point[m])
 // in int32, for 8-bit x and w of either signedness, N-d, grouped, with strides, dilations,
 // explicit pads or auto_pad. Padding reads the zero point, i.e. a real 0, as the ONNX
-// integer ops define. Computed per (image, group) as widen (x - x_zero_point to int16),
-// im2col (skipped for 1x1 unit-stride unpadded kernels) and linalg::igemm_s16 against the
-// weights, which are widened once at preparation when they and their zero points are constant.
+// integer ops define. Computed per (image, group) from the patch matrix of x - x_zero_point
+// as int16 (2-D: linalg::im2col_2d_s16 straight from the 8-bit image; N-d: widened, then
+// im2col; 1x1 unit-stride unpadded kernels: the widened image itself) times the weights,
+// which are widened once at preparation when they and their zero points are constant:
+// linalg::igemm_s16, or for one output channel per group (depthwise) a dot product per row.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "runtime/kernel.h"
 #include "runtime/kernels/reference/nn_util.h"
+#include "runtime/linalg/gemm.h"
 
 namespace edge::rt {
 
@@ -34,7 +37,7 @@ class IntConvCore {
   // acc[Mg x out_numel()] (row stride out_numel()) for image n and group g.
   void run_group(const KernelContext& ctx, const Tensor& x, int32_t x_zero_point, int64_t n, int64_t g, int16_t* work,
                  int32_t* acc) const;
-  // "im2col-igemm" or "pointwise-igemm" ("igemm" before the first run).
+  // "im2col-igemm", "pointwise-igemm" or "depthwise-dot" ("igemm" before the first run).
   std::string algorithm() const;
 
  private:
@@ -48,6 +51,7 @@ class IntConvCore {
   std::vector<int16_t> w16_;  // [M, Kg]: w - w_zero_point[m]
   std::vector<int32_t> zp_;   // per output channel (work vector of widen_weights)
   NnSpatial geom_;
+  linalg::Conv2dGeom g2_{};  // geom_ of one group, for 2-D convolutions
   Shape geom_in_;
   bool has_geom_ = false, pointwise_ = false;
 };

@@ -4,7 +4,8 @@
 //       + y_zero_point)
 // with int32 accumulation (IntConvCore: im2col + linalg::igemm_s16, weights widened once at
 // preparation when constant), w_scale and w_zero_point per tensor or per output channel, and
-// B int32 with scale x_scale * w_scale and zero point 0. The output type is y_zero_point's
+// B int32 with scale x_scale * w_scale and zero point 0. The requantization multiplies in
+// float32, as ONNX Runtime does (q_requantize_row). The output type is y_zero_point's
 // (uint8 when omitted). The same kernel runs the QDQ fusion's form in the runtime's private
 // domain (qdq_fusion.h), whose `activation` attributes narrow the output range.
 #include <algorithm>
@@ -44,7 +45,8 @@ class QLinearConvKernel : public OpKernel {
     }
     mult_.resize(static_cast<size_t>(M));
     for (int64_t m = 0; m < M; ++m) {
-      mult_[static_cast<size_t>(m)] = static_cast<double>(xs) * ws_[static_cast<size_t>(m)] / static_cast<double>(ys);
+      mult_[static_cast<size_t>(m)] =
+          static_cast<float>(static_cast<double>(xs) * ws_[static_cast<size_t>(m)] / static_cast<double>(ys));
     }
     int32_t lo, hi;
     act_.range(ys, yzp, yt, &lo, &hi);
@@ -61,16 +63,13 @@ class QLinearConvKernel : public OpKernel {
         core_.run_group(ctx, x, xzp, n, g, work, acc);
         for (int64_t r = 0; r < Mg; ++r) {
           const int64_t m = g * Mg + r;
-          const int64_t b = pb ? pb[m] : 0;
-          const double mult = mult_[static_cast<size_t>(m)];
-          const int32_t* a = acc + r * on;
+          const int32_t b = pb ? pb[m] : 0;
+          const float mult = mult_[static_cast<size_t>(m)];
           const int64_t base = (n * M + m) * on;
           if (yt == DType::kUint8) {
-            uint8_t* py = y.data<uint8_t>() + base;
-            for (int64_t o = 0; o < on; ++o) py[o] = static_cast<uint8_t>(q_requantize(a[o] + b, mult, yzp, lo, hi));
+            q_requantize_row(acc + r * on, on, b, mult, yzp, lo, hi, y.data<uint8_t>() + base);
           } else {
-            int8_t* py = y.data<int8_t>() + base;
-            for (int64_t o = 0; o < on; ++o) py[o] = static_cast<int8_t>(q_requantize(a[o] + b, mult, yzp, lo, hi));
+            q_requantize_row(acc + r * on, on, b, mult, yzp, lo, hi, y.data<int8_t>() + base);
           }
         }
       }
@@ -80,8 +79,8 @@ class QLinearConvKernel : public OpKernel {
  private:
   IntConvCore core_;
   QActivation act_;
-  std::vector<float> ws_;     // per output channel (run state, reused)
-  std::vector<double> mult_;  // x_scale * w_scale[m] / y_scale
+  std::vector<float> ws_;    // per output channel (run state, reused)
+  std::vector<float> mult_;  // x_scale * w_scale[m] / y_scale
 };
 
 }  // namespace

@@ -103,11 +103,7 @@ void q_channel_zero_points(const std::string& where, const Tensor* zp, DType typ
 }
 
 int32_t q_quantize_value(float v, float scale, int32_t zero_point, DType t) {
-  double q = std::nearbyint(static_cast<double>(v / scale));
-  if (std::isnan(q)) q = 0;
-  q += zero_point;
-  const double lo = q_min(t), hi = q_max(t);
-  return static_cast<int32_t>(q < lo ? lo : (q > hi ? hi : q));
+  return q_round_clamp(static_cast<double>(v / scale), zero_point, q_min(t), q_max(t));
 }
 
 QActivation QActivation::parse(const KernelInit& init) {

@@ -37,11 +37,23 @@ void q_channel_zero_points(const std::string& where, const Tensor* zp, DType typ
 // QuantizeLinear of one float32 value: saturate(round_half_even(v / scale) + zero_point).
 int32_t q_quantize_value(float v, float scale, int32_t zero_point, DType t);
 
-// round_half_even(v) + zero_point, clamped to [lo, hi] (the output range).
+// round_half_even(v) for |v| < 2^51 without a libm call (std::nearbyint is one on baseline
+// x86-64): adding and subtracting 1.5 * 2^52 leaves the nearest integer, ties to even, under the
+// default rounding mode (the build does not allow the compiler to reassociate this away).
+inline double q_round(double v) {
+  constexpr double k = 6755399441055744.0;
+  return (v + k) - k;
+}
+
+// round_half_even(v) + zero_point, clamped to [lo, hi] (the output range); NaN gives the zero
+// point, as QuantizeLinear's reference does.
 inline int32_t q_round_clamp(double v, int32_t zero_point, int32_t lo, int32_t hi) {
-  v = std::nearbyint(v) + zero_point;
-  v = v < lo ? lo : (v > hi ? hi : v);
-  return static_cast<int32_t>(v);
+  // Bounded first: the result is clamped anyway, and q_round needs |v| < 2^51.
+  const double a = static_cast<double>(lo) - zero_point - 1.0, b = static_cast<double>(hi) - zero_point + 1.0;
+  v = v < a ? a : (v > b ? b : v);
+  if (v != v) v = 0.0;
+  const double r = q_round(v) + zero_point;
+  return static_cast<int32_t>(r < lo ? lo : (r > hi ? hi : r));
 }
 
 // An int32 accumulator (real value acc * scale_in) requantized to the output: as the ONNX
@@ -49,6 +61,26 @@ inline int32_t q_round_clamp(double v, int32_t zero_point, int32_t lo, int32_t h
 // multiplier = scale_in / y_scale.
 inline int32_t q_requantize(int64_t acc, double multiplier, int32_t zero_point, int32_t lo, int32_t hi) {
   return q_round_clamp(static_cast<double>(acc) * multiplier, zero_point, lo, hi);
+}
+
+// y[i] = clamp(round_half_even((acc[i] + bias) * multiplier) + zero_point, lo, hi) for a row of
+// int32 accumulators, in float32 as ONNX Runtime requantizes (vectorizable; exact integers up
+// to 2^24, beyond which the product is rounded before the final rounding). The sum with the
+// bias wraps in 32 bits like the accumulation.
+template <typename T>
+void q_requantize_row(const int32_t* acc, int64_t n, int32_t bias, float multiplier, int32_t zero_point, int32_t lo,
+                      int32_t hi, T* y) {
+  constexpr float k = 12582912.0f;  // 1.5 * 2^23: (v + k) - k rounds |v| < 2^22 half to even
+  const float a = static_cast<float>(lo - zero_point - 1), b = static_cast<float>(hi - zero_point + 1);
+  const float flo = static_cast<float>(lo), fhi = static_cast<float>(hi), fz = static_cast<float>(zero_point);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(bias));
+    float v = static_cast<float>(s) * multiplier;
+    v = v < a ? a : (v > b ? b : v);
+    v = ((v + k) - k) + fz;
+    v = v < flo ? flo : (v > fhi ? fhi : v);
+    y[i] = static_cast<T>(static_cast<int32_t>(v));
+  }
 }
 
 // An activation that the QDQ fusion folded into an integer node (attributes `activation` =

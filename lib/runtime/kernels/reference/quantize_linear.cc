@@ -34,18 +34,16 @@ DType output_dtype_attr(const KernelInit& init) {
 template <typename Q, typename X>
 void quantize(const X* x, int64_t n, const CtlQuantLayout& l, const std::vector<float>& scale,
               const std::vector<int32_t>& zp, Q* y) {
-  const double lo = q_min(DTypeOf<Q>::value), hi = q_max(DTypeOf<Q>::value);
+  const int32_t lo = q_min(DTypeOf<Q>::value), hi = q_max(DTypeOf<Q>::value);
   for (int64_t i = 0; i < n; ++i) {
     const size_t p = l.param(i);
-    double q;
+    double v;
     if constexpr (std::is_same_v<X, float>) {
-      q = std::nearbyint(static_cast<double>(x[i] / scale[p]));
+      v = static_cast<double>(x[i] / scale[p]);  // divided in float32, as the spec's reference
     } else {
-      q = std::nearbyint(static_cast<double>(x[i]) / static_cast<double>(scale[p]));
+      v = static_cast<double>(x[i]) / static_cast<double>(scale[p]);
     }
-    if (std::isnan(q)) q = 0;
-    q += zp[p];
-    y[i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
+    y[i] = static_cast<Q>(q_round_clamp(v, zp[p], lo, hi));
   }
 }
 
@@ -119,13 +117,10 @@ class QuantizeLinearKernel : public OpKernel {
   // Elements [i0, i0 + n) of a float16 input, given as float32 in buf.
   template <typename Q>
   void quantize_block(const float* buf, int64_t i0, int64_t n, const CtlQuantLayout& l, Q* y) const {
-    const double lo = q_min(DTypeOf<Q>::value), hi = q_max(DTypeOf<Q>::value);
+    const int32_t lo = q_min(DTypeOf<Q>::value), hi = q_max(DTypeOf<Q>::value);
     for (int64_t i = 0; i < n; ++i) {
       const size_t p = l.param(i0 + i);
-      double q = std::nearbyint(static_cast<double>(buf[i] / scale_[p]));
-      if (std::isnan(q)) q = 0;
-      q += zp_[p];
-      y[i0 + i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
+      y[i0 + i] = static_cast<Q>(q_round_clamp(static_cast<double>(buf[i] / scale_[p]), zp_[p], lo, hi));
     }
   }
 
