@@ -5,7 +5,7 @@
 // are dropped, and DequantizeLinear nodes that nothing reads any more after that.
 //
 //   Before: x_q -> DQ -> Conv(w: DQ(w_q), b: DQ(b_q)) -> Relu -> Q -> y_q
-//   After:  x_q -> QLinearConv(w_q, bias in accumulator units, activation=Relu) -> y_q
+//   After:  x_q -> QLinearConv(w_q, b_q with its scale, activation=Relu) -> y_q
 #include "runtime/qdq_fusion.h"
 
 #include <optional>
@@ -157,6 +157,19 @@ class Fuser {
     return name;
   }
 
+  // Inputs 8-10 of a fused QLinearConv/QLinearMatMul: the bias as the kernel converts it.
+  bool add_bias(onnx::NodeProto& f, const std::string& bias, int64_t channels, float x_scale, const QParams& w) {
+    auto in = qdq::bias_inputs(g_, idx_, bias, channels, x_scale, w);
+    if (!in) return false;
+    f.add_input(in->value);
+    if (!in->scale.empty()) {
+      f.add_input(in->scale);
+      f.add_input(in->zero_point);
+    }
+    dq_outputs_.insert(bias);  // a DequantizeLinear'd bias is dropped when nothing else reads it
+    return true;
+  }
+
   // Replaces op by f (output: the Q's), drops the Q and the activation.
   bool commit(int op, onnx::NodeProto f, int q, int act, std::initializer_list<const QParams*> inputs) {
     if (act >= 0 && !fusion::add_activation(g_, idx_, g_.node(act), f)) return false;
@@ -204,10 +217,7 @@ bool Fuser::conv(int i) {
   f.add_input(y.scale_name);
   f.add_input(y.zp_name);
   if (op.input_size() > 2 && !op.input(2).empty()) {
-    auto b = qdq::acc_bias(g_, idx_, op.input(2), ws[0], x.s(), w);
-    if (!b) return false;
-    f.add_input(add_initializer(*b, "__qdq_bias_" + op.output(0)));
-    dq_outputs_.insert(op.input(2));  // a DequantizeLinear'd bias is dropped when nothing else reads it
+    if (!add_bias(f, op.input(2), ws[0], x.s(), w)) return false;
   }
   return commit(i, std::move(f), q, act, {&x, &w});
 }
@@ -248,10 +258,7 @@ bool Fuser::gemm(int i) {
   f.add_input(y.scale_name);
   f.add_input(y.zp_name);
   if (op.input_size() > 2 && !op.input(2).empty()) {
-    auto bias = qdq::acc_bias(g_, idx_, op.input(2), trans_b ? bs[0] : bs[1], a.s(), b);
-    if (!bias) return false;
-    f.add_input(add_initializer(*bias, "__qdq_bias_" + op.output(0)));
-    dq_outputs_.insert(op.input(2));
+    if (!add_bias(f, op.input(2), trans_b ? bs[0] : bs[1], a.s(), b)) return false;
   }
   auto* t = f.add_attribute();
   t->set_name("transB");

@@ -5,8 +5,9 @@
 // quantized tensors directly and writes the QuantizeLinear's output:
 //
 //   DQ(x), DQ(w) [, DQ(bias int32) or float bias] -> Conv [-> Relu/Clip] -> Q
-//       => QLinearConv (private domain): int32 bias in accumulator units, activation as
-//          a narrower output range
+//       => QLinearConv (private domain): the bias's int32 values and scale (or the float bias)
+//          as inputs that the kernel converts to accumulator units, activation as a narrower
+//          output range
 //   DQ(a), DQ(b 2-D) -> MatMul [-> Relu/Clip] -> Q                => QLinearMatMul (private)
 //   DQ(a), DQ(b) [, bias] -> Gemm (alpha = beta = 1, transA = 0) [-> Relu/Clip] -> Q
 //       => QLinearMatMul (private) with transB and the bias

@@ -2,12 +2,12 @@
 #include "runtime/qdq_params.h"
 
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "ir/node_attrs.h"
 #include "ir/tensor_proto.h"
 #include "runtime/graph_fusion.h"
+#include "runtime/kernels/reference/qlinear_util.h"
 
 namespace edge::rt::qdq {
 
@@ -70,61 +70,36 @@ bool read_qparams(const GraphIndex& idx, const onnx::NodeProto& n, bool is_q, in
   return true;
 }
 
-namespace {
-
-// Real values of a bias: DequantizeLinear of an int32 constant (computed in float32, as the
-// DQ kernel does) or a float32 constant. `exact` gets the int32 values and their per-channel
-// scales when the bias is a DQ with zero point 0.
-bool real_bias(const onnx::GraphProto& g, const GraphIndex& idx, const std::string& name, std::vector<float>& real,
-               std::vector<int32_t>& ints, std::vector<float>& int_scale) {
+std::optional<BiasInputs> bias_inputs(const onnx::GraphProto& g, const GraphIndex& idx, const std::string& name,
+                                      int64_t channels, float x_scale, const QParams& w) {
+  BiasInputs in;
+  std::optional<Tensor> bias;
+  QParams q;
   const int p = idx.producer(name);
-  if (p >= 0) {
+  if (p >= 0) {  // DequantizeLinear of an int32 constant
     const onnx::NodeProto& dq = g.node(p);
-    if (!fusion::is_op(dq, "DequantizeLinear")) return false;
-    auto b = constant(idx, dq.input(0));
-    QParams q;
-    if (!b || b->dtype() != DType::kInt32 || b->rank() > 1 || !read_qparams(idx, dq, false, b->rank(), &q))
-      return false;
-    if (!q.per_tensor() && q.axis != 0) return false;
-    for (int64_t c = 0; c < b->numel(); ++c) {
-      const int32_t v = b->data<int32_t>()[c];
-      real.push_back(static_cast<float>(static_cast<int64_t>(v) - q.z(c)) * q.s(c));
-      if (q.z(c) == 0) {
-        ints.push_back(v);
-        int_scale.push_back(q.s(c));
-      }
+    if (!fusion::is_op(dq, "DequantizeLinear")) return std::nullopt;
+    bias = constant(idx, dq.input(0));
+    if (!bias || bias->dtype() != DType::kInt32 || bias->rank() > 1 ||
+        !read_qparams(idx, dq, false, bias->rank(), &q) || (!q.per_tensor() && q.axis != 0)) {
+      return std::nullopt;
     }
-    if (ints.size() != real.size()) ints.clear();
-    return true;
+    in = {dq.input(0), q.scale_name, q.zp_name};
+  } else {  // a float32 constant
+    bias = constant(idx, name);
+    if (!bias || bias->dtype() != DType::kFloat) return std::nullopt;
+    in.value = name;
   }
-  auto f = constant(idx, name);
-  if (!f || f->dtype() != DType::kFloat) return false;
-  real.assign(f->data<float>(), f->data<float>() + f->numel());
-  return true;
-}
-
-}  // namespace
-
-std::optional<Tensor> acc_bias(const onnx::GraphProto& g, const GraphIndex& idx, const std::string& name,
-                               int64_t channels, float x_scale, const QParams& w) {
-  std::vector<float> real, int_scale;
-  std::vector<int32_t> ints;
-  if (!real_bias(g, idx, name, real, ints, int_scale)) return std::nullopt;
-  const int64_t n = static_cast<int64_t>(real.size());
-  if (n != channels && n != 1) return std::nullopt;
-  Tensor out(DType::kInt32, {channels});
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(n == 1 ? 0 : c);
-    const float acc_scale = x_scale * w.s(c);  // float32, as a quantizer computes the bias scale
-    if (!ints.empty() && int_scale[i] == acc_scale) {
-      out.data<int32_t>()[c] = ints[i];
-      continue;
-    }
-    const double v = std::nearbyint(static_cast<double>(real[i]) / (static_cast<double>(x_scale) * w.s(c)));
-    if (!(std::fabs(v) <= static_cast<double>(std::numeric_limits<int32_t>::max()))) return std::nullopt;
-    out.data<int32_t>()[c] = static_cast<int32_t>(v);
+  std::vector<float> ws;
+  for (int64_t c = 0; c < (w.per_tensor() ? 1 : channels); ++c) ws.push_back(w.s(c));
+  std::vector<int32_t> acc;
+  try {  // the kernel converts it; fuse only what converts
+    q_bias_to_acc("bias '" + name + "'", *bias, in.scale.empty() ? nullptr : &q.scale, q.zp.defined() ? &q.zp : nullptr,
+                  x_scale, ws, channels, acc);
+  } catch (const Error&) {
+    return std::nullopt;
   }
-  return out;
+  return in;
 }
 
 }  // namespace edge::rt::qdq

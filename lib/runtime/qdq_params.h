@@ -1,5 +1,5 @@
 // What the QDQ fusion (qdq_fusion.h) reads from a graph: the constant parameters of a
-// QuantizeLinear / DequantizeLinear node, and a bias turned into accumulator units.
+// QuantizeLinear / DequantizeLinear node, and the inputs of a bias.
 #pragma once
 
 #include <optional>
@@ -37,12 +37,15 @@ struct QParams {
 // a constant of the scale's shape, the quantized type known, and no blocked quantization.
 bool read_qparams(const GraphIndex& idx, const onnx::NodeProto& n, bool is_q, int rank, QParams* out);
 
-// The bias of an integer Conv/MatMul/Gemm in accumulator units (scale x_scale * w_scale[c],
-// zero point 0), one int32 per output channel: from DequantizeLinear(int32 constant) or from
-// a float32 constant; [channels] values, or one (broadcast). An int32 bias whose scale is
-// exactly x_scale * w_scale[c] (float32, as quantizers write it) is taken as it is; any other
-// is rounded. nullopt when it is not constant, does not fit int32 or has another shape.
-std::optional<Tensor> acc_bias(const onnx::GraphProto& g, const GraphIndex& idx, const std::string& name,
-                               int64_t channels, float x_scale, const QParams& w);
+// The bias inputs of a fused integer Conv/MatMul/Gemm (inputs 8-10 of its QLinearConv /
+// QLinearMatMul form): a DequantizeLinear'd int32 constant as {its input, scale, zero point},
+// or a float32 constant as {name, "", ""}. The kernel converts it to accumulator units
+// (q_bias_to_acc) when prepared, so replacing it later (Session::set_weight) takes effect.
+// nullopt unless it is constant, [channels] or one value, and converts (fits int32).
+struct BiasInputs {
+  std::string value, scale, zero_point;
+};
+std::optional<BiasInputs> bias_inputs(const onnx::GraphProto& g, const GraphIndex& idx, const std::string& name,
+                                      int64_t channels, float x_scale, const QParams& w);
 
 }  // namespace edge::rt::qdq

@@ -396,3 +396,39 @@ TEST_CASE("QDQ fusion of a chain: stats, threads and agreement with the QDQ grap
   }
   REQUIRE(exact * 10 >= a.numel() * 8);
 }
+
+TEST_CASE("QDQ fusion: a replaced bias (Session::set_weight) takes effect in the fused kernel") {
+  const std::string text = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 2, 3, 3] x) => (float y)
+<float xs = {0.02}, uint8 xz = {128}, int8[2, 2, 1, 1] wq = {10, -20, 30, 40}, float[2] ws = {0.01, 0.02},
+ int32[2] bq = {100, -300}, float[2] bs = {0.0002, 0.0004}, float ys = {0.05}, uint8 yz = {100}>
+{
+  xq = QuantizeLinear(x, xs, xz)
+  xd = DequantizeLinear(xq, xs, xz)
+  wd = DequantizeLinear<axis = 0>(wq, ws)
+  bd = DequantizeLinear<axis = 0>(bq, bs)
+  c = Conv(xd, wd, bd)
+  yq = QuantizeLinear(c, ys, yz)
+  y = DequantizeLinear(yq, ys, yz)
+}
+)";
+  rt::SessionOptions on, off;
+  on.profile = true;
+  off.fuse = false;
+  auto fused = rt::Session::create(parse_model_text(text), on);
+  auto plain = rt::Session::create(parse_model_text(text), off);
+  Tensor x(DType::kFloat, {1, 2, 3, 3});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = 0.3f * static_cast<float>(i % 5) - 0.6f;
+  auto check = [&]() {
+    const Tensor a = fused->run({{"x", x}})[0].second, b = plain->run({{"x", x}})[0].second;
+    for (int64_t i = 0; i < a.numel(); ++i) REQUIRE(std::fabs(a.data<float>()[i] - b.data<float>()[i]) <= 0.0501f);
+    return a;
+  };
+  const Tensor before = check();
+  REQUIRE(count_op(*fused, "QLinearConv") == 1);
+  const Tensor nb = Tensor::from_vector<int32_t>({2}, {5000, -9000});  // +1 and -3.6 in real units
+  fused->set_weight("bq", nb);
+  plain->set_weight("bq", nb);
+  const Tensor after = check();
+  REQUIRE(after.data<float>()[0] > before.data<float>()[0] + 0.5f);
+}

@@ -6,9 +6,10 @@
 // y_zero_point's (uint8 when omitted).
 //
 // The QDQ fusion (qdq_fusion.h) emits the same op in the runtime's private domain for
-// MatMul and Gemm: an optional input 8, an int32 bias [N] already in accumulator units
-// (scale a_scale * b_scale), attribute transB (B stored [N, K], as Gemm's) and the
-// `activation` attributes that narrow the output range.
+// MatMul and Gemm: an optional bias [N] (input 8: float32, or int32 with its scale and zero
+// point as inputs 9 and 10, converted to accumulator units by q_bias_to_acc, once when
+// constant; a and b per tensor / per column then), attribute transB (B stored [N, K], as
+// Gemm's) and the `activation` attributes that narrow the output range.
 #include <vector>
 
 #include "runtime/graph_fusion.h"
@@ -22,7 +23,13 @@ namespace {
 class QLinearMatMulKernel : public OpKernel {
  public:
   explicit QLinearMatMulKernel(const KernelInit& init)
-      : core_(init, 3, 5, init.attrs.get_int("transB", 0) != 0), act_(QActivation::parse(init)) {}
+      : core_(init, 3, 5, init.attrs.get_int("transB", 0) != 0), act_(QActivation::parse(init)) {
+    bias_const_ = true;
+    for (int i : {1, 4, 8, 9, 10}) {
+      const bool given = i < init.node.input_size() && !init.node.input(i).empty();
+      bias_const_ = bias_const_ && (!given || init.constant(i));
+    }
+  }
 
   std::string algorithm() const override { return "igemm" + act_.suffix(); }
 
@@ -45,8 +52,16 @@ class QLinearMatMulKernel : public OpKernel {
     const DType yt = y_zp ? y_zp->dtype() : DType::kUint8;
     if (!q_is_8bit(yt)) fail_unsupported(ctx.where() + ": y_zero_point must be uint8 or int8, got " + y_zp->describe());
     const int32_t yzp = q_scalar_zero_point(ctx.where(), y_zp, yt, "y");
-    if (bias && (bias->dtype() != DType::kInt32 || bias->numel() != N || bias->rank() > 2)) {
-      fail(ctx.where() + ": bias must be int32 with " + std::to_string(N) + " values, got " + bias->describe());
+    const int32_t* pb = nullptr;
+    if (bias) {  // the fused form's bias, converted to accumulator units (once when constant)
+      if (!bias_ready_) {
+        const float as = q_scalar_scale(ctx.where(), ctx.input(1), "a");
+        q_channel_scales(ctx.where(), ctx.input(4), N, "b", bs_);
+        q_bias_to_acc(ctx.where(), *bias, ctx.has_input(9) ? &ctx.input(9) : nullptr,
+                      ctx.has_input(10) ? &ctx.input(10) : nullptr, as, bs_, N, acc_bias_);
+        bias_ready_ = bias_const_;
+      }
+      pb = acc_bias_.data();
     }
     int32_t lo, hi;
     act_.range(ys, yzp, yt, &lo, &hi);
@@ -54,7 +69,6 @@ class QLinearMatMulKernel : public OpKernel {
     if (y.numel() == 0) return;
     int32_t* acc = static_cast<int32_t*>(ctx.scratch(static_cast<size_t>(y.numel()) * sizeof(int32_t)));
     core_.run(ctx, acc);
-    const int32_t* pb = bias ? bias->data<int32_t>() : nullptr;
     uint8_t* pu = yt == DType::kUint8 ? y.data<uint8_t>() : nullptr;
     int8_t* ps = yt == DType::kInt8 ? y.data<int8_t>() : nullptr;
     for (int64_t i = 0; i < core_.batches(); ++i) {
@@ -79,6 +93,9 @@ class QLinearMatMulKernel : public OpKernel {
   IntMatMulCore core_;
   QActivation act_;
   std::vector<double> a_scale_, col_mult_;  // run state, reused
+  std::vector<float> bs_;
+  bool bias_const_ = false, bias_ready_ = false;
+  std::vector<int32_t> acc_bias_;
 };
 
 }  // namespace

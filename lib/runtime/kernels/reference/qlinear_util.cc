@@ -106,6 +106,48 @@ int32_t q_quantize_value(float v, float scale, int32_t zero_point, DType t) {
   return q_round_clamp(static_cast<double>(v / scale), zero_point, q_min(t), q_max(t));
 }
 
+void q_bias_to_acc(const std::string& where, const Tensor& bias, const Tensor* scale, const Tensor* zero_point,
+                   float x_scale, const std::vector<float>& w_scales, int64_t channels, std::vector<int32_t>& out) {
+  const int64_t n = bias.numel();
+  const bool is_int = bias.dtype() == DType::kInt32;
+  if ((!is_int && bias.dtype() != DType::kFloat) || (n != 1 && n != channels) || (is_int != (scale != nullptr))) {
+    fail(where + ": bias " + bias.describe() + " must be float32, or int32 with a scale, with 1 or " +
+         std::to_string(channels) + " values");
+  }
+  auto per = [&](const Tensor* t, const char* what) {
+    if (t && (t->numel() != 1 && t->numel() != n))
+      fail(where + ": bias " + what + " " + t->describe() + " does not fit");
+  };
+  per(scale, "scale");
+  per(zero_point, "zero point");
+  if (scale && scale->dtype() != DType::kFloat) fail(where + ": bias scale must be float32, got " + scale->describe());
+  if (zero_point && zero_point->dtype() != DType::kInt32) {
+    fail(where + ": bias zero point must be int32, got " + zero_point->describe());
+  }
+  auto at = [](const Tensor* t, int64_t i) { return t->numel() == 1 ? 0 : i; };
+  out.resize(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    const int64_t i = n == 1 ? 0 : c;
+    const float ws = w_scales[w_scales.size() == 1 ? 0 : static_cast<size_t>(c)];
+    float real;
+    if (is_int) {
+      const int32_t b = bias.data<int32_t>()[i];
+      const int32_t z = zero_point ? zero_point->data<int32_t>()[at(zero_point, i)] : 0;
+      const float s = scale->data<float>()[at(scale, i)];
+      if (z == 0 && s == x_scale * ws) {  // already in accumulator units
+        out[static_cast<size_t>(c)] = b;
+        continue;
+      }
+      real = static_cast<float>(static_cast<int64_t>(b) - z) * s;
+    } else {
+      real = bias.data<float>()[i];
+    }
+    const double v = std::nearbyint(static_cast<double>(real) / (static_cast<double>(x_scale) * ws));
+    if (!(std::fabs(v) <= 2147483647.0)) fail(where + ": bias value " + std::to_string(real) + " does not fit int32");
+    out[static_cast<size_t>(c)] = static_cast<int32_t>(v);
+  }
+}
+
 QActivation QActivation::parse(const KernelInit& init) {
   QActivation a;
   const std::string name = init.attrs.get_string("activation", "");

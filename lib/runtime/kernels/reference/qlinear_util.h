@@ -83,6 +83,16 @@ void q_requantize_row(const int32_t* acc, int64_t n, int32_t bias, float multipl
   }
 }
 
+// The bias of a QDQ-fused integer Conv/MatMul/Gemm in accumulator units (scale x_scale *
+// w_scale[c], zero point 0): round_half_even(real / (x_scale * w_scale[c])), where real is
+// (bias - zero_point) * scale for an int32 bias (dequantized in float32, as DequantizeLinear) or
+// the float32 bias itself. `bias` has one value (broadcast) or `channels`; scale and zero point
+// one or one per channel. An int32 bias with zero point 0 whose scale is exactly the float32
+// product x_scale * w_scale[c] (as quantizers write it) is taken as it is. Throws naming `where`
+// for other types or shapes, or a value outside int32. w_scales: 1 or `channels` values.
+void q_bias_to_acc(const std::string& where, const Tensor& bias, const Tensor* scale, const Tensor* zero_point,
+                   float x_scale, const std::vector<float>& w_scales, int64_t channels, std::vector<int32_t>& out);
+
 // An activation that the QDQ fusion folded into an integer node (attributes `activation` =
 // "Relu" | "Clip" and `activation_params` = [min, max] in real units, as FusedConv), applied
 // as a narrower output range: Relu clamps at the zero point, Clip at its quantized bounds.
