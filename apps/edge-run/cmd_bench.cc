@@ -159,7 +159,8 @@ void add_bench_command(CLI::App& root, Action& action) {
   c->add_option("--seed", o->seed, "Seed for random inputs");
   c->add_option("--backend", o->backends,
                 "Kernel backend to use (repeatable: cpu, reference); default all, reference always as fallback");
-  c->add_flag("--no-fuse", o->no_fuse, "Run every node as written (no Conv+BatchNorm/activation fusion)");
+  c->add_flag("--no-fuse", o->no_fuse,
+              "Run every node as written (no QDQ-to-integer or Conv+BatchNorm/activation fusion)");
   c->callback([o, &action] { action = [o] { return bench(*o); }; });
 }
 

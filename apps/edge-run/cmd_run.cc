@@ -27,6 +27,7 @@ struct RunOptions {
   std::string dump_dir;
   std::vector<std::string> backends;
   std::string save_test_data;
+  bool no_fuse = false;
 };
 
 // A file name for a value name: letters, digits, '.', '-' and '_' kept, the rest '_'.
@@ -81,7 +82,7 @@ int run(const RunOptions& o) {
   so.threads = o.threads;
   so.input_shapes = parse_shape_specs(o.shapes);
   so.backends = o.backends;
-  so.fuse = o.dump_dir.empty();  // dumps show every tensor of the model as written
+  so.fuse = o.dump_dir.empty() && !o.no_fuse;  // dumps show every tensor of the model as written
   auto session = rt::Session::create(load_model(o.model), so);
   if (!o.random && o.inputs.empty() && !session->inputs().empty()) {
     fail("no inputs given: use --input NAME=FILE (.pb or .npy), NAME=value:V, or --random");
@@ -156,6 +157,8 @@ void add_run_command(CLI::App& root, Action& action) {
   c->add_option("--backend", o->backends, "Kernel backend to use (repeatable: cpu, reference)");
   c->add_option("--save-test-data", o->save_test_data,
                 "Write the inputs and outputs as DIR/test_data_set_N/{input,output}_K.pb (edge-run check replays it)");
+  c->add_flag("--no-fuse", o->no_fuse,
+              "Run every node as written: no QDQ-to-integer or Conv+BatchNorm/activation fusion (implied by --dump-all)");
   c->callback([o, &action] { action = [o] { return run(*o); }; });
 }
 

@@ -11,18 +11,24 @@
 
 namespace edge::rt {
 
-namespace {
+namespace fusion {
 
 bool is_op(const onnx::NodeProto& n, const char* op) {
   return (n.domain().empty() || n.domain() == "ai.onnx") && n.op_type() == op;
 }
 
-// The single reader of node n's output 0, or -1 (several readers, a graph output, none).
 int only_reader(const GraphIndex& idx, const onnx::NodeProto& n) {
   if (n.output_size() < 1 || n.output(0).empty() || idx.is_graph_output(n.output(0))) return -1;
   const auto& readers = idx.consumers(n.output(0));
   return readers.size() == 1 ? readers[0] : -1;
 }
+
+}  // namespace fusion
+
+namespace {
+
+using fusion::is_op;
+using fusion::only_reader;
 
 // A float32 initializer that is not also a graph input (so a caller cannot replace it).
 const onnx::TensorProto* constant_f32(const GraphIndex& idx, const onnx::NodeProto& n, int i) {
@@ -124,8 +130,9 @@ bool fold_bn(onnx::GraphProto& g, const GraphIndex& idx, onnx::NodeProto& conv, 
   return true;
 }
 
-// Activation attributes for FusedConv, or false when the node is not a fusable activation.
-bool activation_of(const onnx::GraphProto& g, const GraphIndex& idx, const onnx::NodeProto& act,
+}  // namespace
+
+bool fusion::add_activation(const onnx::GraphProto& g, const GraphIndex& idx, const onnx::NodeProto& act,
                    onnx::NodeProto& fused) {
   auto set = [&](const char* name, const std::vector<float>& params) {
     auto* a = fused.add_attribute();
@@ -155,8 +162,6 @@ bool activation_of(const onnx::GraphProto& g, const GraphIndex& idx, const onnx:
   }
   return false;
 }
-
-}  // namespace
 
 std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int opset, bool allow_fused_ops,
                                              FusionStats* stats) {
@@ -208,10 +213,10 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
         ++st.conv_add;
         act = only_reader(idx, add);
         if (act < 0 || drop[static_cast<size_t>(act)] || g->node(act).input(0) != add.output(0) ||
-            sub_reads.count(add.output(0)) || !activation_of(*g, idx, g->node(act), fused)) {
+            sub_reads.count(add.output(0)) || !fusion::add_activation(*g, idx, g->node(act), fused)) {
           act = -1;
         }
-      } else if (!activation_of(*g, idx, g->node(r), fused)) {
+      } else if (!fusion::add_activation(*g, idx, g->node(r), fused)) {
         continue;
       }
       fused.set_domain(kFusedDomain);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/graph_index.h"
 #include "onnx/onnx_pb.h"
 #include "runtime/kernel_registry.h"
 
@@ -33,5 +34,18 @@ struct FusionStats {
 // `allow_fused_ops` says whether FusedConv nodes may be created.
 std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g, int opset, bool allow_fused_ops,
                                              FusionStats* stats = nullptr);
+
+// Pieces shared with the QDQ fusion (qdq_fusion.h).
+namespace fusion {
+// True for an ai.onnx node of type `op`.
+bool is_op(const onnx::NodeProto& n, const char* op);
+// The single reader of node n's output 0, or -1 (several readers, a graph output, none).
+int only_reader(const GraphIndex& idx, const onnx::NodeProto& n);
+// Adds FusedConv-style attributes (`activation`, `activation_params`) for `act` to `fused`:
+// Relu, LeakyRelu(alpha) or Clip with constant bounds (attributes before opset 11, inputs
+// from initializers or Constant nodes after). False when `act` is none of these.
+bool add_activation(const onnx::GraphProto& g, const GraphIndex& idx, const onnx::NodeProto& act,
+                    onnx::NodeProto& fused);
+}  // namespace fusion
 
 }  // namespace edge::rt

@@ -7,6 +7,7 @@
 #include "ir/graph_index.h"
 #include "ir/tensor_proto.h"
 #include "runtime/graph_fusion.h"
+#include "runtime/qdq_fusion.h"
 #include "runtime/thread_pool.h"
 
 namespace edge::rt {
@@ -60,7 +61,10 @@ GraphRunner::GraphRunner(const onnx::GraphProto& g_in, const std::vector<std::st
     const bool cpu = opts_.backends.empty() ||
                      std::find(opts_.backends.begin(), opts_.backends.end(), "cpu") != opts_.backends.end();
     const bool fused_ops = cpu && opts_.registry->supports(kFusedDomain, "FusedConv", 1);
-    fused_ = fuse_graph(g_in, opts_.opsets.at(""), fused_ops);
+    // QDQ patterns first: the float fusions would otherwise take their Conv -> Relu apart.
+    std::unique_ptr<onnx::GraphProto> qdq = fuse_qdq(g_in, opts_.opsets.at(""), *opts_.registry);
+    fused_ = fuse_graph(qdq ? *qdq : g_in, opts_.opsets.at(""), fused_ops);
+    if (!fused_) fused_ = std::move(qdq);
     if (fused_) {
       graph_ = fused_.get();
       opts_.opsets[kFusedDomain] = 1;

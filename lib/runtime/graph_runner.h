@@ -57,7 +57,7 @@ struct RunnerOptions {
   int max_depth = 16;  // nesting limit for subgraphs
   bool profile = false;
   const RunObserver* observer = nullptr;  // called when set and non-empty
-  bool fuse = true;  // graph fusions at preparation (graph_fusion.h)
+  bool fuse = true;  // graph fusions at preparation (qdq_fusion.h, graph_fusion.h)
 };
 
 class GraphRunner {

@@ -26,8 +26,9 @@ struct SessionOptions {
   // Backends the kernels may come from (e.g. {"cpu"}); empty = all registered. The
   // reference backend is always available as the fallback.
   std::vector<std::string> backends;
-  // Graph fusions at preparation (Conv+BatchNormalization, Conv+activation; see
-  // graph_fusion.h). Off: every node runs as written and observers see every tensor.
+  // Graph fusions at preparation: QDQ patterns to integer kernels (qdq_fusion.h), then
+  // Conv+BatchNormalization, Conv+activation (graph_fusion.h). Off: every node runs as
+  // written (QuantizeLinear/DequantizeLinear and float ops) and observers see every tensor.
   bool fuse = true;
 };
 

@@ -36,7 +36,8 @@ const std::set<std::string> kRequiredOps = {
     "Min", "Max", "Sum", "Mean", "TopK", "LSTM", "GRU", "RNN", "NonMaxSuppression", "NonZero",
     "GatherElements", "GatherND", "ScatterElements", "ScatterND", "CumSum", "DepthToSpace",
     "SpaceToDepth", "Einsum", "Sign", "Round", "Sin", "Cos", "Mod", "If", "Loop",
-    "QuantizeLinear", "DequantizeLinear"};
+    "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
+    "MatMulInteger", "ConvInteger"};
 
 std::map<std::string, std::string> read_expectations(const fs::path& p) {
   std::map<std::string, std::string> out;

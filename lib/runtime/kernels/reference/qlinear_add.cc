@@ -1,0 +1,30 @@
+// QLinearAdd (com.microsoft, version 1; also the QDQ fusion's form of DQ -> Add -> Q):
+//   C = saturate(round_half_even((A_scale * (A - A_zp) + B_scale * (B - B_zp)) / C_scale) + C_zp)
+// for uint8/int8 A and B of one type with numpy broadcasting (qlinear_binary.h).
+#include "runtime/graph_fusion.h"
+#include "runtime/kernel_registry.h"
+#include "runtime/kernels/reference/qlinear_binary.h"
+
+namespace edge::rt {
+namespace {
+
+class QLinearAddKernel : public OpKernel {
+ public:
+  explicit QLinearAddKernel(const KernelInit& init) : act_(QActivation::parse(init)) {}
+  std::string algorithm() const override { return "table" + act_.suffix(); }
+  void compute(KernelContext& ctx) override {
+    qlinear_binary(ctx, act_, [](double a, double b) { return a + b; });
+  }
+
+ private:
+  QActivation act_;
+};
+
+}  // namespace
+
+void register_QLinearAdd(KernelRegistry& r) {
+  r.add({"com.microsoft", "QLinearAdd", 1, kOpsetMax, {DType::kUint8, DType::kInt8}, factory_of<QLinearAddKernel>()});
+  r.add({kFusedDomain, "QLinearAdd", 1, kOpsetMax, {DType::kUint8, DType::kInt8}, factory_of<QLinearAddKernel>()});
+}
+
+}  // namespace edge::rt
