@@ -49,7 +49,7 @@ struct Measurer {
   void dynamic_metrics(const Model& m, report::ModelMetrics& mm, bool is_original) {
     if (!opts.eval.empty()) {
       auto session = ctx.make_session(m);
-      auto data = ctx.open(opts.eval);
+      auto data = ctx.open(ctx.eval);
       auto labels = ctx.labels(opts.eval);
       data::EvalOptions eo;
       eo.batch = opts.eval.batch;
@@ -196,6 +196,16 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   ctx.calib_cache = opts.calib_cache;
   ctx.eval = opts.eval;
   ctx.train = opts.train;
+  // Image folders are decoded as `compressor eval` does: channels and (unless --resize) the
+  // size of the model's image input.
+  try {
+    auto session = ctx.make_session(input);
+    for (DataSpec* spec : {&ctx.calib, &ctx.eval, &ctx.train}) {
+      if (!spec->empty()) spec->options = data::options_for_model(spec->path, spec->options, *session);
+    }
+  } catch (const Error&) {
+    // A model edge-run cannot prepare is reported by the input check below.
+  }
   ctx.session_options = opts.session;
   // Layer rules are checked against this pipeline before anything runs.
   ctx.layer_rules = LayerRules(opts.layers, opts.pipeline, "layer rules");
@@ -224,10 +234,10 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     }
   }
   StageCheck check{opts.session, {}, "", opts.seed};
-  for (const DataSpec* spec : {&opts.eval, &opts.calib, &opts.train}) {
+  for (const DataSpec* spec : {&ctx.eval, &ctx.calib, &ctx.train}) {
     if (spec->empty()) continue;
     auto d = ctx.open(*spec);
-    if (spec == &opts.calib && d->count() == 0) fail(spec->path.string() + ": calibration data holds no samples");
+    if (spec == &ctx.calib && d->count() == 0) fail(spec->path.string() + ": calibration data holds no samples");
     if (auto l = ctx.labels(*spec)) data::check_labels(*d, *l);
     // The samples must fit the model's inputs: feed the first batch once.
     auto session = ctx.make_session(input);

@@ -53,4 +53,17 @@ PY
 "$COMPRESSOR" eval e.onnx --data x.npy --reference dyn.onnx --shape audio:1x1x48 -f json > ev.json &&
   python3 -c 'import json; j=json.load(open("ev.json")); assert j["agreement_top1"] == 1.0, j' &&
   ok "eval --shape" || bad "eval --shape: $(head -c 400 ev.json)"
+# Image folders are preprocessed by compress as by eval: 32x32 PGMs resized to lenet5's 28x28.
+python3 - <<'PY'
+import os
+for cls in ["a", "b"]:
+    os.makedirs(f"imgs/{cls}", exist_ok=True)
+    for k in range(3):
+        data = bytes(((x * 7 + y * 3 + k * 11 + (0 if cls == "a" else 100)) % 256) for y in range(32) for x in range(32))
+        open(f"imgs/{cls}/{k}.pgm", "wb").write(b"P5\n32 32\n255\n" + data)
+PY
+"$COMPRESSOR" compress "$EDGE_SOURCE_DIR/fixtures/models/lenet5.onnx" -o l5.onnx -q --passes fold-constants \
+  --eval-data imgs --scale 1/255 --report l5.json 2>l5.err &&
+  python3 -c 'import json; r=json.load(open("l5.json")); assert r["original"]["top1"] is not None' &&
+  ok "compress resizes image folders to the model input like eval" || bad "image folder in compress: $(cat l5.err)"
 finish
