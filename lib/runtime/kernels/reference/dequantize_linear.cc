@@ -11,7 +11,11 @@ namespace {
 
 class DequantizeLinearKernel : public OpKernel {
  public:
-  explicit DequantizeLinearKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", 1)) {}
+  explicit DequantizeLinearKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", 1)) {
+    if (init.attrs.get_int("block_size", 0) != 0) {  // opset 21
+      fail_unsupported(init.where() + ": blocked quantization (block_size) is not supported");
+    }
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);

@@ -1,5 +1,6 @@
 // QuantizeLinear: y = saturate(round_half_to_even(x / y_scale) + y_zero_point), per tensor or
-// per axis (opset 13 `axis`); the output type is the zero point's (uint8 when omitted).
+// per axis (opset 13 `axis`); the output type is the zero point's (else the opset-21
+// `output_dtype`, else uint8).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -29,7 +30,18 @@ void quantize(const std::vector<double>& xv, bool in_float32, const std::vector<
 
 class QuantizeLinearKernel : public OpKernel {
  public:
-  explicit QuantizeLinearKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", 1)) {}
+  explicit QuantizeLinearKernel(const KernelInit& init)
+      : axis_(init.attrs.get_int("axis", 1)), output_dtype_(init.attrs.get_int("output_dtype", 0)) {
+    // Opset 21: blocked quantization and an output type given by attribute.
+    if (init.attrs.get_int("block_size", 0) != 0) {
+      fail_unsupported(init.where() + ": blocked quantization (block_size) is not supported");
+    }
+    if (output_dtype_ != 0 && output_dtype_ != static_cast<int64_t>(DType::kUint8) &&
+        output_dtype_ != static_cast<int64_t>(DType::kInt8)) {
+      fail_unsupported(init.where() + ": output_dtype " + std::to_string(output_dtype_) +
+                       " is not supported (uint8 or int8)");
+    }
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -38,7 +50,10 @@ class QuantizeLinearKernel : public OpKernel {
     if (!ctl_is_float(x.dtype()) && x.dtype() != DType::kInt32) {
       fail_unsupported(ctx.where() + ": input type " + dtype_name(x.dtype()) + " is not supported");
     }
-    const DType out_t = zp ? zp->dtype() : DType::kUint8;
+    const DType out_t = zp ? zp->dtype() : output_dtype_ ? static_cast<DType>(output_dtype_) : DType::kUint8;
+    if (zp && output_dtype_ && zp->dtype() != static_cast<DType>(output_dtype_)) {
+      fail(ctx.where() + ": output_dtype differs from the zero point's type " + dtype_name(zp->dtype()));
+    }
     if (out_t != DType::kUint8 && out_t != DType::kInt8) {
       fail(ctx.where() + ": zero point must be uint8 or int8, got " + zp->describe());
     }
@@ -57,6 +72,7 @@ class QuantizeLinearKernel : public OpKernel {
 
  private:
   int64_t axis_;
+  int64_t output_dtype_;
 };
 
 }  // namespace
