@@ -180,13 +180,53 @@ void check_elem_types(const onnx::GraphProto& g, const std::string& model) {
   }
 }
 
+// Large float weights do not matter to checking or shape inference (ONNX 1.12's checker wants
+// a data field, not its size; its inference reads only small constants such as shapes, axes or
+// Resize scales): the shadow keeps their dims and type and one byte of data, so that a big
+// model is not held twice while it is checked.
+constexpr size_t kKeepWeightBytes = 64 * 1024;
+
+void copy_initializer(const onnx::TensorProto& from, onnx::TensorProto* to) {
+  const bool floating = from.data_type() == onnx::TensorProto::FLOAT || from.data_type() == onnx::TensorProto::DOUBLE ||
+                        from.data_type() == onnx::TensorProto::FLOAT16 ||
+                        from.data_type() == onnx::TensorProto::BFLOAT16;
+  const size_t bytes = from.raw_data().size() + 4 * static_cast<size_t>(from.float_data_size()) +
+                       8 * static_cast<size_t>(from.double_data_size()) +
+                       4 * static_cast<size_t>(from.int32_data_size());
+  if (!floating || bytes <= kKeepWeightBytes || from.data_location() == onnx::TensorProto::EXTERNAL) {
+    *to = from;
+    return;
+  }
+  to->set_name(from.name());
+  to->set_data_type(from.data_type());
+  *to->mutable_dims() = from.dims();
+  to->set_raw_data(std::string(1, '\0'));
+}
+
+onnx::ModelProto shadow_copy(const onnx::ModelProto& m) {
+  onnx::ModelProto p;
+  p.set_ir_version(m.ir_version());
+  *p.mutable_opset_import() = m.opset_import();
+  *p.mutable_functions() = m.functions();
+  const onnx::GraphProto& g = m.graph();
+  onnx::GraphProto* c = p.mutable_graph();
+  c->set_name(g.name());
+  *c->mutable_node() = g.node();
+  *c->mutable_input() = g.input();
+  *c->mutable_output() = g.output();
+  *c->mutable_value_info() = g.value_info();
+  *c->mutable_sparse_initializer() = g.sparse_initializer();
+  for (const auto& t : g.initializer()) copy_initializer(t, c->add_initializer());
+  return p;
+}
+
 }  // namespace
 
 bool needs_opset_shadow(const Model& m) {
   return m.opset("") > kOnnxLibraryOpset || m.proto().ir_version() > kOnnxLibraryIrVersion;
 }
 
-OpsetShadow::OpsetShadow(const Model& m) : proto_(m.proto()), name_(m.name()), opset_(m.opset("")) {
+OpsetShadow::OpsetShadow(const Model& m) : proto_(shadow_copy(m.proto())), name_(m.name()), opset_(m.opset("")) {
   const int64_t ir = proto_.ir_version();
   if (ir > kOnnxLibraryIrVersion) proto_.set_ir_version(kOnnxLibraryIrVersion);
   bool has_shadow_domain = false;

@@ -1,6 +1,8 @@
 #include "ir/shape_infer_ops.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "ir/node_attrs.h"
@@ -13,6 +15,13 @@ namespace {
 
 using Dim = onnx::TensorShapeProto::Dimension;
 using Dims = std::vector<Dim>;
+
+// Dims beyond this are not inferred (left unknown) or are errors: no overflow in the arithmetic
+// below, and no dim a tensor could have anyway.
+constexpr int64_t kMaxDim = int64_t{1} << 48;
+
+// A dim from a double, unknown when it is not a sensible size.
+int64_t dim_from_double(double v) { return v >= 0 && v < static_cast<double>(kMaxDim) ? static_cast<int64_t>(v) : -1; }
 
 Dim dim_of(int64_t v) {
   Dim d;
@@ -128,7 +137,7 @@ void col2im(Rule& r) {
   if (image.size() != block.size() || image.empty()) r.bad("image_shape and block_shape must have the same length");
   int64_t block_size = 1;
   for (int64_t b : block) {
-    if (b <= 0) r.bad("block_shape must be positive");
+    if (b <= 0 || b > kMaxDim / block_size) r.bad("block_shape values must be positive, their product below 2^48");
     block_size *= b;
   }
   Dims out{in[0], dim_of(-1)};
@@ -144,6 +153,7 @@ void col2im(Rule& r) {
 int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t dil, int64_t pb, int64_t pe, bool ceil_mode,
                    const std::string& auto_pad) {
   if (in < 0) return -1;
+  if (in > kMaxDim || k > kMaxDim || s > kMaxDim || dil > kMaxDim / k || pb > kMaxDim || pe > kMaxDim) return -1;
   const int64_t span = (k - 1) * dil + 1;
   if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") return (in + s - 1) / s;
   if (auto_pad == "VALID") return in < span ? 0 : (in - span) / s + 1;
@@ -216,6 +226,7 @@ void pad(Rule& r) {
       d = dim_of(-1);
       continue;
     }
+    if (std::abs(pads[i]) > kMaxDim || std::abs(pads[i + n]) > kMaxDim) r.bad("pads are out of range");
     const int64_t v = value_of(d) + pads[i] + pads[i + n];
     if (v < 0) r.bad("pads crop an axis below zero");
     d = dim_of(v);
@@ -283,17 +294,23 @@ void resize(Rule& r) {
       }
       for (int64_t a : axes) {
         const int64_t in = value_of(x[static_cast<size_t>(a)]);
-        out[static_cast<size_t>(a)] = dim_of(known ? static_cast<int64_t>(scale * static_cast<double>(in) + 0.5) : -1);
+        out[static_cast<size_t>(a)] =
+            dim_of(known ? dim_from_double(std::floor(scale * static_cast<double>(in) + 0.5)) : -1);
       }
     }
   } else if (scales_t && scales_t->data_type() == onnx::TensorProto::FLOAT && scales_t->dims_size() == 1 &&
              scales_t->dims(0) > 0) {
-    const Tensor s = tensor_from_proto(*scales_t, {}, r.where + " scales");
+    Tensor s;
+    try {
+      s = tensor_from_proto(*scales_t, {}, r.where + " scales");
+    } catch (const Error&) {
+      return r.set(0, r.elem(0), nullptr);  // malformed: the checker or the kernel reports it
+    }
     if (s.numel() != static_cast<int64_t>(axes.size())) r.bad("scales has the wrong length");
     for (size_t i = 0; i < axes.size(); ++i) {
       const int64_t in = value_of(x[static_cast<size_t>(axes[i])]);
       const double v = static_cast<double>(in) * static_cast<double>(s.data<float>()[i]);
-      out[static_cast<size_t>(axes[i])] = dim_of(in >= 0 ? static_cast<int64_t>(v) : -1);
+      out[static_cast<size_t>(axes[i])] = dim_of(in >= 0 ? dim_from_double(std::floor(v)) : -1);
     }
   } else {
     for (int64_t a : axes) out[static_cast<size_t>(a)] = dim_of(-1);
@@ -313,7 +330,7 @@ void split(Rule& r) {
     return;
   }
   const auto a = static_cast<size_t>(r.axis(r.attrs.get_int("axis", 0), x.size()));
-  const int64_t len = value_of(x[a]);
+  const int64_t len = value_of(x[a]) <= kMaxDim ? value_of(x[a]) : -1;
   std::vector<int64_t> sizes;
   if (r.has_input(1)) {
     if (!r.ints(1, &sizes)) sizes.assign(static_cast<size_t>(n_out), -1);
@@ -370,9 +387,13 @@ bool constant_ints(const onnx::TensorProto& t, std::vector<int64_t>* out) {
     if (n > (1 << 16)) return false;
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) return false;
-  const Tensor v = tensor_from_proto(t, {}, "constant '" + t.name() + "'");
-  out->clear();
-  for (int64_t i = 0; i < v.numel(); ++i) out->push_back(v.get_int64(i));
+  try {
+    const Tensor v = tensor_from_proto(t, {}, "constant '" + t.name() + "'");
+    out->clear();
+    for (int64_t i = 0; i < v.numel(); ++i) out->push_back(v.get_int64(i));
+  } catch (const Error&) {
+    return false;  // a malformed constant: left to the checker and the kernel to report
+  }
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include "ir/node_attrs.h"
 #include "ir/opset_changes.h"
 #include "ir/opset_shadow.h"
+#include "ir/tensor_proto.h"
 #include "ir/text_format.h"
 #include "onnx/defs/parser.h"
 
@@ -277,4 +278,22 @@ g (float[2, 3] x) => (float[2, 3] y)
   REQUIRE(shape_of(m, "s") == Shape{-1});
   // No placeholder type is left behind for 'a'.
   for (const auto& vi : m.graph().value_info()) REQUIRE(vi.name() != "a");
+}
+
+TEST_CASE("the shadow does not hold a second copy of large weights") {
+  Model m = parse_model_text(R"(
+<ir_version: 8, opset_import: ["" : 18]>
+g (float[1, 200] x) => (float[1, 200] y) { y = MatMul (x, w) }
+)",
+                             LoadOptions{false, false});
+  Tensor w(DType::kFloat, {200, 200});  // 160 KB
+  for (int64_t i = 0; i < 200; ++i) w.data<float>()[i * 200 + i] = 2;
+  *m.graph().add_initializer() = tensor_to_proto(w, "w");
+  m.check();
+  m.infer_shapes();
+  REQUIRE(m.warnings().empty());
+  OpsetShadow shadow(m);
+  REQUIRE(shadow.proto().graph().initializer(0).raw_data().size() == 1);
+  REQUIRE(shadow.proto().graph().initializer(0).dims_size() == 2);
+  REQUIRE(m.graph().initializer(0).raw_data().size() == 200 * 200 * 4);  // the model keeps its data
 }
