@@ -267,7 +267,7 @@ TEST_CASE("Shape of a value ONNX cannot type does not crash ONNX 1.12's inferenc
   // ONNX 1.12's data propagation for Shape dereferences its input's type unchecked; an op of
   // another domain leaves that type unset (regression: segfault in InferShapes).
   Model m = parse_model_text(R"(
-<ir_version: 8, opset_import: ["" : 13, "com.example" : 1]>
+<ir_version: 8, opset_import: ["" : 17, "com.example" : 1]>
 g (float[2, 3] x) => (float[2, 3] y)
 {
   a = com.example.Foo (x)
