@@ -17,7 +17,7 @@ fi
   build-essential cmake ninja-build ccache pkg-config git ca-certificates \
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev catch2 \
   libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev libonnx-testdata \
-  python3 make clang-14 libclang-rt-14-dev chromium >/dev/null
+  python3 python3-onnx python3-numpy make clang-14 libclang-rt-14-dev chromium >/dev/null
 # Node.js + npm for the ONNX Runtime cross-check; keep an existing installation (e.g. a newer
 # Node.js package that bundles npm and conflicts with Debian's npm package).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -1,5 +1,7 @@
 #include "ir/dtype.h"
 
+#include <iterator>
+
 namespace edge {
 
 size_t dtype_size(DType t) {
@@ -32,6 +34,13 @@ std::string dtype_name(DType t) {
 }
 
 bool dtype_supported(DType t) { return dtype_size(t) != 0; }
+
+std::string newer_onnx_type_name(int32_t t) {
+  static const char* const kNames[] = {"float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "uint4", "int4"};
+  if (t >= 0 && t <= 16) return {};
+  const bool named = t >= 17 && t < 17 + static_cast<int32_t>(std::size(kNames));
+  return std::string(named ? kNames[t - 17] : "unknown") + " (ONNX type " + std::to_string(t) + ")";
+}
 
 DType dtype_from_onnx(int32_t onnx_type) {
   if (onnx_type < 0 || onnx_type > 13) return DType::kUndefined;

@@ -32,6 +32,9 @@ std::string dtype_name(DType t);
 // True for the element types the runtime can store in a Tensor.
 bool dtype_supported(DType t);
 DType dtype_from_onnx(int32_t onnx_type);
+// "float8e4m3fn (ONNX type 17)" for ONNX element types newer than ONNX 1.12 (bfloat16 and
+// earlier are known to it), "" for the others.
+std::string newer_onnx_type_name(int32_t onnx_type);
 
 // IEEE half <-> float, round-to-nearest-even.
 float half_to_float(uint16_t h);

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include "ir/atomic_file.h"
 #include "ir/graph_edit.h"
+#include "ir/onnx_infer_guard.h"
+#include "ir/opset_shadow.h"
 #include "ir/tensor_proto.h"
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
@@ -17,6 +20,15 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+// ONNX's messages can span lines; errors and warnings stay on one.
+std::string one_line(std::string msg) {
+  for (char& c : msg) {
+    if (c == '\n') c = ' ';
+  }
+  while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+  return msg;
+}
 
 // Reads every external tensor of `g` (and its subgraphs) into raw_data.
 void materialize_external(onnx::GraphProto& g, const fs::path& dir, const std::string& model) {
@@ -42,6 +54,10 @@ void materialize_external(onnx::GraphProto& g, const fs::path& dir, const std::s
 void validate_opsets(const Model& m) {
   if (m.proto().opset_import_size() == 0 && m.proto().ir_version() >= 3) {
     fail(m.name() + ": model imports no opset");
+  }
+  if (m.proto().ir_version() > kMaxIrVersion) {
+    fail_unsupported(m.name() + ": IR version " + std::to_string(m.proto().ir_version()) +
+                     " is newer than the highest supported IR version " + std::to_string(kMaxIrVersion));
   }
   for (const auto& op : m.proto().opset_import()) {
     if (is_default_domain(op.domain())) {
@@ -159,34 +175,51 @@ int Model::opset(const std::string& domain) const {
 }
 
 void Model::check() const {
+  std::unique_ptr<OpsetShadow> shadow;
+  if (needs_opset_shadow(*this)) {
+    shadow = std::make_unique<OpsetShadow>(*this);
+    shadow->validate();
+  }
   try {
-    onnx::checker::check_model(proto_);
+    onnx::checker::check_model(shadow ? shadow->proto() : proto_);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    // The checker's messages can span lines; keep the error to one line.
-    for (char& c : msg) {
-      if (c == '\n') c = ' ';
-    }
-    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
-    fail(name() + ": ONNX checker: " + msg);
+    fail(name() + ": ONNX checker: " + one_line(e.what()));
   }
 }
 
 void Model::infer_shapes() {
+  std::unique_ptr<OpsetShadow> shadow;
+  if (needs_opset_shadow(*this)) shadow = std::make_unique<OpsetShadow>(*this);
+  onnx::ModelProto& target = shadow ? shadow->proto() : proto_;
   std::string unsafe_op;
-  if (has_unsafe_shape_inference(graph(), &unsafe_op)) {
+  if (has_unsafe_shape_inference(target.graph(), &unsafe_op)) {
     add_warning("shape inference skipped: ONNX 1.12's inference for " + unsafe_op + " is not safe on untrusted models");
     return;
   }
-  try {
-    onnx::ShapeInferenceOptions options(false, 0, true);
-    onnx::shape_inference::InferShapes(proto_, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    for (char& c : msg) {
-      if (c == '\n') c = ' ';
+  // Above opset 17, ONNX's inference and our rules for the nodes it cannot see take turns
+  // until our rules learn nothing new (each round fixes at least one more opaque output).
+  const size_t max_rounds = shadow ? shadow->opaque().size() + 1 : 0;
+  ShapeInputPlaceholders placeholders(*target.mutable_graph());
+  std::string stopped;
+  for (size_t round = 0; stopped.empty(); ++round) {
+    try {
+      onnx::ShapeInferenceOptions options(false, 0, true);
+      onnx::shape_inference::InferShapes(target, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception& e) {
+      stopped = one_line(e.what());
+      break;
     }
-    add_warning("shape inference stopped early: " + msg);
+    if (!shadow || round >= max_rounds) break;
+    try {
+      if (!shadow->infer_opaque_nodes()) break;
+    } catch (const Error& e) {
+      stopped = e.what();
+    }
+  }
+  placeholders.remove();
+  if (shadow) shadow->copy_types_to(*this);
+  if (!stopped.empty()) {
+    add_warning("shape inference stopped early: " + stopped);
     return;
   }
   std::vector<std::string> unknown;

@@ -12,8 +12,11 @@
 
 namespace edge {
 
-// Highest ai.onnx opset this build understands (ONNX 1.12).
-constexpr int kMaxOnnxOpset = 17;
+// Highest ai.onnx opset and IR version we load. ONNX 1.12 (our checker and shape inference)
+// stops at opset 17 / IR 8; above that, models are checked and inferred through a lowered
+// copy plus our own rules for what changed (opset_shadow.h, opset_changes.def).
+constexpr int kMaxOnnxOpset = 21;
+constexpr int kMaxIrVersion = 10;
 
 struct LoadOptions {
   bool run_checker = true;
@@ -47,9 +50,11 @@ class Model {
   // Opset version imported for `domain` ("" and "ai.onnx" are the same), or -1.
   int opset(const std::string& domain = "") const;
 
-  // Runs the ONNX checker; throws Error naming the model on failure.
+  // Runs the ONNX checker (above opset 17: on a lowered copy, plus our own validation of
+  // what ONNX 1.12 cannot judge); throws Error naming the model on failure.
   void check() const;
-  // Runs ONNX shape inference in place, adding warnings where it is partial.
+  // Runs ONNX shape inference in place (above opset 17: together with our own rules for the
+  // ops that changed), adding warnings where it is partial.
   void infer_shapes();
 
  private:

@@ -74,7 +74,8 @@ std::unique_ptr<Session> Session::create(Model model, const SessionOptions& opts
   }
   if (!ro.opsets.count("")) ro.opsets[""] = 1;
   if (ro.opsets[""] > kMaxOnnxOpset) {
-    fail_unsupported(s->model_.name() + ": ai.onnx opset " + std::to_string(ro.opsets[""]) + " is not supported");
+    fail_unsupported(s->model_.name() + ": ai.onnx opset " + std::to_string(ro.opsets[""]) +
+                     " is not supported (the highest is " + std::to_string(kMaxOnnxOpset) + ")");
   }
   ro.pool = s->pool_.get();
   ro.max_depth = opts.max_subgraph_depth;

@@ -267,6 +267,16 @@ int main(int argc, char** argv) {
   imp->set_version(1);
   write("unknown-domain.onnx", custom);
 
+  // Shape of an op ONNX cannot type: ONNX 1.12's data propagation dereferenced the missing
+  // input type (segfault during shape inference, at any opset).
+  write("custom-op-shape.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 17, "com.acme" : 1]>
+g (float[1, 4] x) => (float[1, 4] y) { a = com.acme.Foo(x)  s = Shape(a)  y = Reshape(x, s) })"));
+  // Opset 18: an op ONNX 1.12 does not know, validated against our own op table.
+  write("opset18-missing-attribute.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 18]>
+g (float[1, 4, 2] x) => (float[1, 4, 2] y) <float[2] s = {1.0, 1.0}> { y = GroupNormalization(x, s, s) })"));
+
   // If nested 20 deep: above the subgraph depth limit (16).
   std::string nested = "y = Relu(x)";
   for (int i = 0; i < 20; ++i) {

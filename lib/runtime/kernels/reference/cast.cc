@@ -30,7 +30,9 @@ class CastKernel : public OpKernel {
       if (v <= 0 || v > 1000) fail(init.where() + ": invalid target type " + std::to_string(v));
       to_ = dtype_from_onnx(static_cast<int32_t>(v));
       if (to_ == DType::kUndefined) {
-        fail_unsupported(init.where() + ": cast to ONNX type " + std::to_string(v) + " is not supported");
+        const std::string newer = newer_onnx_type_name(static_cast<int32_t>(v));
+        fail_unsupported(init.where() + ": cast to " + (newer.empty() ? "ONNX type " + std::to_string(v) : newer) +
+                         " is not supported");
       }
     }
     if (!dtype_supported(to_) || to_ == DType::kString) {

@@ -17,6 +17,7 @@ CtlInterp ctl_parse_interp(const std::string& where, const std::string& s) {
 
 CtlCoord ctl_parse_coord(const std::string& where, const std::string& s) {
   if (s == "half_pixel") return CtlCoord::kHalfPixel;
+  if (s == "half_pixel_symmetric") return CtlCoord::kHalfPixelSymmetric;
   if (s == "pytorch_half_pixel") return CtlCoord::kPytorchHalfPixel;
   if (s == "align_corners") return CtlCoord::kAlignCorners;
   if (s == "asymmetric") return CtlCoord::kAsymmetric;
@@ -55,6 +56,12 @@ double original_coord(const CtlResizeParams& p, int64_t o, int64_t in_len, doubl
   const double x = static_cast<double>(o);
   switch (p.coord) {
     case CtlCoord::kHalfPixel: return (x + 0.5) / scale - 0.5;
+    case CtlCoord::kHalfPixelSymmetric: {
+      // Centres the resized extent on the input when the output length was rounded down.
+      const double adjustment = len > 0 ? std::floor(len) / len : 1.0;
+      const double offset = static_cast<double>(in_len) / 2.0 * (1.0 - adjustment);
+      return offset + (x + 0.5) / scale - 0.5;
+    }
     case CtlCoord::kPytorchHalfPixel: return len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
     case CtlCoord::kAlignCorners: return len == 1 ? 0.0 : x * static_cast<double>(in_len - 1) / (len - 1);
     case CtlCoord::kAsymmetric: return x / scale;
@@ -68,7 +75,45 @@ double original_coord(const CtlResizeParams& p, int64_t o, int64_t in_len, doubl
   return x;
 }
 
-AxisTaps axis_taps(const CtlResizeParams& p, int64_t in_len, int64_t out_len, int64_t stride, double scale,
+double filter_weight(const CtlResizeParams& p, double d) {
+  if (p.mode == CtlInterp::kLinear) return std::max(0.0, 1.0 - std::fabs(d));
+  return cubic_weight(d, p.cubic_a);
+}
+
+// Antialiased taps of one output position at input coordinate x (downscaling): the filter
+// (support 1 for linear, 2 for cubic) stretched by 1/scale, sampled at the input positions
+// around x (floor(x) + i for the taps i the stretched support reaches; an integer x counts
+// as the right end of the interval below it), weights normalized to sum 1. Positions outside
+// the input repeat the edge, or are dropped with exclude_outside (as ONNX's reference).
+void antialias_taps(const std::string& where, const CtlResizeParams& p, double x, int64_t in_len, double scale,
+                    std::vector<int64_t>& idx, std::vector<double>& w) {
+  const double shrink = std::min(scale, 1.0);
+  const double support = p.mode == CtlInterp::kLinear ? 1.0 : 2.0;
+  double base = std::floor(x), ratio = x - base;
+  if (ratio == 0) {
+    ratio = 1;
+    base -= 1;
+  }
+  const double reach = std::floor(-support / shrink) + 1;
+  if (reach < -double(1 << 24)) fail(where + ": antialias filter for scale " + std::to_string(scale) + " is too wide");
+  const auto first = static_cast<int64_t>(reach);
+  const int64_t count = 2 - 2 * first;
+  const auto b = static_cast<int64_t>(std::clamp(base, -1e15, 1e15));
+  double sum = 0;
+  for (int64_t i = first; i < first + count; ++i) {
+    const int64_t j = b + i;
+    double v = filter_weight(p, (static_cast<double>(i) - ratio) * shrink);
+    if (p.exclude_outside && (j < 0 || j >= in_len)) v = 0;
+    idx.push_back(std::clamp<int64_t>(j, 0, in_len - 1));
+    w.push_back(v);
+    sum += v;
+  }
+  if (sum != 0) {
+    for (double& v : w) v /= sum;
+  }
+}
+
+AxisTaps axis_taps(const std::string& where, const CtlResizeParams& p, int64_t in_len, int64_t out_len, int64_t stride, double scale,
                    double len, double roi_start, double roi_end) {
   AxisTaps t;
   t.start.push_back(0);
@@ -96,6 +141,8 @@ AxisTaps axis_taps(const CtlResizeParams& p, int64_t in_len, int64_t out_len, in
       }
       idx.push_back(static_cast<int64_t>(std::clamp(r, 0.0, static_cast<double>(in_len - 1))));
       w.push_back(1);
+    } else if (p.antialias && scale < 1) {
+      antialias_taps(where, p, x, in_len, scale, idx, w);
     } else {
       const double base = std::floor(x);
       const double f = x - base;
@@ -154,7 +201,7 @@ void ctl_resize(KernelContext& ctx, const Tensor& x, const Shape& out_shape, con
     const auto ud = static_cast<size_t>(d);
     const double rs = roi.empty() ? 0.0 : roi[ud];
     const double re = roi.empty() ? 1.0 : roi[ud + static_cast<size_t>(r)];
-    taps[ud] = axis_taps(p, x.dim(d), out_shape[ud], stride, scales[ud], lengths[ud], rs, re);
+    taps[ud] = axis_taps(ctx.where(), p, x.dim(d), out_shape[ud], stride, scales[ud], lengths[ud], rs, re);
     stride *= x.dim(d);
   }
   const std::vector<double> xv = ctl_read_doubles(x);

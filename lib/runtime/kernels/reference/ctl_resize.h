@@ -1,7 +1,7 @@
 // Shared N-D resampling core of Resize and Upsample: per-axis coordinate transforms
-// (half_pixel, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn,
-// tf_crop_and_resize), nearest / linear / cubic interpolation with exclude_outside and
-// extrapolation_value, combined separably over every axis.
+// (half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric,
+// tf_half_pixel_for_nn, tf_crop_and_resize), nearest / linear / cubic interpolation with
+// exclude_outside, extrapolation_value and antialiasing, combined separably over every axis.
 #pragma once
 
 #include <string>
@@ -11,7 +11,15 @@
 
 namespace edge::rt {
 
-enum class CtlCoord { kHalfPixel, kPytorchHalfPixel, kAlignCorners, kAsymmetric, kTfHalfPixelForNn, kTfCropAndResize };
+enum class CtlCoord {
+  kHalfPixel,
+  kHalfPixelSymmetric,  // opset 19
+  kPytorchHalfPixel,
+  kAlignCorners,
+  kAsymmetric,
+  kTfHalfPixelForNn,
+  kTfCropAndResize
+};
 enum class CtlInterp { kNearest, kLinear, kCubic };
 // kSimple: floor when upsampling, ceil when downsampling (Upsample and Resize-10).
 enum class CtlNearest { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil, kSimple };
@@ -23,6 +31,9 @@ struct CtlResizeParams {
   double cubic_a = -0.75;
   bool exclude_outside = false;
   double extrapolation = 0;
+  // Opset 18: linear/cubic filters widened by 1/scale when downscaling, taps outside the
+  // input left out and the weights renormalized.
+  bool antialias = false;
 };
 
 // Parses mode names ("nearest"/"linear"/"cubic", ...); throw naming `where` on unknown ones.

@@ -7,6 +7,8 @@ namespace edge::rt {
 
 void register_ReduceMax(KernelRegistry& r) {
   r.add({"", "ReduceMax", 1, kOpsetMax, numeric_types(), tensor_util::reduce_factory(tensor_util::ReduceOp::kMax)});
+  // Opset 20 adds bool inputs.
+  r.add({"", "ReduceMax", 20, kOpsetMax, {DType::kBool}, tensor_util::reduce_factory(tensor_util::ReduceOp::kMax)});
 }
 
 }  // namespace edge::rt

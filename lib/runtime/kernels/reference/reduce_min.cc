@@ -7,6 +7,8 @@ namespace edge::rt {
 
 void register_ReduceMin(KernelRegistry& r) {
   r.add({"", "ReduceMin", 1, kOpsetMax, numeric_types(), tensor_util::reduce_factory(tensor_util::ReduceOp::kMin)});
+  // Opset 20 adds bool inputs.
+  r.add({"", "ReduceMin", 20, kOpsetMax, {DType::kBool}, tensor_util::reduce_factory(tensor_util::ReduceOp::kMin)});
 }
 
 }  // namespace edge::rt

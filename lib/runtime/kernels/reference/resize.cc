@@ -1,6 +1,10 @@
 // Resize: N-D resampling of X by `scales` or to `sizes` with nearest, linear or cubic
 // interpolation and a configurable coordinate transformation (opset 10: inputs X, scales
-// and asymmetric coordinates; opset 11/13: inputs X, roi, scales, sizes).
+// and asymmetric coordinates; opset 11/13: inputs X, roi, scales, sizes). Opset 18 adds
+// `axes` (roi/scales/sizes name only those axes), `keep_aspect_ratio_policy` (sizes are
+// bounds: one scale for every resized axis, the smallest (not_larger) or the largest
+// (not_smaller), output = round(scale * input)) and `antialias`; opset 19 adds the
+// half_pixel_symmetric coordinate transformation.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -8,6 +12,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/ctl_resize.h"
 #include "runtime/kernels/reference/ctl_util.h"
+#include "runtime/kernels/reference/tensor_util.h"
 
 namespace edge::rt {
 namespace {
@@ -28,9 +33,24 @@ class ResizeKernel : public OpKernel {
       fail(where + ": coordinate_transformation_mode 'tf_half_pixel_for_nn' was removed in opset 13");
     }
     p_.nearest = ctl_parse_nearest(where, init.attrs.get_string("nearest_mode", "round_prefer_floor"));
+    if (p_.coord == CtlCoord::kHalfPixelSymmetric && opset_ < 19) {
+      fail(where + ": coordinate_transformation_mode 'half_pixel_symmetric' needs opset 19");
+    }
     p_.cubic_a = init.attrs.get_float("cubic_coeff_a", -0.75f);
     p_.exclude_outside = init.attrs.get_int("exclude_outside", 0) != 0;
     p_.extrapolation = init.attrs.get_float("extrapolation_value", 0.0f);
+    if (opset_ >= 18) {
+      p_.antialias = init.attrs.get_int("antialias", 0) != 0;
+      axes_ = init.attrs.get_ints("axes");
+      const std::string policy = init.attrs.get_string("keep_aspect_ratio_policy", "stretch");
+      if (policy == "not_larger") {
+        policy_ = Policy::kNotLarger;
+      } else if (policy == "not_smaller") {
+        policy_ = Policy::kNotSmaller;
+      } else if (policy != "stretch") {
+        fail(where + ": unknown keep_aspect_ratio_policy '" + policy + "'");
+      }
+    }
   }
 
   void compute(KernelContext& ctx) override {
@@ -44,42 +64,64 @@ class ResizeKernel : public OpKernel {
     if (sizes_t && sizes_t->numel() == 0) sizes_t = nullptr;
     if (scales_t && sizes_t) fail(ctx.where() + ": only one of scales and sizes may be given");
     if (!scales_t && !sizes_t) fail(ctx.where() + ": one of scales and sizes is required");
+    // axes: positions in roi/scales/sizes -> dims (every dim by default).
+    std::vector<size_t> axes;
+    if (axes_.empty()) {
+      for (size_t d = 0; d < ur; ++d) axes.push_back(d);
+    } else {
+      for (int64_t a : tensor_util::norm_axes(axes_, r, ctx.where())) axes.push_back(static_cast<size_t>(a));
+    }
+    const auto na = static_cast<int64_t>(axes.size());
 
     std::vector<double> roi;
     if (p_.coord == CtlCoord::kTfCropAndResize) {
+      roi.assign(ur, 0.0);
+      roi.resize(2 * ur, 1.0);
       if (roi_t && roi_t->numel() > 0) {
-        if (roi_t->numel() != 2 * static_cast<int64_t>(r)) {
-          fail(ctx.where() + ": roi must hold 2 * rank = " + std::to_string(2 * r) + " values, got " +
+        if (roi_t->numel() != 2 * na) {
+          fail(ctx.where() + ": roi must hold " + std::to_string(2 * na) + " values (2 per resized axis), got " +
                roi_t->describe());
         }
-        for (int64_t i = 0; i < roi_t->numel(); ++i) roi.push_back(roi_t->get_double(i));
-      } else {
-        roi.assign(ur, 0.0);
-        roi.resize(2 * ur, 1.0);
+        for (int64_t i = 0; i < na; ++i) {
+          roi[axes[static_cast<size_t>(i)]] = roi_t->get_double(i);
+          roi[axes[static_cast<size_t>(i)] + ur] = roi_t->get_double(i + na);
+        }
       }
     }
-    Shape out(ur);
-    std::vector<double> scales(ur), lengths(ur);
+    Shape out = x.shape();
+    std::vector<double> scales(ur, 1.0), lengths(ur);
+    for (size_t d = 0; d < ur; ++d) lengths[d] = static_cast<double>(x.shape()[d]);
     if (sizes_t) {
       if (sizes_t->dtype() != DType::kInt64) fail(ctx.where() + ": sizes must be int64, got " + sizes_t->describe());
-      if (sizes_t->numel() != r) {
-        fail(ctx.where() + ": sizes must hold " + std::to_string(r) + " values, got " + sizes_t->describe());
+      if (sizes_t->numel() != na) {
+        fail(ctx.where() + ": sizes must hold " + std::to_string(na) + " values, got " + sizes_t->describe());
       }
-      for (size_t d = 0; d < ur; ++d) {
-        out[d] = sizes_t->get_int64(static_cast<int64_t>(d));
+      double kept = policy_ == Policy::kNotLarger ? HUGE_VAL : 0.0;  // the one scale of a kept aspect ratio
+      for (int64_t i = 0; i < na; ++i) {
+        const size_t d = axes[static_cast<size_t>(i)];
+        out[d] = sizes_t->get_int64(i);
         if (out[d] < 0) fail(ctx.where() + ": negative size " + std::to_string(out[d]));
         if (x.dim(static_cast<int>(d)) == 0 && out[d] != 0) fail(ctx.where() + ": cannot resize an empty axis");
         const double in = static_cast<double>(x.dim(static_cast<int>(d)));
         scales[d] = in > 0 ? static_cast<double>(out[d]) / in : 1.0;
+        kept = policy_ == Policy::kNotLarger ? std::min(kept, scales[d]) : std::max(kept, scales[d]);
         lengths[d] = static_cast<double>(out[d]);
+      }
+      if (policy_ != Policy::kStretch) {
+        for (size_t d : axes) {
+          scales[d] = kept;
+          lengths[d] = kept * static_cast<double>(x.shape()[d]);
+          out[d] = static_cast<int64_t>(std::floor(lengths[d] + 0.5));
+        }
       }
     } else {
       if (!ctl_is_float(scales_t->dtype())) fail(ctx.where() + ": scales must be float, got " + scales_t->describe());
-      if (scales_t->numel() != r) {
-        fail(ctx.where() + ": scales must hold " + std::to_string(r) + " values, got " + scales_t->describe());
+      if (scales_t->numel() != na) {
+        fail(ctx.where() + ": scales must hold " + std::to_string(na) + " values, got " + scales_t->describe());
       }
-      for (size_t d = 0; d < ur; ++d) {
-        const double s = static_cast<float>(scales_t->get_double(static_cast<int64_t>(d)));
+      for (int64_t i = 0; i < na; ++i) {
+        const size_t d = axes[static_cast<size_t>(i)];
+        const double s = static_cast<float>(scales_t->get_double(i));
         if (!(s > 0) || !std::isfinite(s)) fail(ctx.where() + ": scales must be positive, got " + std::to_string(s));
         scales[d] = s;
         double len = static_cast<double>(x.dim(static_cast<int>(d))) * s;
@@ -93,8 +135,11 @@ class ResizeKernel : public OpKernel {
   }
 
  private:
+  enum class Policy { kStretch, kNotLarger, kNotSmaller };
   int opset_;
   CtlResizeParams p_;
+  std::vector<int64_t> axes_;
+  Policy policy_ = Policy::kStretch;
 };
 
 }  // namespace

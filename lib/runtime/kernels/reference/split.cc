@@ -1,6 +1,7 @@
 // Split: cuts the input along `axis` into the node's outputs, with sizes from `split`
 // (attribute before opset 13, input from 13; opset 1 also accepts it as input 1) or equal
-// (from opset 18 the last chunk may be smaller).
+// (from opset 18 the last chunk may be smaller, and the `num_outputs` attribute, when given,
+// must match the node's outputs).
 #include <cstring>
 
 #include "runtime/kernel_registry.h"
@@ -13,7 +14,18 @@ class SplitKernel : public OpKernel {
   explicit SplitKernel(const KernelInit& init)
       : axis_(init.attrs.get_int("axis", 0)),
         has_attr_(init.attrs.has("split")),
-        attr_split_(init.attrs.get_ints("split")) {}
+        attr_split_(init.attrs.get_ints("split")) {
+    if (init.opset >= 18 && init.attrs.has("num_outputs")) {
+      const int64_t n = init.attrs.get_int("num_outputs", 0);
+      if (n != init.node.output_size()) {
+        fail(init.where() + ": num_outputs is " + std::to_string(n) + " but the node has " +
+             std::to_string(init.node.output_size()) + " outputs");
+      }
+      if (init.node.input_size() > 1 && !init.node.input(1).empty()) {
+        fail(init.where() + ": give either the split input or num_outputs, not both");
+      }
+    }
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);

@@ -2,7 +2,6 @@
 #include "runtime/kernels/reference/tensor_reduce.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
 #include "runtime/kernels/reference/broadcast.h"
@@ -41,12 +40,11 @@ class ReduceKernel : public OpKernel {
     const size_t r = static_cast<size_t>(x.rank());
     Shape red(r, 0);  // 1 where the dim is reduced
     if (n_axes == 0) {
-      if (noop_ && axes_input_) {
-        Tensor& y = ctx.alloc_output(0, x.dtype(), x.shape());
-        if (x.nbytes()) std::memcpy(y.raw(), x.raw(), x.nbytes());
-        return;
+      // noop_with_empty_axes: reduce over no axis, i.e. each element alone (ReduceL2 gives
+      // |x|, ReduceSumSquare x^2, as ONNX's reference and ONNX Runtime do).
+      if (!(noop_ && axes_input_)) {
+        for (auto& v : red) v = 1;
       }
-      for (auto& v : red) v = 1;
     } else {
       for (int64_t k = 0; k < n_axes; ++k) {
         const int64_t a = norm_axis(axis_at(k), x.rank(), where);
@@ -67,7 +65,10 @@ class ReduceKernel : public OpKernel {
       using N = Num<decltype(tag)>;
       using C = typename N::Compute;
       if constexpr (std::is_same_v<C, bool>) {
-        fail_unsupported(where + ": bool input is not supported");
+        if ((op_ != ReduceOp::kMax && op_ != ReduceOp::kMin) || ctx.opset < 20) {
+          fail_unsupported(where + ": bool input is not supported");
+        }
+        reduce_bool(x, y, keep);
       } else {
         run<N>(ctx, x, y, keep, count);
       }
@@ -76,6 +77,18 @@ class ReduceKernel : public OpKernel {
   }
 
  private:
+  // ReduceMax / ReduceMin of bool tensors (opset 20): any / all; an empty set gives false / true.
+  void reduce_bool(const Tensor& x, Tensor& y, const Shape& keep) const {
+    const bool is_max = op_ == ReduceOp::kMax;
+    const auto* px = static_cast<const uint8_t*>(x.raw());
+    auto* py = static_cast<uint8_t*>(y.raw());
+    std::fill_n(py, static_cast<size_t>(y.numel()), is_max ? 0 : 1);
+    for_each_broadcast<1>(x.shape(), {keep}, [&](int64_t i, const int64_t* off) {
+      uint8_t& a = py[static_cast<size_t>(off[0])];
+      a = is_max ? (a | (px[i] != 0)) : (a & (px[i] != 0));
+    });
+  }
+
   template <typename N>
   void run(KernelContext& ctx, const Tensor& x, Tensor& y, const Shape& keep, int64_t count) {
     using C = typename N::Compute;
