@@ -130,7 +130,7 @@ int compress(const CompressFlags& f) {
                   s.seconds, format_bytes(s.before.bytes).c_str(), format_bytes(s.after.bytes).c_str(),
                   static_cast<long long>(s.before.params), static_cast<long long>(s.after.params));
     }
-    std::printf("size %s -> %s (%s)\n", format_bytes(r.original.bytes).c_str(), format_bytes(r.result.bytes).c_str(),
+    std::printf("size %s -> %s: %s\n", format_bytes(r.original.bytes).c_str(), format_bytes(r.result.bytes).c_str(),
                 size_change(r.original.bytes, r.result.bytes).c_str());
     if (r.original.top1 && r.result.top1) std::printf("top-1 %.4f -> %.4f\n", *r.original.top1, *r.result.top1);
     if (r.result.agreement_top1) std::printf("agreement with original %.4f, cosine %.6f\n", *r.result.agreement_top1, r.result.cosine.value_or(0));
