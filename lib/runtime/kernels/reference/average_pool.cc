@@ -21,14 +21,10 @@ class AveragePoolKernel : public OpKernel {
       nn_run_f16_as_f32(ctx, [this](KernelContext& c) { compute(c); });
       return;
     }
-    nn_require_float(ctx, x);
-    if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
-    Shape in(x.shape().begin() + 2, x.shape().end());
-    NnSpatial g = nn_resolve_spatial(ctx.where(), attrs_, in, {});
-    Shape out{x.dim(0), x.dim(1)};
-    out.insert(out.end(), g.out.begin(), g.out.end());
-    Tensor& y = ctx.alloc_output(0, x.dtype(), out);
-    if (y.numel() == 0) return;
+    NnSpatial g;
+    Tensor* out = nn_pool_output(ctx, x, attrs_, &g);
+    if (!out) return;
+    Tensor& y = *out;
     if (x.dtype() == DType::kFloat) {
       run<float>(ctx, x, g, y);
     } else {

@@ -197,6 +197,16 @@ void nn_require_float(const KernelContext& ctx, const Tensor& t) {
   }
 }
 
+Tensor* nn_pool_output(KernelContext& ctx, const Tensor& x, const NnSpatialAttrs& attrs, NnSpatial* g) {
+  nn_require_float(ctx, x);
+  if (x.rank() < 3) fail(ctx.where() + ": X must have rank >= 3, got " + x.describe());
+  *g = nn_resolve_spatial(ctx.where(), attrs, Shape(x.shape().begin() + 2, x.shape().end()), {});
+  Shape out{x.dim(0), x.dim(1)};
+  out.insert(out.end(), g->out.begin(), g->out.end());
+  Tensor& y = ctx.alloc_output(0, x.dtype(), out);
+  return y.numel() == 0 ? nullptr : &y;
+}
+
 void nn_check_conv_inputs(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) {
   nn_require_float(ctx, x);
   if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) fail(ctx.where() + ": input types differ");

@@ -64,6 +64,10 @@ inline bool nn_is_f16(const Tensor& t) { return t.dtype() == DType::kFloat16; }
 
 // Throws unless the input is float32 or float64.
 void nn_require_float(const KernelContext& ctx, const Tensor& t);
+// The shared start of the windowed pools (AveragePool, LpPool): X float of rank >= 3, its
+// window geometry resolved into *g and the output [N, C, out...] allocated in X's type.
+// Returns nullptr when the output is empty (nothing to compute).
+Tensor* nn_pool_output(KernelContext& ctx, const Tensor& x, const NnSpatialAttrs& attrs, NnSpatial* g);
 
 // Conv/ConvTranspose inputs: float32/float64 X, W (and B) of one type, X of rank >= 3 and
 // W of the same rank. Throws naming the node.
