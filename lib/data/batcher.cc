@@ -1,6 +1,9 @@
 #include "data/batcher.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "data/readers.h"
 
@@ -40,6 +43,21 @@ bool fit_shape(const Shape& have, const Shape& want, Shape* out) {
   size_t k = 0;
   for (auto d : want) out->push_back(d == 1 ? 1 : h[k++]);
   return true;
+}
+
+// [d0, ..., dn-2, C] -> [C, d0, ..., dn-2]
+Shape channels_first(const Shape& s) {
+  Shape out{s.back()};
+  out.insert(out.end(), s.begin(), s.end() - 1);
+  return out;
+}
+
+// Moves the last axis of a contiguous [rest..., C] buffer to the front: [C, rest...].
+template <class T>
+void move_channels_first(const T* in, T* out, int64_t positions, int64_t channels) {
+  for (int64_t p = 0; p < positions; ++p) {
+    for (int64_t c = 0; c < channels; ++c) out[c * positions + p] = in[p * channels + c];
+  }
 }
 
 bool is_float(DType t) { return t == DType::kFloat || t == DType::kDouble || t == DType::kFloat16; }
@@ -91,13 +109,24 @@ Batcher::Batcher(const rt::Session& session, const Dataset& data, int64_t batch)
         this_batch = this_fixed ? in.shape[0] : batch;
       } else if (fit_shape(s.shape, in.shape, &b.sample_shape)) {
         b.batched = false;
+      } else if (pre_.layout == Layout::kNHWC && s.shape.size() >= 3 && !in.shape.empty() &&
+                 fit_shape(channels_first(s.shape), rest, &b.sample_shape) &&
+                 b.sample_shape.size() == s.shape.size()) {
+        // --layout nhwc: a channels-last sample fed to a channels-first model input.
+        b.channels_last_to_first = true;
+        this_fixed = in.shape[0] >= 0;
+        this_batch = this_fixed ? in.shape[0] : batch;
       } else {
         std::string declared;
         for (size_t k = 0; k < in.shape.size(); ++k) {
           declared += (k ? "x" : "") + (in.shape[k] < 0 ? std::string("?") : std::to_string(in.shape[k]));
         }
+        Shape unused;
+        const bool hint = pre_.layout == Layout::kNCHW && s.shape.size() >= 3 && !in.shape.empty() &&
+                          fit_shape(channels_first(s.shape), rest, &unused);
         fail(source_ + ": sample " + (s.name.empty() ? "" : "'" + s.name + "' ") + "of " + sample_desc(s) +
-             " does not fit model input '" + in.name + "' of shape " + declared);
+             " does not fit model input '" + in.name + "' of shape " + declared +
+             (hint ? " (the samples look channels-last: pass --layout nhwc to transpose them)" : ""));
       }
     }
     if (b.batched && (!have_batch || (this_fixed && !fixed_batch_))) {
@@ -107,7 +136,10 @@ Batcher::Batcher(const rt::Session& session, const Dataset& data, int64_t batch)
     }
     if (this_batch < 1) fail("model input '" + in.name + "' has a batch dim of 0");
     int rank = static_cast<int>(b.sample_shape.size());
-    if (rank >= 3) {
+    if (b.channels_last_to_first) {
+      b.channel_axis = rank - 1;  // of the stored sample, where preprocessing happens
+      b.channels = b.sample_shape[0];
+    } else if (rank >= 3) {
       b.channel_axis = pre_.layout == Layout::kNCHW ? 0 : rank - 1;
       b.channels = b.sample_shape[static_cast<size_t>(b.channel_axis)];
     }
@@ -142,13 +174,19 @@ Tensor Batcher::prepare(const InputBinding& b, const Tensor& raw) const {
   if (raw.numel() != shape_numel(b.sample_shape)) {
     fail(source_ + ": sample " + raw.describe() + " does not fit model input '" + b.name + "' (" + shape_str(b.sample_shape) + ")");
   }
+  const int64_t positions = raw.numel() / std::max<int64_t>(b.channels, 1);
   if (!is_float(b.dtype)) {
-    if (raw.dtype() == b.dtype) return raw.reshaped(b.sample_shape);
+    if (raw.dtype() == b.dtype && !b.channels_last_to_first) return raw.reshaped(b.sample_shape);
     Tensor out(b.dtype, b.sample_shape);
     dispatch_numeric(b.dtype, [&](auto tag) {
       using T = decltype(tag);
       T* d = out.data<T>();
       for (int64_t i = 0; i < raw.numel(); ++i) d[i] = static_cast<T>(raw.get_int64(i));
+      if (b.channels_last_to_first) {
+        std::unique_ptr<T[]> stored(new T[static_cast<size_t>(raw.numel())]);
+        std::copy(d, d + raw.numel(), stored.get());
+        move_channels_first(stored.get(), d, positions, b.channels);
+      }
     });
     return out;
   }
@@ -173,6 +211,11 @@ Tensor Batcher::prepare(const InputBinding& b, const Tensor& raw) const {
       float sd = pre_.std.empty() ? 1.f : pre_.std[pre_.std.size() == 1 ? 0 : c];
       v[i] = (v[i] * scale - m) / sd;
     }
+  }
+  if (b.channels_last_to_first) {
+    std::vector<float> stored = std::move(v);
+    v.assign(stored.size(), 0.f);
+    move_channels_first(stored.data(), v.data(), positions, b.channels);
   }
   Tensor out(b.dtype, b.sample_shape);
   if (b.dtype == DType::kFloat) {

@@ -26,7 +26,10 @@ struct InputBinding {
   Shape sample_shape;       // one sample as fed (no batch dim)
   bool batched = true;      // the model input has a leading batch dim
   int64_t channels = 1;     // for per-channel mean/std
-  int channel_axis = -1;    // axis of sample_shape holding channels, -1 if none
+  int channel_axis = -1;    // axis of the stored sample holding channels, -1 if none
+  // The stored sample is channels-last ([..., C], --layout nhwc) and the model takes it
+  // channels-first (sample_shape [C, ...]): prepare() moves the channel axis to the front.
+  bool channels_last_to_first = false;
 };
 
 class Batcher {

@@ -234,6 +234,40 @@ TEST_CASE("batcher fits samples to the model input", "[data]") {
   REQUIRE_THROWS_WITH(data::Batcher(*ints, *d, 1), Catch::Contains("apply to float inputs"));
 }
 
+TEST_CASE("--layout nhwc feeds channels-last samples to a channels-first model", "[data]") {
+  test::TempDir dir;
+  // Two HxWxC = 2x2x3 samples: value = 100*sample + 10*position + channel.
+  std::string payload;
+  for (int s = 0; s < 2; ++s)
+    for (int p = 0; p < 4; ++p)
+      for (int c = 0; c < 3; ++c) payload.push_back(static_cast<char>(100 * s + 10 * p + c));
+  test::write_bytes(dir / "x-idx4-ubyte", test::idx_bytes(0x08, {2, 2, 2, 3}, payload));
+  auto nchw_model = session_for("(float[N, 3, 2, 2] x) => (float[N, 3, 2, 2] y)");
+  data::DataOptions o;
+  auto as_stored = data::open_dataset(dir / "x-idx4-ubyte", o);
+  REQUIRE_THROWS_WITH(data::Batcher(*nchw_model, *as_stored, 1),
+                      Catch::Contains("does not fit") && Catch::Contains("pass --layout nhwc"));
+  o.pre.layout = data::Layout::kNHWC;
+  o.pre.mean = {0.f, 1.f, 2.f};  // per channel of the stored (last) axis
+  auto d = data::open_dataset(dir / "x-idx4-ubyte", o);
+  data::Batcher b(*nchw_model, *d, 2);
+  std::vector<int64_t> idx;
+  rt::NamedTensors feeds;
+  REQUIRE(b.next(*d, &idx, &feeds));
+  REQUIRE(feeds[0].second.shape() == Shape{2, 3, 2, 2});
+  std::vector<float> v = feeds[0].second.to_float_vector();
+  for (int s = 0; s < 2; ++s)
+    for (int c = 0; c < 3; ++c)
+      for (int p = 0; p < 4; ++p) REQUIRE(v[static_cast<size_t>(s * 12 + c * 4 + p)] == float(100 * s + 10 * p + c - c));
+  // A channels-last model takes the samples as stored.
+  auto nhwc_model = session_for("(float[N, 2, 2, 3] x) => (float[N, 2, 2, 3] y)");
+  data::Batcher same(*nhwc_model, *d, 1);
+  d->reset();
+  REQUIRE(same.next(*d, &idx, &feeds));
+  REQUIRE(feeds[0].second.to_float_vector()[1] == 1.f - 1.f);
+  REQUIRE(feeds[0].second.to_float_vector()[3] == 10.f);
+}
+
 TEST_CASE("format detection and unreadable paths", "[data]") {
   test::TempDir dir;
   REQUIRE_THROWS_WITH(data::open_dataset(dir / "missing.npy"), Catch::Contains("missing.npy") && Catch::Contains("no such"));
