@@ -33,6 +33,7 @@ nlohmann::ordered_json to_json(const data::EvalResult& r, const EvalCliOptions& 
   j["reference"] = o.reference.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.reference);
   j["output"] = r.output;
   j["classes"] = r.classes;
+  j["positions"] = r.positions;
   j["samples"] = r.samples;
   j["batch"] = r.batch;
   auto opt = [](bool has, double v) { return has ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
@@ -86,8 +87,9 @@ int eval(const EvalCliOptions& o) {
   }
   if (r.has_reference) {
     std::printf("reference: %s\n", o.reference.c_str());
-    std::printf("agreement: %.2f%% top-1, cosine %.6f, max abs error %.4g, mean abs error %.4g\n", 100 * r.agreement_top1,
-                r.cosine, r.max_abs_error, r.mean_abs_error);
+    std::printf("agreement: %.2f%% top-1%s, cosine %.6f, max abs error %.4g, mean abs error %.4g\n", 100 * r.agreement_top1,
+                r.positions > 1 ? (" over " + std::to_string(r.positions) + " rows a sample").c_str() : "", r.cosine,
+                r.max_abs_error, r.mean_abs_error);
   }
   if (!r.has_labels && !r.has_reference) std::printf("note:      no --labels and no --reference: only throughput measured\n");
   std::printf("speed:     %.1f samples/s (%.3f s in the model, %.3f s wall, %d thread(s))\n", r.throughput,

@@ -1,5 +1,6 @@
 #include "data/evaluate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -17,17 +18,21 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 size_t output_index(const rt::Session& s, const std::string& name, const std::string& what) {
   if (s.outputs().empty()) fail(what + ": the model has no outputs");
   if (name.empty()) return 0;
+  std::string names;
   for (size_t i = 0; i < s.outputs().size(); ++i) {
     if (s.outputs()[i].name == name) return i;
+    names += (i ? ", '" : "'") + s.outputs()[i].name + "'";
   }
-  fail(what + ": no output named '" + name + "'");
+  fail(what + ": no output named '" + name + "'; its outputs are " + names);
 }
 
 // Runs a session over `samples` in batches; returns the scored output's values, one row per
-// sample (padding rows dropped), and adds the time spent in run() to *seconds.
+// sample (padding rows dropped), and adds the time spent in run() to *seconds. *row_len is
+// the length of the output's last axis per sample when a sample has several rows (a
+// [N, positions, K] output: per-position scores), else the whole per-sample length.
 std::vector<std::vector<float>> run_rows(rt::Session& s, const Batcher& b, size_t out_index,
                                          const std::vector<std::vector<Tensor>>& samples, const std::string& what,
-                                         double* seconds) {
+                                         double* seconds, int64_t* row_len) {
   std::vector<std::vector<float>> rows;
   for (size_t start = 0; start < samples.size(); start += static_cast<size_t>(b.batch_size())) {
     size_t end = std::min(samples.size(), start + static_cast<size_t>(b.batch_size()));
@@ -45,6 +50,8 @@ std::vector<std::vector<float>> run_rows(rt::Session& s, const Batcher& b, size_
     }
     std::vector<float> all = y.to_float_vector();
     size_t per = static_cast<size_t>(y.numel() / n_rows);
+    const bool batch_leads = y.rank() >= 1 && y.shape()[0] == n_rows;
+    *row_len = batch_leads && y.rank() >= 3 && y.shape().back() > 0 ? y.shape().back() : static_cast<int64_t>(per);
     for (size_t r = 0; r < chunk.size(); ++r) rows.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(r * per),
                                                                 all.begin() + static_cast<std::ptrdiff_t>((r + 1) * per));
   }
@@ -57,6 +64,20 @@ size_t argmax(const std::vector<float>& v) {
     if (v[i] > v[best]) best = i;
   }
   return best;
+}
+
+// Rows of `row_len` values at the same position whose argmax agrees.
+int64_t agreeing_rows(const std::vector<float>& a, const std::vector<float>& b, size_t row_len) {
+  int64_t same = 0;
+  for (size_t start = 0; start + row_len <= a.size(); start += row_len) {
+    size_t ia = start, ib = start;
+    for (size_t i = start + 1; i < start + row_len; ++i) {
+      if (a[i] > a[ia]) ia = i;
+      if (b[i] > b[ib]) ib = i;
+    }
+    same += ia - start == ib - start;
+  }
+  return same;
 }
 
 double cosine(const std::vector<float>& a, const std::vector<float>& b) {
@@ -104,12 +125,20 @@ EvalResult evaluate(rt::Session& model, Dataset& data, const Labels* labels, rt:
     if (idx.empty()) break;
     std::vector<std::vector<Tensor>> samples;
     for (int64_t i : idx) samples.push_back(data.read(i));
-    auto rows = run_rows(model, mb, out_i, samples, "model", &r.model_seconds);
+    int64_t row_len = 0, ref_row_len = 0;
+    auto rows = run_rows(model, mb, out_i, samples, "model", &r.model_seconds, &row_len);
     if (opts.progress) opts.progress(data.position(), data.count());
-    if (r.classes == 0) r.classes = static_cast<int64_t>(rows[0].size());
+    if (r.classes == 0) {
+      r.classes = row_len;
+      r.positions = static_cast<int64_t>(rows[0].size()) / std::max<int64_t>(row_len, 1);
+      if (labels && r.positions > 1) {
+        fail("output '" + r.output + "' holds " + std::to_string(r.positions) + " rows of " + std::to_string(row_len) +
+             " scores per sample, but labels score one row per sample (choose a per-sample output with --output)");
+      }
+    }
     std::vector<std::vector<float>> ref_rows;
     if (reference) {
-      ref_rows = run_rows(*reference, *rb, ref_i, samples, "reference", &ref_seconds);
+      ref_rows = run_rows(*reference, *rb, ref_i, samples, "reference", &ref_seconds, &ref_row_len);
       if (ref_rows[0].size() != rows[0].size()) {
         fail("reference output '" + reference->outputs()[ref_i].name + "' has " + std::to_string(ref_rows[0].size()) +
              " values a sample, the model's '" + r.output + "' has " + std::to_string(rows[0].size()));
@@ -131,7 +160,11 @@ EvalResult evaluate(rt::Session& model, Dataset& data, const Labels* labels, rt:
       }
       if (reference) {
         const auto& ref = ref_rows[k];
-        agree += argmax(ref) == top;
+        if (r.positions == 1) {
+          agree += argmax(ref) == top;
+        } else {
+          agree += agreeing_rows(y, ref, static_cast<size_t>(r.classes));
+        }
         cos_sum += cosine(y, ref);
         for (size_t j = 0; j < y.size(); ++j) {
           double e = std::fabs(static_cast<double>(y[j]) - ref[j]);
@@ -149,7 +182,7 @@ EvalResult evaluate(rt::Session& model, Dataset& data, const Labels* labels, rt:
   r.has_top5 = labels && r.classes >= 5;
   r.top5 = r.has_top5 ? static_cast<double>(correct5) / n : 0;
   if (reference) {
-    r.agreement_top1 = static_cast<double>(agree) / n;
+    r.agreement_top1 = static_cast<double>(agree) / (n * static_cast<double>(r.positions));
     r.cosine = cos_sum / n;
     r.mean_abs_error = abs_count ? abs_sum / static_cast<double>(abs_count) : 0;
   }

@@ -25,13 +25,16 @@ struct EvalResult {
   int64_t samples = 0;
   int64_t batch = 1;        // samples per model run
   std::string output;       // scored output name
-  int64_t classes = 0;      // values per sample in the scored output
+  int64_t classes = 0;      // values per row of the scored output (a classifier's class count)
+  int64_t positions = 1;    // rows per sample: 1, or P for a [N, ..., P, K] output (per-position
+                            // scores, e.g. a detector's anchors); agreement is then per row
   bool has_labels = false;
   double top1 = 0;          // fraction in [0, 1]
   bool has_top5 = false;    // when classes >= 5
   double top5 = 0;
   bool has_reference = false;
-  double agreement_top1 = 0;  // fraction of samples whose argmax equals the reference's
+  double agreement_top1 = 0;  // fraction of rows (samples, or sample positions) whose argmax
+                              // equals the reference's
   double cosine = 0;          // mean over samples of the cosine similarity of the outputs
   double max_abs_error = 0;   // over every value of the scored output
   double mean_abs_error = 0;

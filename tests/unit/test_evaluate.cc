@@ -97,3 +97,31 @@ TEST_CASE("evaluate: top-5, label errors", "[data]") {
   REQUIRE_THROWS_WITH(data::evaluate(*model, *data, &three, nullptr, {}),
                       Catch::Contains("three.npy has 3 labels") && Catch::Contains("x.npy has 2 samples"));
 }
+
+TEST_CASE("evaluate: per-position outputs agree per row; wrong output names list the outputs", "[data]") {
+  test::TempDir dir;
+  // Two samples of 4 positions x 3 scores, all distinct within a row.
+  std::vector<float> x(24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11);
+  data::write_npy(dir / "x.npy", Tensor::from_vector<float>({2, 4, 3}, x));
+  auto data = data::open_dataset(dir / "x.npy");
+  auto scaled = [](const std::string& row0) {
+    return rt::Session::create(parse_model_text(
+        "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[N, 4, 3] x) => (float[N, 4, 3] y, float[N, 4, 3] z) "
+        "<float[4, 1] c = {" + row0 + ", 1, 1, 1}> { y = Mul(x, c)\n z = Identity(x) }"));
+  };
+  auto model = scaled("1");
+  auto flipped = scaled("-1");  // position 0 of every sample gets its argmin: 1 row in 4 differs
+  data::EvalResult r = data::evaluate(*flipped, *data, nullptr, model.get(), {});
+  REQUIRE(r.positions == 4);
+  REQUIRE(r.classes == 3);
+  REQUIRE(r.agreement_top1 == Approx(0.75));
+  // Labels score one row per sample.
+  data::write_npy(dir / "y.npy", Tensor::from_vector<int64_t>({2}, {0, 1}));
+  data::Labels labels = data::open_labels(dir / "y.npy");
+  REQUIRE_THROWS_WITH(data::evaluate(*model, *data, &labels, nullptr, {}), Catch::Contains("4 rows of 3 scores"));
+  data::EvalOptions o;
+  o.output = "scores";
+  REQUIRE_THROWS_WITH(data::evaluate(*model, *data, nullptr, nullptr, o),
+                      Catch::Contains("no output named 'scores'") && Catch::Contains("'y', 'z'"));
+}
