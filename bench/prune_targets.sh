@@ -6,7 +6,8 @@
 #   edge-run and ONNX Runtime, the drop from the dense model, and the share of samples where
 #   edge-run and ONNX Runtime give the same top-1.
 # Rows: mlp-300-100 at 90 % (scope=global, layer, sensitivity: the sensitivity analysis on
-# the calibration split, KL from the dense outputs, so no eval labels steer it), 2:4 N:M,
+# the calibration split, KL from the dense outputs, so no eval labels steer it; 256 samples,
+# the default, and all 1000), 2:4 N:M,
 # and mnist-8 (fold-constants first: its MatMul weight is a Reshape of a constant) at 90 %.
 #
 # Usage: bench/prune_targets.sh        Environment: COMPRESSOR, NODE (default node),
@@ -27,7 +28,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
-edge_top1() { "$COMPRESSOR" eval "$1" --data "$D/mnist_eval_x.npy" --labels "$2" --scale "$3" --batch "$EVAL_BATCH" --format json | json '["top1"]'; }
+edge_top1() { "$COMPRESSOR" eval "$1" --data "$D/mnist_eval_x.npy" --labels "$2" --scale "$3" --batch "$EVAL_BATCH" --format json 2>/dev/null | json '["top1"]'; }
 ort_top1() {
   [ $have_ort = 1 ] || { echo n/a; return; }
   "$NODE" "$ORT_RUN" "$1" --eval-x "$D/mnist_eval_x.npy" --eval-y "$D/mnist_eval_y.npy" --scale "$2" \
@@ -55,6 +56,7 @@ row() {  # name model scale pipeline
 MLP=$ROOT/fixtures/models/mlp-300-100.onnx
 row mlp-300-100 "$MLP" 1/255 "fold-constants"
 for scope in global layer sensitivity; do row mlp-300-100 "$MLP" 1/255 "prune-magnitude<sparsity=0.9,scope=$scope>"; done
+row mlp-300-100 "$MLP" 1/255 "prune-magnitude<sparsity=0.9,scope=sensitivity,samples=1000>"
 row mlp-300-100 "$MLP" 1/255 "prune-nm"
 M8=$SHARED/models/mnist-8/model.onnx
 if [ -f "$M8" ]; then
