@@ -30,22 +30,20 @@ namespace edge::pass::prune {
 // group's input channels; k when there are none).
 struct ReductionLayout {
   int64_t outer = 1, k = 1, inner = 1, k_block = 1;
-  std::string axis; // "C_in (axis 1)", "K (axis 0)", ...
+  std::string axis;  // "C_in (axis 1)", "K (axis 0)", ...
   bool operator==(const ReductionLayout &o) const {
-    return outer == o.outer && k == o.k && inner == o.inner &&
-           k_block == o.k_block;
+    return outer == o.outer && k == o.k && inner == o.inner && k_block == o.k_block;
   }
 };
 
 // One prunable weight initializer and the layers reading it as their weight.
 struct PruneUnit {
   std::string initializer;
-  std::vector<std::string>
-      layers; // reader node names, graph order; layers[0] names the report row
-  std::string op; // op type of layers[0]
+  std::vector<std::string> layers;  // reader node names, graph order; layers[0] names the report row
+  std::string op;                   // op type of layers[0]
   Shape shape;
   int64_t params = 0;
-  std::optional<ReductionLayout> reduction; // nullopt when readers disagree
+  std::optional<ReductionLayout> reduction;  // nullopt when readers disagree
 };
 
 struct SkippedLayer {
@@ -53,9 +51,8 @@ struct SkippedLayer {
 };
 
 struct PruneTargets {
-  std::vector<PruneUnit> units; // graph order of their first reader
-  std::vector<SkippedLayer>
-      skipped; // weighted layers left alone, with the reason
+  std::vector<PruneUnit> units;       // graph order of their first reader
+  std::vector<SkippedLayer> skipped;  // weighted layers left alone, with the reason
 };
 
 // Per-layer decisions the pass takes from its context (layer rules).
@@ -66,15 +63,11 @@ struct LayerPolicy {
 
 // The prunable weights of `m`'s main graph. `policy` is asked once per weighted
 // node.
-PruneTargets find_prune_targets(
-    const Model &m,
-    const std::function<LayerPolicy(const onnx::NodeProto &)> &policy);
+PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(const onnx::NodeProto &)> &policy);
 
 // The reduction layout of `node`'s weight (input `weight_input`) of shape
 // `shape`; nullopt when the op or rank does not fit.
-std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto &node,
-                                                int weight_input,
-                                                const Shape &shape);
+std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto &node, int weight_input, const Shape &shape);
 
 // Magnitude of a weight for ranking: |w|, NaN ranked above everything (never
 // pruned first).
@@ -92,12 +85,10 @@ struct MagnitudeCut {
   int64_t ties = 0;
   int64_t k = 0;
 };
-MagnitudeCut magnitude_cut(const std::vector<const Tensor *> &weights,
-                           int64_t k);
+MagnitudeCut magnitude_cut(const std::vector<const Tensor *> &weights, int64_t k);
 // Applies `cut` to the weights (same list, same order). Returns the zeros it
 // set or kept.
-int64_t apply_cut(const std::vector<Tensor *> &weights,
-                  const MagnitudeCut &cut);
+int64_t apply_cut(const std::vector<Tensor *> &weights, const MagnitudeCut &cut);
 // One tensor to `sparsity` (k = round(sparsity * numel)). Returns the cut used.
 MagnitudeCut prune_to_sparsity(Tensor &w, double sparsity);
 
@@ -114,7 +105,6 @@ int64_t count_zeros(const Tensor &w);
 
 // "0.5,0.7,0.9" -> {0.5, 0.7, 0.9}: each in [0, 1), sorted, duplicates removed.
 // Throws Error naming `what` on a bad list.
-std::vector<double> parse_levels(const std::string &text,
-                                 const std::string &what);
+std::vector<double> parse_levels(const std::string &text, const std::string &what);
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -32,21 +32,15 @@ namespace edge::pass {
 using namespace prune;
 
 namespace {
-constexpr const char *kDefaultLevels =
-    "0.3,0.5,0.6,0.7,0.8,0.85,0.9,0.93,0.95,0.97,0.98,0.99";
+constexpr const char *kDefaultLevels = "0.3,0.5,0.6,0.7,0.8,0.85,0.9,0.93,0.95,0.97,0.98,0.99";
 
 OptionSpec sparsity_option() {
-  OptionSpec s{"sparsity",
-               OptionType::kFloat,
-               "0.5",
-               "share of zeros, in [0, 1) (global: over all prunable weights)",
-               {},
-               0,
-               1};
+  OptionSpec s{
+      "sparsity", OptionType::kFloat, "0.5", "share of zeros, in [0, 1) (global: over all prunable weights)", {}, 0, 1};
   s.exclusive_max = true;
   return s;
 }
-} // namespace
+}  // namespace
 
 const char *PruneMagnitude::summary() {
   return "unstructured magnitude pruning of Conv/ConvTranspose/Gemm/MatMul "
@@ -64,25 +58,9 @@ std::vector<OptionSpec> PruneMagnitude::options() {
        "sensitivity: per-layer sparsities "
        "from measured damage",
        {"global", "layer", "sensitivity"}},
-      {"min_params",
-       OptionType::kInt,
-       "128",
-       "layers with fewer weight elements are never pruned",
-       {},
-       0,
-       1e15},
-      {"levels",
-       OptionType::kString,
-       kDefaultLevels,
-       "scope=sensitivity: sparsities measured per layer",
-       {}},
-      {"samples",
-       OptionType::kInt,
-       "256",
-       "scope=sensitivity: samples measured (0 = all)",
-       {},
-       0,
-       1e9},
+      {"min_params", OptionType::kInt, "128", "layers with fewer weight elements are never pruned", {}, 0, 1e15},
+      {"levels", OptionType::kString, kDefaultLevels, "scope=sensitivity: sparsities measured per layer", {}},
+      {"samples", OptionType::kInt, "256", "scope=sensitivity: samples measured (0 = all)", {}, 0, 1e9},
       {"data",
        OptionType::kString,
        "auto",
@@ -97,21 +75,19 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
   const std::string scope = opts_.get_string("scope");
   SensitivityOptions so;
   if (scope == "sensitivity") {
-    so.levels =
-        parse_levels(opts_.get_string("levels"), "prune-magnitude levels");
+    so.levels = parse_levels(opts_.get_string("levels"), "prune-magnitude levels");
     so.samples = opts_.get_int("samples");
     so.data = opts_.get_string("data");
   }
   const PruneTargets targets = targets_for(model, ctx);
   report_skipped(targets, "prune-magnitude", ctx);
-  if (targets.units.empty())
-    return report_nothing_to_prune(targets, "prune-magnitude", ctx);
+  if (targets.units.empty()) return report_nothing_to_prune(targets, "prune-magnitude", ctx);
 
   // Per unit: its own sparsity (scope=layer, or a layer rule) or a share of the
   // total.
   const size_t nu = targets.units.size();
   std::vector<Tensor> w(nu);
-  std::vector<double> own(nu, -1); // < 0: shares the global/sensitivity total
+  std::vector<double> own(nu, -1);  // < 0: shares the global/sensitivity total
   std::set<std::string> ignored;
   int64_t total_params = 0, fixed_zeros = 0;
   for (size_t i = 0; i < nu; ++i) {
@@ -131,99 +107,80 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
       fixed_zeros += std::llround(own[i] * static_cast<double>(u.params));
     }
   }
-  warn_layer_overrides(ignored, "prune-magnitude", "sparsity and min_params",
-                       ctx);
+  warn_layer_overrides(ignored, "prune-magnitude", "sparsity and min_params", ctx);
 
-  std::vector<size_t> shared; // units sharing the total
+  std::vector<size_t> shared;  // units sharing the total
   int64_t shared_params = 0;
   for (size_t i = 0; i < nu; ++i) {
-    if (own[i] < 0)
-      shared.push_back(i), shared_params += targets.units[i].params;
+    if (own[i] < 0) shared.push_back(i), shared_params += targets.units[i].params;
   }
-  const int64_t want =
-      std::llround(target * static_cast<double>(total_params)) - fixed_zeros;
+  const int64_t want = std::llround(target * static_cast<double>(total_params)) - fixed_zeros;
   const int64_t k_shared = std::clamp<int64_t>(want, 0, shared_params);
   if (!shared.empty() && k_shared != want && ctx.stage) {
     ctx.stage->notes.push_back(
-        "layers with their own sparsity make the total " +
-        report::fmt::percent(target) +
+        "layers with their own sparsity make the total " + report::fmt::percent(target) +
         " unreachable; the other layers were pruned to " +
-        report::fmt::percent(static_cast<double>(k_shared) /
-                             static_cast<double>(shared_params)));
+        report::fmt::percent(static_cast<double>(k_shared) / static_cast<double>(shared_params)));
   }
   std::vector<double> threshold(nu, 0);
   std::optional<SensitivityTable> table;
   if (!shared.empty() && scope == "global") {
     std::vector<const Tensor *> in;
     std::vector<Tensor *> out;
-    for (size_t i : shared)
-      in.push_back(&w[i]), out.push_back(&w[i]);
+    for (size_t i : shared) in.push_back(&w[i]), out.push_back(&w[i]);
     const MagnitudeCut cut = magnitude_cut(in, k_shared);
     apply_cut(out, cut);
-    for (size_t i : shared)
-      threshold[i] = cut.threshold;
-    if (ctx.stage)
-      ctx.stage->metrics["threshold"] = cut.threshold;
-  } else if (!shared.empty()) { // scope=sensitivity
+    for (size_t i : shared) threshold[i] = cut.threshold;
+    if (ctx.stage) ctx.stage->metrics["threshold"] = cut.threshold;
+  } else if (!shared.empty()) {  // scope=sensitivity
     std::vector<PruneUnit> units;
-    for (size_t i : shared)
-      units.push_back(targets.units[i]);
+    for (size_t i : shared) units.push_back(targets.units[i]);
     table = measure_sensitivity(model, units, so, ctx);
     const std::vector<double> alloc = allocate_sparsity(*table, k_shared);
-    for (size_t j = 0; j < shared.size(); ++j)
-      own[shared[j]] = alloc[j];
+    for (size_t j = 0; j < shared.size(); ++j) own[shared[j]] = alloc[j];
   }
   for (size_t i = 0; i < nu; ++i) {
-    if (own[i] >= 0)
-      threshold[i] = prune_to_sparsity(w[i], own[i]).threshold;
+    if (own[i] >= 0) threshold[i] = prune_to_sparsity(w[i], own[i]).threshold;
   }
 
   std::map<std::string, std::string> record;
   int64_t zeros = 0;
-  report::StageRecord sens; // sensitivity rows, merged into the pruned rows
-  if (table)
-    report_sensitivity(*table, sens);
+  report::StageRecord sens;  // sensitivity rows, merged into the pruned rows
+  if (table) report_sensitivity(*table, sens);
   for (size_t i = 0; i < nu; ++i) {
     const PruneUnit &u = targets.units[i];
     write_weight(model, u.initializer, w[i]);
     const int64_t z = count_zeros(w[i]);
     zeros += z;
-    if (z > 0)
-      record[u.initializer] = "magnitude";
-    if (!ctx.stage)
-      continue;
+    if (z > 0) record[u.initializer] = "magnitude";
+    if (!ctx.stage) continue;
     report::LayerRecord row = pruned_row(u, w[i]);
     row.metrics["threshold"] = threshold[i];
-    if (own[i] >= 0)
-      row.metrics["target"] = own[i];
+    if (own[i] >= 0) row.metrics["target"] = own[i];
     for (const auto &s : sens.layers) {
-      if (s.attrs.at("initializer") == u.initializer)
-        row.metrics.insert(s.metrics.begin(), s.metrics.end());
+      if (s.attrs.at("initializer") == u.initializer) row.metrics.insert(s.metrics.begin(), s.metrics.end());
     }
     ctx.stage->layers.push_back(std::move(row));
   }
   record_pruned(model, record);
-  const double total =
-      static_cast<double>(zeros) / static_cast<double>(total_params);
+  const double total = static_cast<double>(zeros) / static_cast<double>(total_params);
   if (ctx.stage) {
     auto &st = *ctx.stage;
-    st.columns = {"sparsity",  "target",      "zeros",
-                  "threshold", "initializer", "shared_with"};
-    st.columns.insert(st.columns.end(), sens.columns.begin(),
-                      sens.columns.end());
+    st.columns = {"sparsity", "target", "zeros", "threshold", "initializer", "shared_with"};
+    st.columns.insert(st.columns.end(), sens.columns.begin(), sens.columns.end());
     st.metrics["sparsity"] = total;
     st.metrics["prunable_params"] = static_cast<double>(total_params);
     st.metrics["zeros"] = static_cast<double>(zeros);
     st.metrics["layers_pruned"] = static_cast<double>(nu);
     st.metrics.insert(sens.metrics.begin(), sens.metrics.end());
     st.notes.insert(st.notes.end(), sens.notes.begin(), sens.notes.end());
-    st.notes.push_back("sparsity " + report::fmt::percent(total, 2) + " over " +
-                       std::to_string(total_params) + " prunable weights in " +
-                       std::to_string(nu) + " layers (scope=" + scope + ")");
+    st.notes.push_back("sparsity " + report::fmt::percent(total, 2) + " over " + std::to_string(total_params) +
+                       " prunable weights in " + std::to_string(nu) + " layers (scope=" + scope + ")");
   }
-  ctx.log().info("prune-magnitude: {} of {} prunable weights are zero "
-                 "({:.2f}%) in {} layers",
-                 zeros, total_params, 100.0 * total, nu);
+  ctx.log().info(
+      "prune-magnitude: {} of {} prunable weights are zero "
+      "({:.2f}%) in {} layers",
+      zeros, total_params, 100.0 * total, nu);
 }
 
-} // namespace edge::pass
+}  // namespace edge::pass

@@ -28,18 +28,13 @@ using namespace prune;
 
 namespace {
 void check_nm(int64_t n, int64_t m, const std::string &where) {
-  if (m <= 0)
-    fail("prune-nm" + where +
-         ": M must be positive, got m=" + std::to_string(m));
+  if (m <= 0) fail("prune-nm" + where + ": M must be positive, got m=" + std::to_string(m));
   if (n > m)
-    fail("prune-nm" + where + ": N must not exceed M, got n=" +
-         std::to_string(n) + ", m=" + std::to_string(m));
+    fail("prune-nm" + where + ": N must not exceed M, got n=" + std::to_string(n) + ", m=" + std::to_string(m));
 }
-} // namespace
+}  // namespace
 
-PruneNM::PruneNM(const PassOptions &o) : opts_(o) {
-  check_nm(o.get_int("n"), o.get_int("m"), "");
-}
+PruneNM::PruneNM(const PassOptions &o) : opts_(o) { check_nm(o.get_int("n"), o.get_int("m"), ""); }
 
 const char *PruneNM::summary() {
   return "N:M structured sparsity (keep N of every M weights) along the "
@@ -49,27 +44,9 @@ const char *PruneNM::summary() {
 
 std::vector<OptionSpec> PruneNM::options() {
   return {
-      {"n",
-       OptionType::kInt,
-       "2",
-       "weights kept (non-zero) in each group, 1..m",
-       {},
-       1,
-       64},
-      {"m",
-       OptionType::kInt,
-       "4",
-       "group size along the reduction dimension, 1..64",
-       {},
-       1,
-       64},
-      {"min_params",
-       OptionType::kInt,
-       "128",
-       "layers with fewer weight elements are never pruned",
-       {},
-       0,
-       1e15},
+      {"n", OptionType::kInt, "2", "weights kept (non-zero) in each group, 1..m", {}, 1, 64},
+      {"m", OptionType::kInt, "4", "group size along the reduction dimension, 1..64", {}, 1, 64},
+      {"min_params", OptionType::kInt, "128", "layers with fewer weight elements are never pruned", {}, 0, 1e15},
   };
 }
 
@@ -82,31 +59,24 @@ void PruneNM::run(Model &model, PassContext &ctx) {
   for (const auto &u : targets.units) {
     const LayerOptions lo = ctx.for_layer(u.layers.front());
     for (const auto &o : lo.overridden) {
-      if (o != "n" && o != "m" && o != "min_params")
-        ignored.insert(o);
+      if (o != "n" && o != "m" && o != "min_params") ignored.insert(o);
     }
-    const int n = static_cast<int>(lo.get_int("n")),
-              m = static_cast<int>(lo.get_int("m"));
+    const int n = static_cast<int>(lo.get_int("n")), m = static_cast<int>(lo.get_int("m"));
     check_nm(n, m, " (layer " + u.layers.front() + ")");
     if (!u.reduction) {
-      targets.skipped.push_back({u.layers.front(), u.op,
-                                 "its readers group weight '" + u.initializer +
-                                     "' along different reduction axes"});
+      targets.skipped.push_back(
+          {u.layers.front(), u.op, "its readers group weight '" + u.initializer + "' along different reduction axes"});
       continue;
     }
     if (u.reduction->k_block % m != 0) {
-      targets.skipped.push_back(
-          {u.layers.front(), u.op,
-           "reduction dim " + u.reduction->axis + " has " +
-               std::to_string(u.reduction->k_block) +
-               " elements per group, not a multiple of m=" +
-               std::to_string(m)});
+      targets.skipped.push_back({u.layers.front(), u.op,
+                                 "reduction dim " + u.reduction->axis + " has " + std::to_string(u.reduction->k_block) +
+                                     " elements per group, not a multiple of m=" + std::to_string(m)});
       continue;
     }
     Tensor w = read_weight(model, u.initializer);
     const int64_t z = prune_nm(w, *u.reduction, n, m);
-    if (!satisfies_nm(w, *u.reduction, n, m))
-      fail_internal("prune-nm: " + u.initializer + " breaks the N:M pattern");
+    if (!satisfies_nm(w, *u.reduction, n, m)) fail_internal("prune-nm: " + u.initializer + " breaks the N:M pattern");
     write_weight(model, u.initializer, w);
     record[u.initializer] = nm_method(n, m);
     params += u.params;
@@ -118,22 +88,19 @@ void PruneNM::run(Model &model, PassContext &ctx) {
   }
   warn_layer_overrides(ignored, "prune-nm", "n, m and min_params", ctx);
   report_skipped(targets, "prune-nm", ctx);
-  if (rows.empty())
-    return report_nothing_to_prune(targets, "prune-nm", ctx);
+  if (rows.empty()) return report_nothing_to_prune(targets, "prune-nm", ctx);
   record_pruned(model, record);
   const double total = static_cast<double>(zeros) / static_cast<double>(params);
   if (ctx.stage) {
     auto &st = *ctx.stage;
     st.layers = std::move(rows);
-    st.columns = {"sparsity", "zeros",       "pattern",
-                  "axis",     "initializer", "shared_with"};
+    st.columns = {"sparsity", "zeros", "pattern", "axis", "initializer", "shared_with"};
     st.metrics["sparsity"] = total;
     st.metrics["prunable_params"] = static_cast<double>(params);
     st.metrics["zeros"] = static_cast<double>(zeros);
     st.metrics["layers_pruned"] = static_cast<double>(record.size());
   }
-  ctx.log().info("prune-nm: {} layers, {} of {} weights zero ({:.2f}%)",
-                 record.size(), zeros, params, 100.0 * total);
+  ctx.log().info("prune-nm: {} layers, {} of {} weights zero ({:.2f}%)", record.size(), zeros, params, 100.0 * total);
 }
 
-} // namespace edge::pass
+}  // namespace edge::pass

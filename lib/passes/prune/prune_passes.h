@@ -16,26 +16,26 @@ namespace edge::pass {
 // or per-layer sparsities chosen from measured sensitivity (scope=sensitivity).
 // prune_magnitude.cc.
 class PruneMagnitude : public Pass {
-public:
+ public:
   explicit PruneMagnitude(const PassOptions &o) : opts_(o) {}
   static const char *summary();
   static std::vector<OptionSpec> options();
   void run(Model &model, PassContext &ctx) override;
 
-private:
+ private:
   PassOptions opts_;
 };
 
 // prune-nm: N:M sparsity along the reduction (input-channel) dimension.
 // prune_nm.cc.
 class PruneNM : public Pass {
-public:
+ public:
   explicit PruneNM(const PassOptions &o);
   static const char *summary();
   static std::vector<OptionSpec> options();
   void run(Model &model, PassContext &ctx) override;
 
-private:
+ private:
   PassOptions opts_;
 };
 
@@ -43,14 +43,14 @@ private:
 // at each sparsity, measured on calibration or labelled eval data.
 // sensitivity_pass.cc.
 class Sensitivity : public Pass {
-public:
+ public:
   explicit Sensitivity(const PassOptions &o) : opts_(o) {}
   static const char *summary();
   static std::vector<OptionSpec> options();
   void run(Model &model, PassContext &ctx) override;
 
-private:
+ private:
   PassOptions opts_;
 };
 
-} // namespace edge::pass
+}  // namespace edge::pass

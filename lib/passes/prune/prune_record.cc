@@ -7,20 +7,15 @@ namespace edge::pass::prune {
 std::map<std::string, std::string> read_pruned(const Model &m) {
   std::map<std::string, std::string> out;
   for (const auto &p : m.proto().metadata_props()) {
-    if (p.key() != kMetaPruned)
-      continue;
-    const auto j =
-        nlohmann::json::parse(p.value(), nullptr, /*allow_exceptions=*/false);
+    if (p.key() != kMetaPruned) continue;
+    const auto j = nlohmann::json::parse(p.value(), nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) {
-      throw Error(ErrorCode::kInvalidInput, m.name() + ": metadata '" +
-                                                kMetaPruned +
-                                                "' is not a JSON object");
+      throw Error(ErrorCode::kInvalidInput, m.name() + ": metadata '" + kMetaPruned + "' is not a JSON object");
     }
     for (const auto &[k, v] : j.items()) {
       if (!v.is_string()) {
         throw Error(ErrorCode::kInvalidInput,
-                    m.name() + ": metadata '" + kMetaPruned +
-                        "': the entry for '" + k + "' is not a string");
+                    m.name() + ": metadata '" + kMetaPruned + "': the entry for '" + k + "' is not a string");
       }
       out[k] = v.get<std::string>();
     }
@@ -28,16 +23,12 @@ std::map<std::string, std::string> read_pruned(const Model &m) {
   return out;
 }
 
-void record_pruned(Model &m,
-                   const std::map<std::string, std::string> &entries) {
+void record_pruned(Model &m, const std::map<std::string, std::string> &entries) {
   std::map<std::string, std::string> all = read_pruned(m);
-  for (const auto &[k, v] : entries)
-    all[k] = v;
+  for (const auto &[k, v] : entries) all[k] = v;
   nlohmann::json j = nlohmann::json::object();
-  for (const auto &[k, v] : all)
-    j[k] = v; // std::map: sorted keys, stable bytes
-  const std::string text =
-      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  for (const auto &[k, v] : all) j[k] = v;  // std::map: sorted keys, stable bytes
+  const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto *props = m.proto().mutable_metadata_props();
   for (auto &p : *props) {
     if (p.key() == kMetaPruned) {
@@ -50,8 +41,6 @@ void record_pruned(Model &m,
   p->set_value(text);
 }
 
-std::string nm_method(int n, int m) {
-  return "nm:" + std::to_string(n) + ":" + std::to_string(m);
-}
+std::string nm_method(int n, int m) { return "nm:" + std::to_string(n) + ":" + std::to_string(m); }
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -24,4 +24,4 @@ void record_pruned(Model &m, const std::map<std::string, std::string> &entries);
 // The method text for N:M sparsity: "nm:2:4".
 std::string nm_method(int n, int m);
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -28,15 +28,12 @@ void write_weight(Model &m, const std::string &initializer, const Tensor &w);
 report::LayerRecord pruned_row(const PruneUnit &u, const Tensor &w);
 // Notes for skipped layers (one line each) and the stage's layers_skipped
 // metric.
-void report_skipped(const PruneTargets &t, const std::string &pass,
-                    PassContext &ctx);
+void report_skipped(const PruneTargets &t, const std::string &pass, PassContext &ctx);
 // The "nothing to prune" outcome: a clear note and log line, model unchanged.
-void report_nothing_to_prune(const PruneTargets &t, const std::string &pass,
-                             PassContext &ctx);
+void report_nothing_to_prune(const PruneTargets &t, const std::string &pass, PassContext &ctx);
 // Warns (log and stage note) about layer-rule overrides of options that cannot
 // differ per layer in this pass.
-void warn_layer_overrides(const std::set<std::string> &ignored,
-                          const std::string &pass, const std::string &allowed,
+void warn_layer_overrides(const std::set<std::string> &ignored, const std::string &pass, const std::string &allowed,
                           PassContext &ctx);
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -16,60 +16,47 @@ namespace {
 // The samples, batched once, and their labels (-1 where none).
 struct Batches {
   std::vector<rt::NamedTensors> feeds;
-  std::vector<int64_t> rows; // real samples per batch
+  std::vector<int64_t> rows;  // real samples per batch
   std::vector<int64_t> labels;
 };
 
-Batches load_batches(rt::Session &s, data::Dataset &d,
-                     const data::Labels *labels, int64_t batch, int64_t limit) {
-  if (labels)
-    data::check_labels(d, *labels);
+Batches load_batches(rt::Session &s, data::Dataset &d, const data::Labels *labels, int64_t batch, int64_t limit) {
+  if (labels) data::check_labels(d, *labels);
   d.set_limit(limit);
   data::Batcher b(s, d, batch);
   Batches out;
   for (;;) {
     std::vector<int64_t> idx = d.next_indices(b.batch_size());
-    if (idx.empty())
-      break;
+    if (idx.empty()) break;
     std::vector<std::vector<Tensor>> samples;
-    for (int64_t i : idx)
-      samples.push_back(d.read(i));
+    for (int64_t i : idx) samples.push_back(d.read(i));
     out.feeds.push_back(b.stack(samples));
     out.rows.push_back(static_cast<int64_t>(idx.size()));
-    for (int64_t i : idx)
-      out.labels.push_back(labels ? labels->at(i) : -1);
+    for (int64_t i : idx) out.labels.push_back(labels ? labels->at(i) : -1);
   }
-  if (out.rows.empty())
-    fail(d.source() + ": no samples for the sensitivity analysis");
+  if (out.rows.empty()) fail(d.source() + ": no samples for the sensitivity analysis");
   return out;
 }
 
 // Output 0 of every batch, one row of log-probabilities per sample.
-std::vector<std::vector<double>> run_logp(rt::Session &s, const Batches &b,
-                                          bool probabilities) {
+std::vector<std::vector<double>> run_logp(rt::Session &s, const Batches &b, bool probabilities) {
   std::vector<std::vector<double>> rows;
   for (size_t i = 0; i < b.feeds.size(); ++i) {
     const Tensor &y = s.run(b.feeds[i]).at(0).second;
-    const int64_t n =
-        y.shape().empty() ? 1 : std::max<int64_t>(1, y.shape()[0]);
+    const int64_t n = y.shape().empty() ? 1 : std::max<int64_t>(1, y.shape()[0]);
     const int64_t per = y.numel() / n;
     for (int64_t r = 0; r < b.rows[i]; ++r) {
       std::vector<double> v(static_cast<size_t>(per));
-      for (int64_t j = 0; j < per; ++j)
-        v[static_cast<size_t>(j)] = y.get_double(r * per + j);
+      for (int64_t j = 0; j < per; ++j) v[static_cast<size_t>(j)] = y.get_double(r * per + j);
       if (probabilities) {
-        for (double &x : v)
-          x = std::log(std::max(x, 1e-30));
+        for (double &x : v) x = std::log(std::max(x, 1e-30));
       } else {
         double mx = -std::numeric_limits<double>::infinity();
-        for (double x : v)
-          mx = std::max(mx, x);
+        for (double x : v) mx = std::max(mx, x);
         double sum = 0;
-        for (double x : v)
-          sum += std::exp(x - mx);
+        for (double x : v) sum += std::exp(x - mx);
         const double lse = mx + std::log(sum);
-        for (double &x : v)
-          x -= lse;
+        for (double &x : v) x -= lse;
       }
       rows.push_back(std::move(v));
     }
@@ -80,19 +67,16 @@ std::vector<std::vector<double>> run_logp(rt::Session &s, const Batches &b,
 bool rows_are_probabilities(rt::Session &s, const Batches &b) {
   for (size_t i = 0; i < b.feeds.size(); ++i) {
     const Tensor &y = s.run(b.feeds[i]).at(0).second;
-    if (y.shape().empty())
-      return false;
+    if (y.shape().empty()) return false;
     const int64_t per = y.numel() / std::max<int64_t>(1, y.shape()[0]);
     for (int64_t r = 0; r < b.rows[i]; ++r) {
       double sum = 0;
       for (int64_t j = 0; j < per; ++j) {
         const double x = y.get_double(r * per + j);
-        if (!(x >= 0))
-          return false;
+        if (!(x >= 0)) return false;
         sum += x;
       }
-      if (std::fabs(sum - 1) > 1e-3)
-        return false;
+      if (std::fabs(sum - 1) > 1e-3) return false;
     }
   }
   return true;
@@ -101,13 +85,11 @@ bool rows_are_probabilities(rt::Session &s, const Batches &b) {
 size_t argmax(const std::vector<double> &v) {
   size_t best = 0;
   for (size_t i = 1; i < v.size(); ++i)
-    if (v[i] > v[best])
-      best = i;
+    if (v[i] > v[best]) best = i;
   return best;
 }
 
-SensitivityPoint score(const std::vector<std::vector<double>> &rows,
-                       const std::vector<std::vector<double>> &dense,
+SensitivityPoint score(const std::vector<std::vector<double>> &rows, const std::vector<std::vector<double>> &dense,
                        const std::vector<int64_t> &labels) {
   SensitivityPoint p;
   double loss = 0, kl = 0;
@@ -118,14 +100,12 @@ SensitivityPoint score(const std::vector<std::vector<double>> &rows,
     agree += top == argmax(dense[i]);
     if (labels[i] >= 0) {
       if (labels[i] >= static_cast<int64_t>(r.size())) {
-        fail("label " + std::to_string(labels[i]) + " is outside the model's " +
-             std::to_string(r.size()) + " classes");
+        fail("label " + std::to_string(labels[i]) + " is outside the model's " + std::to_string(r.size()) + " classes");
       }
       loss -= r[static_cast<size_t>(labels[i])];
       correct += static_cast<int64_t>(top) == labels[i];
     }
-    for (size_t j = 0; j < r.size(); ++j)
-      kl += std::exp(dense[i][j]) * (dense[i][j] - r[j]);
+    for (size_t j = 0; j < r.size(); ++j) kl += std::exp(dense[i][j]) * (dense[i][j] - r[j]);
   }
   const double n = static_cast<double>(rows.size());
   p.loss = loss / n;
@@ -135,31 +115,25 @@ SensitivityPoint score(const std::vector<std::vector<double>> &rows,
   return p;
 }
 
-} // namespace
+}  // namespace
 
-SensitivityTable measure_sensitivity(const Model &model,
-                                     const std::vector<PruneUnit> &units,
-                                     const SensitivityOptions &opts,
-                                     PassContext &ctx) {
+SensitivityTable measure_sensitivity(const Model &model, const std::vector<PruneUnit> &units,
+                                     const SensitivityOptions &opts, PassContext &ctx) {
   const bool eval_labelled = !ctx.eval.empty() && !ctx.eval.labels.empty();
   const DataSpec *spec = nullptr;
   if (opts.data == "eval") {
-    if (ctx.eval.empty())
-      fail("sensitivity: data=eval needs --eval-data");
+    if (ctx.eval.empty()) fail("sensitivity: data=eval needs --eval-data");
     spec = &ctx.eval;
   } else if (opts.data == "calib") {
-    if (ctx.calib.empty())
-      fail("sensitivity: data=calib needs --calib-data");
+    if (ctx.calib.empty()) fail("sensitivity: data=calib needs --calib-data");
     spec = &ctx.calib;
   } else {
-    spec = eval_labelled        ? &ctx.eval
-           : !ctx.calib.empty() ? &ctx.calib
-           : !ctx.eval.empty()  ? &ctx.eval
-                                : nullptr;
+    spec = eval_labelled ? &ctx.eval : !ctx.calib.empty() ? &ctx.calib : !ctx.eval.empty() ? &ctx.eval : nullptr;
   }
   if (!spec) {
-    fail("the sensitivity analysis needs data: give --calib-data, or "
-         "--eval-data with --eval-labels (loss and top-1)");
+    fail(
+        "the sensitivity analysis needs data: give --calib-data, or "
+        "--eval-data with --eval-labels (loss and top-1)");
   }
   rt::SessionOptions so = ctx.session_options;
   so.fuse = false;
@@ -167,8 +141,7 @@ SensitivityTable measure_sensitivity(const Model &model,
   auto data = ctx.open(*spec);
   auto labels = ctx.labels(*spec);
   const data::Labels *lab = labels ? &*labels : data->embedded_labels();
-  const Batches b =
-      load_batches(*session, *data, lab, spec->batch, opts.samples);
+  const Batches b = load_batches(*session, *data, lab, spec->batch, opts.samples);
 
   SensitivityTable t;
   t.source = spec->path.string();
@@ -184,20 +157,17 @@ SensitivityTable measure_sensitivity(const Model &model,
   int64_t done = 0;
   for (const auto &u : units) {
     const onnx::TensorProto *p = index.initializer(u.initializer);
-    if (!p)
-      fail_internal("sensitivity: no initializer '" + u.initializer + "'");
+    if (!p) fail_internal("sensitivity: no initializer '" + u.initializer + "'");
     const Tensor original = read_initializer(model, *p);
     SensitivityCurve c{u.initializer, u.layers.front(), u.op, u.params, {}};
     for (double level : opts.levels) {
       Tensor w = original.clone();
       prune_to_sparsity(w, level);
       session->set_weight(u.initializer, w);
-      SensitivityPoint pt =
-          score(run_logp(*session, b, probs), dense, b.labels);
+      SensitivityPoint pt = score(run_logp(*session, b, probs), dense, b.labels);
       pt.sparsity = level;
       c.points.push_back(pt);
-      if (ctx.progress)
-        ctx.progress("sensitivity", ++done, total);
+      if (ctx.progress) ctx.progress("sensitivity", ++done, total);
     }
     session->set_weight(u.initializer, original);
     t.curves.push_back(std::move(c));
@@ -225,9 +195,7 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage) {
     stage.layers.push_back(std::move(row));
   }
   for (const char *family : {"top1", "dloss", "kl", "agree"}) {
-    for (double l : t.levels)
-      stage.columns.push_back(std::string(family) + "@" +
-                              report::fmt::general(l, 4));
+    for (double l : t.levels) stage.columns.push_back(std::string(family) + "@" + report::fmt::general(l, 4));
   }
   stage.metrics["sensitivity_samples"] = static_cast<double>(t.samples);
   if (t.has_labels) {
@@ -235,56 +203,43 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage) {
     stage.metrics["dense_loss"] = t.dense.loss;
   }
   stage.notes.push_back(
-      "sensitivity measured on " + std::to_string(t.samples) + " samples of " +
-      t.source +
-      (t.has_labels ? " (labelled: loss and top-1)"
-                    : " (no labels: KL divergence from the dense outputs)") +
+      "sensitivity measured on " + std::to_string(t.samples) + " samples of " + t.source +
+      (t.has_labels ? " (labelled: loss and top-1)" : " (no labels: KL divergence from the dense outputs)") +
       "; each layer pruned alone by magnitude, the others dense");
 }
 
-std::vector<double> allocate_sparsity(const SensitivityTable &t,
-                                      int64_t target_zeros) {
+std::vector<double> allocate_sparsity(const SensitivityTable &t, int64_t target_zeros) {
   const size_t nu = t.curves.size();
   // Levels per unit with 0 first; damage made non-decreasing.
-  std::vector<std::vector<std::pair<double, double>>> pts(
-      nu); // (sparsity, damage)
+  std::vector<std::vector<std::pair<double, double>>> pts(nu);  // (sparsity, damage)
   for (size_t u = 0; u < nu; ++u) {
     pts[u].push_back({0.0, 0.0});
     for (const auto &p : t.curves[u].points) {
-      if (p.sparsity <= 0)
-        continue;
+      if (p.sparsity <= 0) continue;
       double d = t.damage(p);
-      if (!std::isfinite(d))
-        d = std::numeric_limits<double>::max() / 4;
+      if (!std::isfinite(d)) d = std::numeric_limits<double>::max() / 4;
       pts[u].push_back({p.sparsity, std::max(d, pts[u].back().second)});
     }
   }
   std::vector<size_t> at(nu, 0);
   std::vector<double> out(nu, 0.0);
-  const auto zeros = [&](size_t u, double s) {
-    return s * static_cast<double>(t.curves[u].params);
-  };
+  const auto zeros = [&](size_t u, double s) { return s * static_cast<double>(t.curves[u].params); };
   double have = 0;
   while (have + 0.5 < static_cast<double>(target_zeros)) {
     double best = std::numeric_limits<double>::infinity();
     size_t bu = nu, bj = 0;
     for (size_t u = 0; u < nu; ++u) {
       for (size_t j = at[u] + 1; j < pts[u].size(); ++j) {
-        const double dz =
-            zeros(u, pts[u][j].first) - zeros(u, pts[u][at[u]].first);
-        if (dz <= 0)
-          continue;
+        const double dz = zeros(u, pts[u][j].first) - zeros(u, pts[u][at[u]].first);
+        if (dz <= 0) continue;
         const double ratio = (pts[u][j].second - pts[u][at[u]].second) / dz;
-        if (ratio < best)
-          best = ratio, bu = u, bj = j;
+        if (ratio < best) best = ratio, bu = u, bj = j;
       }
     }
-    if (bu == nu)
-      break; // every unit at its highest level: the target is out of reach
-    const double before = zeros(bu, pts[bu][at[bu]].first),
-                 after = zeros(bu, pts[bu][bj].first);
+    if (bu == nu) break;  // every unit at its highest level: the target is out of reach
+    const double before = zeros(bu, pts[bu][at[bu]].first), after = zeros(bu, pts[bu][bj].first);
     const double need = static_cast<double>(target_zeros) - have;
-    if (after - before >= need) { // the last move: stop where the target is met
+    if (after - before >= need) {  // the last move: stop where the target is met
       out[bu] = (before + need) / static_cast<double>(t.curves[bu].params);
       have += need;
       at[bu] = bj;
@@ -297,4 +252,4 @@ std::vector<double> allocate_sparsity(const SensitivityTable &t,
   return out;
 }
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -27,9 +27,9 @@
 namespace edge::pass::prune {
 
 struct SensitivityOptions {
-  std::vector<double> levels; // sparsities in [0, 1)
-  int64_t samples = 256;      // 0 = all
-  std::string data = "auto";  // auto | calib | eval
+  std::vector<double> levels;  // sparsities in [0, 1)
+  int64_t samples = 256;       // 0 = all
+  std::string data = "auto";   // auto | calib | eval
 };
 
 struct SensitivityPoint {
@@ -40,29 +40,25 @@ struct SensitivityPoint {
 struct SensitivityCurve {
   std::string initializer, layer, op;
   int64_t params = 0;
-  std::vector<SensitivityPoint> points; // one per level, in level order
+  std::vector<SensitivityPoint> points;  // one per level, in level order
 };
 
 struct SensitivityTable {
-  std::string source; // the data used
+  std::string source;  // the data used
   bool has_labels = false;
   int64_t samples = 0;
-  SensitivityPoint dense; // the unpruned model (sparsity = its current zeros
-                          // are not counted)
+  SensitivityPoint dense;  // the unpruned model (sparsity = its current zeros
+                           // are not counted)
   std::vector<double> levels;
-  std::vector<SensitivityCurve> curves; // parallel to the units measured
+  std::vector<SensitivityCurve> curves;  // parallel to the units measured
 
-  double damage(const SensitivityPoint &p) const {
-    return has_labels ? p.loss - dense.loss : p.kl;
-  }
+  double damage(const SensitivityPoint &p) const { return has_labels ? p.loss - dense.loss : p.kl; }
 };
 
 // Measures every unit of `units` at every level. Throws Error when no data is
 // given.
-SensitivityTable measure_sensitivity(const Model &model,
-                                     const std::vector<PruneUnit> &units,
-                                     const SensitivityOptions &opts,
-                                     PassContext &ctx);
+SensitivityTable measure_sensitivity(const Model &model, const std::vector<PruneUnit> &units,
+                                     const SensitivityOptions &opts, PassContext &ctx);
 
 // Rows (one per curve: "top1@0.5", "dloss@0.5" with labels, "kl@0.5" without,
 // "agree@0.5") and stage metrics (dense loss/top-1, samples) into `stage`.
@@ -74,7 +70,6 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage);
 // a higher level with the least damage per zero added; the last move is
 // interpolated so the total is met exactly. Damage is made non-decreasing along
 // each curve first. Returns one sparsity per curve.
-std::vector<double> allocate_sparsity(const SensitivityTable &t,
-                                      int64_t target_zeros);
+std::vector<double> allocate_sparsity(const SensitivityTable &t, int64_t target_zeros);
 
-} // namespace edge::pass::prune
+}  // namespace edge::pass::prune

@@ -23,54 +23,36 @@ const char *Sensitivity::summary() {
 
 std::vector<OptionSpec> Sensitivity::options() {
   return {
-      {"sparsities",
-       OptionType::kString,
-       "0.5,0.7,0.9",
-       "comma-separated sparsities in [0, 1) measured per layer",
-       {}},
-      {"samples",
-       OptionType::kInt,
-       "256",
-       "samples measured (0 = all)",
-       {},
-       0,
-       1e9},
+      {"sparsities", OptionType::kString, "0.5,0.7,0.9", "comma-separated sparsities in [0, 1) measured per layer", {}},
+      {"samples", OptionType::kInt, "256", "samples measured (0 = all)", {}, 0, 1e9},
       {"data",
        OptionType::kString,
        "auto",
        "auto (labelled eval data, else calibration data), calib or eval",
        {"auto", "calib", "eval"}},
-      {"min_params",
-       OptionType::kInt,
-       "128",
-       "layers with fewer weight elements are not measured",
-       {},
-       0,
-       1e15},
+      {"min_params", OptionType::kInt, "128", "layers with fewer weight elements are not measured", {}, 0, 1e15},
   };
 }
 
 void Sensitivity::run(Model &model, PassContext &ctx) {
   SensitivityOptions so;
-  so.levels =
-      parse_levels(opts_.get_string("sparsities"), "sensitivity sparsities");
+  so.levels = parse_levels(opts_.get_string("sparsities"), "sensitivity sparsities");
   so.samples = opts_.get_int("samples");
   so.data = opts_.get_string("data");
   const PruneTargets targets = targets_for(model, ctx);
   report_skipped(targets, "sensitivity", ctx);
   if (targets.units.empty()) {
-    const std::string note = "nothing to measure: the model has no prunable "
-                             "Conv/ConvTranspose/Gemm/MatMul weight";
+    const std::string note =
+        "nothing to measure: the model has no prunable "
+        "Conv/ConvTranspose/Gemm/MatMul weight";
     ctx.log().warn("sensitivity: {}", note);
-    if (ctx.stage)
-      ctx.stage->notes.push_back(note);
+    if (ctx.stage) ctx.stage->notes.push_back(note);
     return;
   }
   const SensitivityTable t = measure_sensitivity(model, targets.units, so, ctx);
-  if (ctx.stage)
-    report_sensitivity(t, *ctx.stage);
-  ctx.log().info("sensitivity: {} layers x {} sparsities on {} samples of {}",
-                 t.curves.size(), t.levels.size(), t.samples, t.source);
+  if (ctx.stage) report_sensitivity(t, *ctx.stage);
+  ctx.log().info("sensitivity: {} layers x {} sparsities on {} samples of {}", t.curves.size(), t.levels.size(),
+                 t.samples, t.source);
 }
 
-} // namespace edge::pass
+}  // namespace edge::pass
