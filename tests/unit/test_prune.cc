@@ -55,18 +55,18 @@ g (float[N, 4, 4, 4] x) => (float[N, 8] y, float[N, 2] z, float[N, 8] q)
 )";
 }
 
-PruneTargets targets(const Model &m, int64_t min_params, const std::string &excluded = "") {
-  return find_prune_targets(m, [&](const onnx::NodeProto &n) { return LayerPolicy{n.name() == excluded, min_params}; });
+PruneTargets targets(const Model& m, int64_t min_params, const std::string& excluded = "") {
+  return find_prune_targets(m, [&](const onnx::NodeProto& n) { return LayerPolicy{n.name() == excluded, min_params}; });
 }
 
-const PruneUnit *unit(const PruneTargets &t, const std::string &init) {
-  for (const auto &u : t.units)
+const PruneUnit* unit(const PruneTargets& t, const std::string& init) {
+  for (const auto& u : t.units)
     if (u.initializer == init) return &u;
   return nullptr;
 }
 
-Tensor init(const Model &m, const std::string &name) {
-  for (const auto &t : m.graph().initializer())
+Tensor init(const Model& m, const std::string& name) {
+  for (const auto& t : m.graph().initializer())
     if (t.name() == name) return read_initializer(m, t);
   FAIL("no initializer " << name);
   return {};
@@ -81,7 +81,7 @@ TEST_CASE("prune targets: layer weights only, shared once, skipped with reasons"
   REQUIRE(unit(t, "wc"));
   REQUIRE(unit(t, "wg"));
   REQUIRE(unit(t, "wt"));
-  const PruneUnit *wm = unit(t, "wm");
+  const PruneUnit* wm = unit(t, "wm");
   REQUIRE(wm);
   REQUIRE(wm->layers.size() == 2);  // shared by two MatMuls: one unit
   REQUIRE(!unit(t, "bc"));          // biases never
@@ -114,13 +114,13 @@ TEST_CASE("prune targets: overridable graph inputs are not pruned, IR 3 listed w
   std::string text = model_text();
   // IR 8: a weight listed as a graph input is an overridable default.
   Model m = parse_model_text(text);
-  auto *in = m.graph().add_input();
+  auto* in = m.graph().add_input();
   in->set_name("wg");
   in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
   PruneTargets t = targets(m, 0);
   REQUIRE(!unit(t, "wg"));
   bool said = false;
-  for (const auto &s : t.skipped) said = said || s.why.find("graph input") != std::string::npos;
+  for (const auto& s : t.skipped) said = said || s.why.find("graph input") != std::string::npos;
   REQUIRE(said);
   // IR 3 lists every initializer as an input and means constants.
   m.proto().set_ir_version(3);
@@ -137,7 +137,7 @@ TEST_CASE("reduction layouts follow the input-channel / K dimension", "[prune]")
   l = reduction_layout(gemm, 1, Shape{32, 6});  // [K, N]
   CHECK((l->outer == 1 && l->k == 32 && l->inner == 6));
   gemm_t = gemm;
-  auto *a = gemm_t.add_attribute();
+  auto* a = gemm_t.add_attribute();
   a->set_name("transB");
   a->set_type(onnx::AttributeProto::INT);
   a->set_i(1);
@@ -149,7 +149,7 @@ TEST_CASE("reduction layouts follow the input-channel / K dimension", "[prune]")
   l = reduction_layout(matmul, 0, Shape{5, 16});  // constant A [M, K]
   CHECK((l->outer == 5 && l->k == 16 && l->inner == 1));
   convt.set_op_type("ConvTranspose");
-  auto *g = convt.add_attribute();
+  auto* g = convt.add_attribute();
   g->set_name("group");
   g->set_type(onnx::AttributeProto::INT);
   g->set_i(2);
@@ -232,13 +232,15 @@ TEST_CASE("sensitivity allocation prunes the flat curves first and meets the tot
 TEST_CASE("edge.pruned metadata merges and reads back", "[prune]") {
   Model m = parse_model_text(model_text());
   REQUIRE(read_pruned(m).empty());
+  record_pruned(m, {});
+  REQUIRE(m.proto().metadata_props_size() == 0);  // nothing pruned, nothing recorded
   record_pruned(m, {{"wc", "magnitude"}});
   record_pruned(m, {{"wg", nm_method(2, 4)}});
   auto r = read_pruned(m);
   REQUIRE(r.size() == 2);
   CHECK(r["wc"] == "magnitude");
   CHECK(r["wg"] == "nm:2:4");
-  auto *p = m.proto().add_metadata_props();
+  auto* p = m.proto().add_metadata_props();
   p->set_key("other");
   m.proto().mutable_metadata_props(0)->set_value("[1]");
   REQUIRE_THROWS(read_pruned(m));
@@ -261,7 +263,7 @@ TEST_CASE(
   const std::vector<std::string> names{"wc", "wg", "wm", "wt"};
   int64_t zeros = 0, params = 0;
   float max_zeroed = 0, min_kept = 1e9f;
-  for (const auto &n : names) {
+  for (const auto& n : names) {
     const Tensor a = init(m, n), b = init(out, n);
     params += a.numel();
     zeros += count_zeros(b);
@@ -287,7 +289,7 @@ TEST_CASE(
 TEST_CASE("prune-magnitude layer scope: every layer at the sparsity", "[prune]") {
   Model m = parse_model_text(model_text());
   Model out = apply(m, "prune-magnitude", {{"sparsity", "0.5"}, {"scope", "layer"}, {"min_params", "0"}});
-  for (const char *n : {"wc", "wg", "wm", "wt"}) {
+  for (const char* n : {"wc", "wg", "wm", "wt"}) {
     const Tensor w = init(out, n);
     CHECK(count_zeros(w) == std::llround(0.5 * static_cast<double>(w.numel())));
   }
@@ -299,7 +301,7 @@ TEST_CASE("prune-nm: the pattern holds in every pruned weight, short K is left d
   Model out = apply(m, "prune-nm", {{"min_params", "0"}}, &st);
   const PruneTargets t = targets(out, 0);
   int pruned = 0;
-  for (const auto &u : t.units) {
+  for (const auto& u : t.units) {
     const Tensor w = init(out, u.initializer);
     REQUIRE(u.reduction);
     REQUIRE(satisfies_nm(w, *u.reduction, 2, 4));
@@ -323,7 +325,7 @@ g (float[N, 4] x) => (float[N, 4] y)
   Model out = apply(m, "prune-magnitude", {}, &st);
   CHECK(out.proto().SerializeAsString() == m.proto().SerializeAsString());
   bool noted = false;
-  for (const auto &n : st.notes) noted = noted || n.find("nothing to prune") != std::string::npos;
+  for (const auto& n : st.notes) noted = noted || n.find("nothing to prune") != std::string::npos;
   CHECK(noted);
 }
 

@@ -15,13 +15,13 @@ namespace edge::pass::prune {
 
 namespace {
 
-bool prunable_op(const onnx::NodeProto &n) {
+bool prunable_op(const onnx::NodeProto& n) {
   if (!is_onnx_op(n)) return false;
-  const std::string &op = n.op_type();
+  const std::string& op = n.op_type();
   return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
 }
 
-int64_t product(const Shape &s, size_t from, size_t to) {
+int64_t product(const Shape& s, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to && i < s.size(); ++i) p *= s[i];
   return p;
@@ -29,8 +29,8 @@ int64_t product(const Shape &s, size_t from, size_t to) {
 
 }  // namespace
 
-std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto &node, int weight_input, const Shape &shape) {
-  const std::string &op = node.op_type();
+std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto& node, int weight_input, const Shape& shape) {
+  const std::string& op = node.op_type();
   const size_t r = shape.size();
   ReductionLayout l;
   if (op == "Conv" && r >= 3 && weight_input == 1) {  // [M, C/g, k...]
@@ -61,12 +61,12 @@ std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto &node, int
   return l;
 }
 
-PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(const onnx::NodeProto &)> &policy) {
-  const auto &g = m.graph();
+PruneTargets find_prune_targets(const Model& m, const std::function<LayerPolicy(const onnx::NodeProto&)>& policy) {
+  const auto& g = m.graph();
   const GraphIndex index(g);
   const std::set<std::string> fed = fed_inputs(m);
   const std::set<std::string> sub_reads = subgraph_reads(g);
-  const auto constant_init = [&](const std::string &name) -> const onnx::TensorProto * {
+  const auto constant_init = [&](const std::string& name) -> const onnx::TensorProto* {
     return name.empty() || fed.count(name) ? nullptr : index.initializer(name);
   };
   PruneTargets out;
@@ -76,12 +76,12 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
   std::vector<std::string> order;  // initializers in order of their first claim
   std::set<std::string> blocked;   // initializers some reader forbids pruning
   for (int i = 0; i < g.node_size(); ++i) {
-    const auto &n = g.node(i);
+    const auto& n = g.node(i);
     if (!prunable_op(n) || n.input_size() < 2) continue;
     int wi = op_traits(n).weight_input;
     if (n.op_type() == "MatMul" && !constant_init(n.input(1)) && constant_init(n.input(0))) wi = 0;
-    const std::string &w = n.input(wi);
-    const auto skip = [&](const std::string &why) { out.skipped.push_back({n.name(), n.op_type(), why}); };
+    const std::string& w = n.input(wi);
+    const auto skip = [&](const std::string& why) { out.skipped.push_back({n.name(), n.op_type(), why}); };
     if (!constant_init(w)) {
       // A value computed from constants only (a Reshape of an initializer) is a
       // weight that fold-constants turns into an initializer; a MatMul of two
@@ -100,7 +100,7 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
       }
       continue;
     }
-    const onnx::TensorProto &t = *index.initializer(w);
+    const onnx::TensorProto& t = *index.initializer(w);
     if (t.data_type() != onnx::TensorProto::FLOAT) {
       skip("weight '" + w + "' is not float32");
       blocked.insert(w);
@@ -119,9 +119,9 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
     if (!claims.count(w)) order.push_back(w);
     claims[w].emplace_back(i, wi);
   }
-  for (const auto &w : order) {
-    const auto &readers = claims[w];
-    const auto &first = g.node(readers.front().first);
+  for (const auto& w : order) {
+    const auto& readers = claims[w];
+    const auto& first = g.node(readers.front().first);
     std::string why;
     if (blocked.count(w)) {
       why = readers.size() > 1 ? "shared weight '" + w + "' is left alone: another reader may not prune it" : "";
@@ -131,15 +131,15 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
       why = "weight '" + w + "' is a graph output";
     } else {
       std::set<int> prunable_readers;
-      for (const auto &[ni, wi] : readers) prunable_readers.insert(ni);
+      for (const auto& [ni, wi] : readers) prunable_readers.insert(ni);
       for (int c : index.consumers(w)) {
         if (!prunable_readers.count(c)) {
           why = "weight '" + w + "' is also read by " + describe_node(g.node(c)) + " (not as a layer weight)";
           break;
         }
       }
-      for (const auto &[ni, wi] : readers) {
-        const auto &rn = g.node(ni);
+      for (const auto& [ni, wi] : readers) {
+        const auto& rn = g.node(ni);
         for (int k = 0; k < rn.input_size(); ++k) {
           if (k != wi && rn.input(k) == w && why.empty())
             why = "weight '" + w + "' is also another input of " + rn.name();
@@ -148,28 +148,28 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
     }
     if (blocked.count(w)) {
       if (!why.empty()) {
-        for (const auto &[ni, wi] : readers) {
-          const auto &rn = g.node(ni);
+        for (const auto& [ni, wi] : readers) {
+          const auto& rn = g.node(ni);
           bool listed = false;
-          for (const auto &s : out.skipped) listed = listed || s.layer == rn.name();
+          for (const auto& s : out.skipped) listed = listed || s.layer == rn.name();
           if (!listed) out.skipped.push_back({rn.name(), rn.op_type(), why});
         }
       }
       continue;
     }
     if (!why.empty()) {
-      for (const auto &[ni, wi] : readers) out.skipped.push_back({g.node(ni).name(), g.node(ni).op_type(), why});
+      for (const auto& [ni, wi] : readers) out.skipped.push_back({g.node(ni).name(), g.node(ni).op_type(), why});
       continue;
     }
-    const onnx::TensorProto &t = *index.initializer(w);
+    const onnx::TensorProto& t = *index.initializer(w);
     PruneUnit u;
     u.initializer = w;
     u.op = first.op_type();
     u.shape.assign(t.dims().begin(), t.dims().end());
     u.params = shape_numel(u.shape);
-    for (const auto &[ni, wi] : readers) u.layers.push_back(g.node(ni).name());
+    for (const auto& [ni, wi] : readers) u.layers.push_back(g.node(ni).name());
     u.reduction = reduction_layout(first, readers.front().second, u.shape);
-    for (const auto &[ni, wi] : readers) {
+    for (const auto& [ni, wi] : readers) {
       auto l = reduction_layout(g.node(ni), wi, u.shape);
       if (!l || !u.reduction || !(*l == *u.reduction)) u.reduction.reset();
     }
@@ -178,10 +178,10 @@ PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(
   return out;
 }
 
-MagnitudeCut magnitude_cut(const std::vector<const Tensor *> &weights, int64_t k) {
+MagnitudeCut magnitude_cut(const std::vector<const Tensor*>& weights, int64_t k) {
   std::vector<float> mags;
-  for (const Tensor *w : weights) {
-    const float *p = w->data<float>();
+  for (const Tensor* w : weights) {
+    const float* p = w->data<float>();
     for (int64_t e = 0; e < w->numel(); ++e) mags.push_back(rank_magnitude(p[e]));
   }
   MagnitudeCut cut;
@@ -196,10 +196,10 @@ MagnitudeCut magnitude_cut(const std::vector<const Tensor *> &weights, int64_t k
   return cut;
 }
 
-int64_t apply_cut(const std::vector<Tensor *> &weights, const MagnitudeCut &cut) {
+int64_t apply_cut(const std::vector<Tensor*>& weights, const MagnitudeCut& cut) {
   int64_t ties = cut.ties, zeros = 0;
-  for (Tensor *w : weights) {
-    float *p = w->data<float>();
+  for (Tensor* w : weights) {
+    float* p = w->data<float>();
     for (int64_t e = 0; e < w->numel(); ++e) {
       if (cut.k == 0) {
         zeros += p[e] == 0.f;
@@ -216,20 +216,20 @@ int64_t apply_cut(const std::vector<Tensor *> &weights, const MagnitudeCut &cut)
   return zeros;
 }
 
-MagnitudeCut prune_to_sparsity(Tensor &w, double sparsity) {
+MagnitudeCut prune_to_sparsity(Tensor& w, double sparsity) {
   const auto k = static_cast<int64_t>(std::llround(sparsity * static_cast<double>(w.numel())));
   MagnitudeCut cut = magnitude_cut({&w}, k);
   apply_cut({&w}, cut);
   return cut;
 }
 
-int64_t prune_nm(Tensor &w, const ReductionLayout &l, int n, int m) {
+int64_t prune_nm(Tensor& w, const ReductionLayout& l, int n, int m) {
   if (m <= 0 || n < 0 || n > m)
     fail("N:M needs 0 <= N <= M and M > 0, got " + std::to_string(n) + ":" + std::to_string(m));
   if (l.k_block % m != 0)
     fail("N:M: the reduction run " + std::to_string(l.k_block) + " is not a multiple of M=" + std::to_string(m));
   if (l.outer * l.k * l.inner != w.numel()) fail_internal("N:M layout does not cover the weight " + w.describe());
-  float *p = w.data<float>();
+  float* p = w.data<float>();
   std::vector<int64_t> idx(static_cast<size_t>(m));
   for (int64_t o = 0; o < l.outer; ++o) {
     for (int64_t k0 = 0; k0 < l.k; k0 += m) {
@@ -246,9 +246,9 @@ int64_t prune_nm(Tensor &w, const ReductionLayout &l, int n, int m) {
   return count_zeros(w);
 }
 
-bool satisfies_nm(const Tensor &w, const ReductionLayout &l, int n, int m) {
+bool satisfies_nm(const Tensor& w, const ReductionLayout& l, int n, int m) {
   if (m <= 0 || l.k_block % m != 0 || l.outer * l.k * l.inner != w.numel()) return false;
-  const float *p = w.data<float>();
+  const float* p = w.data<float>();
   for (int64_t o = 0; o < l.outer; ++o) {
     for (int64_t k0 = 0; k0 < l.k; k0 += m) {
       for (int64_t in = 0; in < l.inner; ++in) {
@@ -261,21 +261,21 @@ bool satisfies_nm(const Tensor &w, const ReductionLayout &l, int n, int m) {
   return true;
 }
 
-int64_t count_zeros(const Tensor &w) {
+int64_t count_zeros(const Tensor& w) {
   int64_t z = 0;
-  const float *p = w.data<float>();
+  const float* p = w.data<float>();
   for (int64_t e = 0; e < w.numel(); ++e) z += p[e] == 0.f;
   return z;
 }
 
-std::vector<double> parse_levels(const std::string &text, const std::string &what) {
+std::vector<double> parse_levels(const std::string& text, const std::string& what) {
   std::vector<double> out;
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(',', start);
     if (end == std::string::npos) end = text.size();
     const std::string item = text.substr(start, end - start);
-    char *stop = nullptr;
+    char* stop = nullptr;
     const double v = std::strtod(item.c_str(), &stop);
     if (item.empty() || *stop != '\0' || !std::isfinite(v) || v < 0 || v >= 1) {
       fail(what + ": '" + item +

@@ -31,7 +31,7 @@ namespace edge::pass::prune {
 struct ReductionLayout {
   int64_t outer = 1, k = 1, inner = 1, k_block = 1;
   std::string axis;  // "C_in (axis 1)", "K (axis 0)", ...
-  bool operator==(const ReductionLayout &o) const {
+  bool operator==(const ReductionLayout& o) const {
     return outer == o.outer && k == o.k && inner == o.inner && k_block == o.k_block;
   }
 };
@@ -63,11 +63,11 @@ struct LayerPolicy {
 
 // The prunable weights of `m`'s main graph. `policy` is asked once per weighted
 // node.
-PruneTargets find_prune_targets(const Model &m, const std::function<LayerPolicy(const onnx::NodeProto &)> &policy);
+PruneTargets find_prune_targets(const Model& m, const std::function<LayerPolicy(const onnx::NodeProto&)>& policy);
 
 // The reduction layout of `node`'s weight (input `weight_input`) of shape
 // `shape`; nullopt when the op or rank does not fit.
-std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto &node, int weight_input, const Shape &shape);
+std::optional<ReductionLayout> reduction_layout(const onnx::NodeProto& node, int weight_input, const Shape& shape);
 
 // Magnitude of a weight for ranking: |w|, NaN ranked above everything (never
 // pruned first).
@@ -85,26 +85,26 @@ struct MagnitudeCut {
   int64_t ties = 0;
   int64_t k = 0;
 };
-MagnitudeCut magnitude_cut(const std::vector<const Tensor *> &weights, int64_t k);
+MagnitudeCut magnitude_cut(const std::vector<const Tensor*>& weights, int64_t k);
 // Applies `cut` to the weights (same list, same order). Returns the zeros it
 // set or kept.
-int64_t apply_cut(const std::vector<Tensor *> &weights, const MagnitudeCut &cut);
+int64_t apply_cut(const std::vector<Tensor*>& weights, const MagnitudeCut& cut);
 // One tensor to `sparsity` (k = round(sparsity * numel)). Returns the cut used.
-MagnitudeCut prune_to_sparsity(Tensor &w, double sparsity);
+MagnitudeCut prune_to_sparsity(Tensor& w, double sparsity);
 
 // N:M along the reduction dim: in every group of m consecutive k positions (for
 // each outer and inner position) keep the n largest magnitudes (ties: the lower
 // k), zero the rest. Needs k_block % m == 0. Returns the number of zeros in the
 // result.
-int64_t prune_nm(Tensor &w, const ReductionLayout &layout, int n, int m);
+int64_t prune_nm(Tensor& w, const ReductionLayout& layout, int n, int m);
 // True when every group of m holds at most n non-zeros (the invariant prune_nm
 // makes).
-bool satisfies_nm(const Tensor &w, const ReductionLayout &layout, int n, int m);
+bool satisfies_nm(const Tensor& w, const ReductionLayout& layout, int n, int m);
 
-int64_t count_zeros(const Tensor &w);
+int64_t count_zeros(const Tensor& w);
 
 // "0.5,0.7,0.9" -> {0.5, 0.7, 0.9}: each in [0, 1), sorted, duplicates removed.
 // Throws Error naming `what` on a bad list.
-std::vector<double> parse_levels(const std::string &text, const std::string &what);
+std::vector<double> parse_levels(const std::string& text, const std::string& what);
 
 }  // namespace edge::pass::prune

@@ -32,7 +32,7 @@ namespace edge::pass {
 using namespace prune;
 
 namespace {
-constexpr const char *kDefaultLevels = "0.3,0.5,0.6,0.7,0.8,0.85,0.9,0.93,0.95,0.97,0.98,0.99";
+constexpr const char* kDefaultLevels = "0.3,0.5,0.6,0.7,0.8,0.85,0.9,0.93,0.95,0.97,0.98,0.99";
 
 OptionSpec sparsity_option() {
   OptionSpec s{
@@ -42,7 +42,7 @@ OptionSpec sparsity_option() {
 }
 }  // namespace
 
-const char *PruneMagnitude::summary() {
+const char* PruneMagnitude::summary() {
   return "unstructured magnitude pruning of Conv/ConvTranspose/Gemm/MatMul "
          "weights (global, per layer or by "
          "measured sensitivity); per-layer sparsity in the report";
@@ -70,7 +70,7 @@ std::vector<OptionSpec> PruneMagnitude::options() {
   };
 }
 
-void PruneMagnitude::run(Model &model, PassContext &ctx) {
+void PruneMagnitude::run(Model& model, PassContext& ctx) {
   const double target = opts_.get_float("sparsity");
   const std::string scope = opts_.get_string("scope");
   SensitivityOptions so;
@@ -91,12 +91,12 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
   std::set<std::string> ignored;
   int64_t total_params = 0, fixed_zeros = 0;
   for (size_t i = 0; i < nu; ++i) {
-    const PruneUnit &u = targets.units[i];
+    const PruneUnit& u = targets.units[i];
     w[i] = read_weight(model, u.initializer);
     total_params += u.params;
     const LayerOptions lo = ctx.for_layer(u.layers.front());
     bool overridden = false;
-    for (const auto &o : lo.overridden) {
+    for (const auto& o : lo.overridden) {
       if (o == "sparsity")
         overridden = true;
       else if (o != "min_params")
@@ -125,8 +125,8 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
   std::vector<double> threshold(nu, 0);
   std::optional<SensitivityTable> table;
   if (!shared.empty() && scope == "global") {
-    std::vector<const Tensor *> in;
-    std::vector<Tensor *> out;
+    std::vector<const Tensor*> in;
+    std::vector<Tensor*> out;
     for (size_t i : shared) in.push_back(&w[i]), out.push_back(&w[i]);
     const MagnitudeCut cut = magnitude_cut(in, k_shared);
     apply_cut(out, cut);
@@ -148,7 +148,7 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
   report::StageRecord sens;  // sensitivity rows, merged into the pruned rows
   if (table) report_sensitivity(*table, sens);
   for (size_t i = 0; i < nu; ++i) {
-    const PruneUnit &u = targets.units[i];
+    const PruneUnit& u = targets.units[i];
     write_weight(model, u.initializer, w[i]);
     const int64_t z = count_zeros(w[i]);
     zeros += z;
@@ -157,7 +157,7 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
     report::LayerRecord row = pruned_row(u, w[i]);
     row.metrics["threshold"] = threshold[i];
     if (own[i] >= 0) row.metrics["target"] = own[i];
-    for (const auto &s : sens.layers) {
+    for (const auto& s : sens.layers) {
       if (s.attrs.at("initializer") == u.initializer) row.metrics.insert(s.metrics.begin(), s.metrics.end());
     }
     ctx.stage->layers.push_back(std::move(row));
@@ -165,7 +165,7 @@ void PruneMagnitude::run(Model &model, PassContext &ctx) {
   record_pruned(model, record);
   const double total = static_cast<double>(zeros) / static_cast<double>(total_params);
   if (ctx.stage) {
-    auto &st = *ctx.stage;
+    auto& st = *ctx.stage;
     st.columns = {"sparsity", "target", "zeros", "threshold", "initializer", "shared_with"};
     st.columns.insert(st.columns.end(), sens.columns.begin(), sens.columns.end());
     st.metrics["sparsity"] = total;

@@ -27,16 +27,16 @@ namespace edge::pass {
 using namespace prune;
 
 namespace {
-void check_nm(int64_t n, int64_t m, const std::string &where) {
+void check_nm(int64_t n, int64_t m, const std::string& where) {
   if (m <= 0) fail("prune-nm" + where + ": M must be positive, got m=" + std::to_string(m));
   if (n > m)
     fail("prune-nm" + where + ": N must not exceed M, got n=" + std::to_string(n) + ", m=" + std::to_string(m));
 }
 }  // namespace
 
-PruneNM::PruneNM(const PassOptions &o) : opts_(o) { check_nm(o.get_int("n"), o.get_int("m"), ""); }
+PruneNM::PruneNM(const PassOptions& o) : opts_(o) { check_nm(o.get_int("n"), o.get_int("m"), ""); }
 
-const char *PruneNM::summary() {
+const char* PruneNM::summary() {
   return "N:M structured sparsity (keep N of every M weights) along the "
          "input-channel/reduction dimension of "
          "Conv/ConvTranspose/Gemm/MatMul weights";
@@ -50,15 +50,15 @@ std::vector<OptionSpec> PruneNM::options() {
   };
 }
 
-void PruneNM::run(Model &model, PassContext &ctx) {
+void PruneNM::run(Model& model, PassContext& ctx) {
   PruneTargets targets = targets_for(model, ctx);
   std::map<std::string, std::string> record;
   std::set<std::string> ignored;
   std::vector<report::LayerRecord> rows;
   int64_t params = 0, zeros = 0;
-  for (const auto &u : targets.units) {
+  for (const auto& u : targets.units) {
     const LayerOptions lo = ctx.for_layer(u.layers.front());
-    for (const auto &o : lo.overridden) {
+    for (const auto& o : lo.overridden) {
       if (o != "n" && o != "m" && o != "min_params") ignored.insert(o);
     }
     const int n = static_cast<int>(lo.get_int("n")), m = static_cast<int>(lo.get_int("m"));
@@ -92,7 +92,7 @@ void PruneNM::run(Model &model, PassContext &ctx) {
   record_pruned(model, record);
   const double total = static_cast<double>(zeros) / static_cast<double>(params);
   if (ctx.stage) {
-    auto &st = *ctx.stage;
+    auto& st = *ctx.stage;
     st.layers = std::move(rows);
     st.columns = {"sparsity", "zeros", "pattern", "axis", "initializer", "shared_with"};
     st.metrics["sparsity"] = total;

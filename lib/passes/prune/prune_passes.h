@@ -17,10 +17,10 @@ namespace edge::pass {
 // prune_magnitude.cc.
 class PruneMagnitude : public Pass {
  public:
-  explicit PruneMagnitude(const PassOptions &o) : opts_(o) {}
-  static const char *summary();
+  explicit PruneMagnitude(const PassOptions& o) : opts_(o) {}
+  static const char* summary();
   static std::vector<OptionSpec> options();
-  void run(Model &model, PassContext &ctx) override;
+  void run(Model& model, PassContext& ctx) override;
 
  private:
   PassOptions opts_;
@@ -30,10 +30,10 @@ class PruneMagnitude : public Pass {
 // prune_nm.cc.
 class PruneNM : public Pass {
  public:
-  explicit PruneNM(const PassOptions &o);
-  static const char *summary();
+  explicit PruneNM(const PassOptions& o);
+  static const char* summary();
   static std::vector<OptionSpec> options();
-  void run(Model &model, PassContext &ctx) override;
+  void run(Model& model, PassContext& ctx) override;
 
  private:
   PassOptions opts_;
@@ -44,10 +44,10 @@ class PruneNM : public Pass {
 // sensitivity_pass.cc.
 class Sensitivity : public Pass {
  public:
-  explicit Sensitivity(const PassOptions &o) : opts_(o) {}
-  static const char *summary();
+  explicit Sensitivity(const PassOptions& o) : opts_(o) {}
+  static const char* summary();
   static std::vector<OptionSpec> options();
-  void run(Model &model, PassContext &ctx) override;
+  void run(Model& model, PassContext& ctx) override;
 
  private:
   PassOptions opts_;

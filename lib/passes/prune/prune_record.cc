@@ -4,15 +4,15 @@
 
 namespace edge::pass::prune {
 
-std::map<std::string, std::string> read_pruned(const Model &m) {
+std::map<std::string, std::string> read_pruned(const Model& m) {
   std::map<std::string, std::string> out;
-  for (const auto &p : m.proto().metadata_props()) {
+  for (const auto& p : m.proto().metadata_props()) {
     if (p.key() != kMetaPruned) continue;
     const auto j = nlohmann::json::parse(p.value(), nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) {
       throw Error(ErrorCode::kInvalidInput, m.name() + ": metadata '" + kMetaPruned + "' is not a JSON object");
     }
-    for (const auto &[k, v] : j.items()) {
+    for (const auto& [k, v] : j.items()) {
       if (!v.is_string()) {
         throw Error(ErrorCode::kInvalidInput,
                     m.name() + ": metadata '" + kMetaPruned + "': the entry for '" + k + "' is not a string");
@@ -23,20 +23,21 @@ std::map<std::string, std::string> read_pruned(const Model &m) {
   return out;
 }
 
-void record_pruned(Model &m, const std::map<std::string, std::string> &entries) {
+void record_pruned(Model& m, const std::map<std::string, std::string>& entries) {
   std::map<std::string, std::string> all = read_pruned(m);
-  for (const auto &[k, v] : entries) all[k] = v;
+  if (entries.empty()) return;  // nothing pruned: no (empty) record is added
+  for (const auto& [k, v] : entries) all[k] = v;
   nlohmann::json j = nlohmann::json::object();
-  for (const auto &[k, v] : all) j[k] = v;  // std::map: sorted keys, stable bytes
+  for (const auto& [k, v] : all) j[k] = v;  // std::map: sorted keys, stable bytes
   const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  auto *props = m.proto().mutable_metadata_props();
-  for (auto &p : *props) {
+  auto* props = m.proto().mutable_metadata_props();
+  for (auto& p : *props) {
     if (p.key() == kMetaPruned) {
       p.set_value(text);
       return;
     }
   }
-  auto *p = props->Add();
+  auto* p = props->Add();
   p->set_key(kMetaPruned);
   p->set_value(text);
 }

@@ -14,13 +14,13 @@
 
 namespace edge::pass::prune {
 
-constexpr const char *kMetaPruned = "edge.pruned";
+constexpr const char* kMetaPruned = "edge.pruned";
 
 // The recorded entries; empty when the model has none. Throws Error (invalid
 // input) when the entry is not a JSON object of strings.
-std::map<std::string, std::string> read_pruned(const Model &m);
+std::map<std::string, std::string> read_pruned(const Model& m);
 // Merges `entries` into the model's record (creating it when absent).
-void record_pruned(Model &m, const std::map<std::string, std::string> &entries);
+void record_pruned(Model& m, const std::map<std::string, std::string>& entries);
 // The method text for N:M sparsity: "nm:2:4".
 std::string nm_method(int n, int m);
 

@@ -5,22 +5,22 @@
 
 namespace edge::pass::prune {
 
-PruneTargets targets_for(const Model &m, PassContext &ctx) {
-  return find_prune_targets(m, [&ctx](const onnx::NodeProto &n) {
+PruneTargets targets_for(const Model& m, PassContext& ctx) {
+  return find_prune_targets(m, [&ctx](const onnx::NodeProto& n) {
     const LayerOptions lo = ctx.for_layer(n);
     return LayerPolicy{lo.excluded, lo.get_int("min_params")};
   });
 }
 
-Tensor read_weight(const Model &m, const std::string &initializer) {
-  for (const auto &t : m.graph().initializer()) {
+Tensor read_weight(const Model& m, const std::string& initializer) {
+  for (const auto& t : m.graph().initializer()) {
     if (t.name() == initializer) return read_initializer(m, t);
   }
   fail_internal("no initializer '" + initializer + "'");
 }
 
-void write_weight(Model &m, const std::string &initializer, const Tensor &w) {
-  for (auto &t : *m.graph().mutable_initializer()) {
+void write_weight(Model& m, const std::string& initializer, const Tensor& w) {
+  for (auto& t : *m.graph().mutable_initializer()) {
     if (t.name() != initializer) continue;
     onnx::TensorProto p = tensor_to_proto(w, initializer);
     if (t.has_doc_string()) p.set_doc_string(t.doc_string());
@@ -30,7 +30,7 @@ void write_weight(Model &m, const std::string &initializer, const Tensor &w) {
   fail_internal("no initializer '" + initializer + "'");
 }
 
-report::LayerRecord pruned_row(const PruneUnit &u, const Tensor &w) {
+report::LayerRecord pruned_row(const PruneUnit& u, const Tensor& w) {
   report::LayerRecord row;
   row.name = u.layers.front();
   row.op = u.op;
@@ -47,8 +47,8 @@ report::LayerRecord pruned_row(const PruneUnit &u, const Tensor &w) {
   return row;
 }
 
-void report_skipped(const PruneTargets &t, const std::string &pass, PassContext &ctx) {
-  for (const auto &s : t.skipped) {
+void report_skipped(const PruneTargets& t, const std::string& pass, PassContext& ctx) {
+  for (const auto& s : t.skipped) {
     const std::string note = "not pruned: " + s.layer + " (" + s.op + "): " + s.why;
     ctx.log().info("{}: {}", pass, note);
     if (ctx.stage) ctx.stage->notes.push_back(note);
@@ -56,7 +56,7 @@ void report_skipped(const PruneTargets &t, const std::string &pass, PassContext 
   if (ctx.stage) ctx.stage->metrics["layers_skipped"] = static_cast<double>(t.skipped.size());
 }
 
-void report_nothing_to_prune(const PruneTargets &t, const std::string &pass, PassContext &ctx) {
+void report_nothing_to_prune(const PruneTargets& t, const std::string& pass, PassContext& ctx) {
   const std::string note =
       "nothing to prune: the model has no prunable "
       "Conv/ConvTranspose/Gemm/MatMul weight" +
@@ -68,9 +68,9 @@ void report_nothing_to_prune(const PruneTargets &t, const std::string &pass, Pas
   }
 }
 
-void warn_layer_overrides(const std::set<std::string> &ignored, const std::string &pass, const std::string &allowed,
-                          PassContext &ctx) {
-  for (const auto &o : ignored) {
+void warn_layer_overrides(const std::set<std::string>& ignored, const std::string& pass, const std::string& allowed,
+                          PassContext& ctx) {
+  for (const auto& o : ignored) {
     const std::string w = "warning: layer rules override '" + o + "', which applies to the whole pass; only " +
                           allowed + " can differ per layer";
     ctx.log().warn("{}: {}", pass, w);

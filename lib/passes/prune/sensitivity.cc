@@ -20,7 +20,7 @@ struct Batches {
   std::vector<int64_t> labels;
 };
 
-Batches load_batches(rt::Session &s, data::Dataset &d, const data::Labels *labels, int64_t batch, int64_t limit) {
+Batches load_batches(rt::Session& s, data::Dataset& d, const data::Labels* labels, int64_t batch, int64_t limit) {
   if (labels) data::check_labels(d, *labels);
   d.set_limit(limit);
   data::Batcher b(s, d, batch);
@@ -39,24 +39,24 @@ Batches load_batches(rt::Session &s, data::Dataset &d, const data::Labels *label
 }
 
 // Output 0 of every batch, one row of log-probabilities per sample.
-std::vector<std::vector<double>> run_logp(rt::Session &s, const Batches &b, bool probabilities) {
+std::vector<std::vector<double>> run_logp(rt::Session& s, const Batches& b, bool probabilities) {
   std::vector<std::vector<double>> rows;
   for (size_t i = 0; i < b.feeds.size(); ++i) {
-    const Tensor &y = s.run(b.feeds[i]).at(0).second;
+    const Tensor& y = s.run(b.feeds[i]).at(0).second;
     const int64_t n = y.shape().empty() ? 1 : std::max<int64_t>(1, y.shape()[0]);
     const int64_t per = y.numel() / n;
     for (int64_t r = 0; r < b.rows[i]; ++r) {
       std::vector<double> v(static_cast<size_t>(per));
       for (int64_t j = 0; j < per; ++j) v[static_cast<size_t>(j)] = y.get_double(r * per + j);
       if (probabilities) {
-        for (double &x : v) x = std::log(std::max(x, 1e-30));
+        for (double& x : v) x = std::log(std::max(x, 1e-30));
       } else {
         double mx = -std::numeric_limits<double>::infinity();
         for (double x : v) mx = std::max(mx, x);
         double sum = 0;
         for (double x : v) sum += std::exp(x - mx);
         const double lse = mx + std::log(sum);
-        for (double &x : v) x -= lse;
+        for (double& x : v) x -= lse;
       }
       rows.push_back(std::move(v));
     }
@@ -64,9 +64,9 @@ std::vector<std::vector<double>> run_logp(rt::Session &s, const Batches &b, bool
   return rows;
 }
 
-bool rows_are_probabilities(rt::Session &s, const Batches &b) {
+bool rows_are_probabilities(rt::Session& s, const Batches& b) {
   for (size_t i = 0; i < b.feeds.size(); ++i) {
-    const Tensor &y = s.run(b.feeds[i]).at(0).second;
+    const Tensor& y = s.run(b.feeds[i]).at(0).second;
     if (y.shape().empty()) return false;
     const int64_t per = y.numel() / std::max<int64_t>(1, y.shape()[0]);
     for (int64_t r = 0; r < b.rows[i]; ++r) {
@@ -82,20 +82,20 @@ bool rows_are_probabilities(rt::Session &s, const Batches &b) {
   return true;
 }
 
-size_t argmax(const std::vector<double> &v) {
+size_t argmax(const std::vector<double>& v) {
   size_t best = 0;
   for (size_t i = 1; i < v.size(); ++i)
     if (v[i] > v[best]) best = i;
   return best;
 }
 
-SensitivityPoint score(const std::vector<std::vector<double>> &rows, const std::vector<std::vector<double>> &dense,
-                       const std::vector<int64_t> &labels) {
+SensitivityPoint score(const std::vector<std::vector<double>>& rows, const std::vector<std::vector<double>>& dense,
+                       const std::vector<int64_t>& labels) {
   SensitivityPoint p;
   double loss = 0, kl = 0;
   int64_t correct = 0, agree = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const auto &r = rows[i];
+    const auto& r = rows[i];
     const size_t top = argmax(r);
     agree += top == argmax(dense[i]);
     if (labels[i] >= 0) {
@@ -117,10 +117,10 @@ SensitivityPoint score(const std::vector<std::vector<double>> &rows, const std::
 
 }  // namespace
 
-SensitivityTable measure_sensitivity(const Model &model, const std::vector<PruneUnit> &units,
-                                     const SensitivityOptions &opts, PassContext &ctx) {
+SensitivityTable measure_sensitivity(const Model& model, const std::vector<PruneUnit>& units,
+                                     const SensitivityOptions& opts, PassContext& ctx) {
   const bool eval_labelled = !ctx.eval.empty() && !ctx.eval.labels.empty();
-  const DataSpec *spec = nullptr;
+  const DataSpec* spec = nullptr;
   if (opts.data == "eval") {
     if (ctx.eval.empty()) fail("sensitivity: data=eval needs --eval-data");
     spec = &ctx.eval;
@@ -140,7 +140,7 @@ SensitivityTable measure_sensitivity(const Model &model, const std::vector<Prune
   auto session = rt::Session::create(model, so);
   auto data = ctx.open(*spec);
   auto labels = ctx.labels(*spec);
-  const data::Labels *lab = labels ? &*labels : data->embedded_labels();
+  const data::Labels* lab = labels ? &*labels : data->embedded_labels();
   const Batches b = load_batches(*session, *data, lab, spec->batch, opts.samples);
 
   SensitivityTable t;
@@ -155,8 +155,8 @@ SensitivityTable measure_sensitivity(const Model &model, const std::vector<Prune
   GraphIndex index(model.graph());
   const int64_t total = static_cast<int64_t>(units.size() * opts.levels.size());
   int64_t done = 0;
-  for (const auto &u : units) {
-    const onnx::TensorProto *p = index.initializer(u.initializer);
+  for (const auto& u : units) {
+    const onnx::TensorProto* p = index.initializer(u.initializer);
     if (!p) fail_internal("sensitivity: no initializer '" + u.initializer + "'");
     const Tensor original = read_initializer(model, *p);
     SensitivityCurve c{u.initializer, u.layers.front(), u.op, u.params, {}};
@@ -175,14 +175,14 @@ SensitivityTable measure_sensitivity(const Model &model, const std::vector<Prune
   return t;
 }
 
-void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage) {
-  for (const auto &c : t.curves) {
+void report_sensitivity(const SensitivityTable& t, report::StageRecord& stage) {
+  for (const auto& c : t.curves) {
     report::LayerRecord row;
     row.name = c.layer;
     row.op = c.op;
     row.params = c.params;
     row.attrs["initializer"] = c.initializer;
-    for (const auto &p : c.points) {
+    for (const auto& p : c.points) {
       const std::string at = "@" + report::fmt::general(p.sparsity, 4);
       if (t.has_labels) {
         row.metrics["top1" + at] = p.top1;
@@ -194,7 +194,7 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage) {
     }
     stage.layers.push_back(std::move(row));
   }
-  for (const char *family : {"top1", "dloss", "kl", "agree"}) {
+  for (const char* family : {"top1", "dloss", "kl", "agree"}) {
     for (double l : t.levels) stage.columns.push_back(std::string(family) + "@" + report::fmt::general(l, 4));
   }
   stage.metrics["sensitivity_samples"] = static_cast<double>(t.samples);
@@ -208,13 +208,13 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage) {
       "; each layer pruned alone by magnitude, the others dense");
 }
 
-std::vector<double> allocate_sparsity(const SensitivityTable &t, int64_t target_zeros) {
+std::vector<double> allocate_sparsity(const SensitivityTable& t, int64_t target_zeros) {
   const size_t nu = t.curves.size();
   // Levels per unit with 0 first; damage made non-decreasing.
   std::vector<std::vector<std::pair<double, double>>> pts(nu);  // (sparsity, damage)
   for (size_t u = 0; u < nu; ++u) {
     pts[u].push_back({0.0, 0.0});
-    for (const auto &p : t.curves[u].points) {
+    for (const auto& p : t.curves[u].points) {
       if (p.sparsity <= 0) continue;
       double d = t.damage(p);
       if (!std::isfinite(d)) d = std::numeric_limits<double>::max() / 4;

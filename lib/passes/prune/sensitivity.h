@@ -52,17 +52,17 @@ struct SensitivityTable {
   std::vector<double> levels;
   std::vector<SensitivityCurve> curves;  // parallel to the units measured
 
-  double damage(const SensitivityPoint &p) const { return has_labels ? p.loss - dense.loss : p.kl; }
+  double damage(const SensitivityPoint& p) const { return has_labels ? p.loss - dense.loss : p.kl; }
 };
 
 // Measures every unit of `units` at every level. Throws Error when no data is
 // given.
-SensitivityTable measure_sensitivity(const Model &model, const std::vector<PruneUnit> &units,
-                                     const SensitivityOptions &opts, PassContext &ctx);
+SensitivityTable measure_sensitivity(const Model& model, const std::vector<PruneUnit>& units,
+                                     const SensitivityOptions& opts, PassContext& ctx);
 
 // Rows (one per curve: "top1@0.5", "dloss@0.5" with labels, "kl@0.5" without,
 // "agree@0.5") and stage metrics (dense loss/top-1, samples) into `stage`.
-void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage);
+void report_sensitivity(const SensitivityTable& t, report::StageRecord& stage);
 
 // Per-unit sparsities from the measured curves that reach `target_zeros` zeros
 // over the units (plus `fixed_zeros` elsewhere) with the least summed damage:
@@ -70,6 +70,6 @@ void report_sensitivity(const SensitivityTable &t, report::StageRecord &stage);
 // a higher level with the least damage per zero added; the last move is
 // interpolated so the total is met exactly. Damage is made non-decreasing along
 // each curve first. Returns one sparsity per curve.
-std::vector<double> allocate_sparsity(const SensitivityTable &t, int64_t target_zeros);
+std::vector<double> allocate_sparsity(const SensitivityTable& t, int64_t target_zeros);
 
 }  // namespace edge::pass::prune

@@ -15,7 +15,7 @@ namespace edge::pass {
 
 using namespace prune;
 
-const char *Sensitivity::summary() {
+const char* Sensitivity::summary() {
   return "analysis: prune each layer alone at several sparsities and measure "
          "loss/top-1/agreement in the runtime "
          "(model unchanged; curves in the report)";
@@ -34,7 +34,7 @@ std::vector<OptionSpec> Sensitivity::options() {
   };
 }
 
-void Sensitivity::run(Model &model, PassContext &ctx) {
+void Sensitivity::run(Model& model, PassContext& ctx) {
   SensitivityOptions so;
   so.levels = parse_levels(opts_.get_string("sparsities"), "sensitivity sparsities");
   so.samples = opts_.get_int("samples");
