@@ -202,6 +202,8 @@ void add_compress_command(CLI::App& root, Action& action) {
       "      --scale 1/255 --max-accuracy-drop 0.01 --max-size 500KB\n"
       "  compressor compress m.onnx -o m.int8.onnx --passes \"fold-constants,fuse-bn,quantize-static\" \\\n"
       "      --calib-data calib.npy --scale 1/255        (ranges cached in m.int8.onnx.calib.json)\n"
+      "  compressor compress m.onnx -o sparse.onnx --passes \"fold-constants,prune-magnitude<sparsity=0.8>\"\n"
+      "      (scope=global|layer|sensitivity; prune-nm<n=2,m=4>; sensitivity<sparsities=0.5,0.7,0.9>)\n"
       "Exit codes: 0 ok, 1 a gate failed (model and report still written), 2 bad input, 3 internal error.");
   c->callback([f, &action] { action = [f] { return compress(*f); }; });
 }

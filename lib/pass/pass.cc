@@ -56,10 +56,10 @@ std::string normalize_option(const PassInfo& info, const OptionSpec& s, const st
       char* end = nullptr;
       double x = std::strtod(v.c_str(), &end);
       if (v.empty() || *end != '\0' || !std::isfinite(x)) fail(what + " must be a number, got '" + v + "'");
-      if (x < s.min || x > s.max || (s.exclusive_min && x == s.min)) {
+      if (x < s.min || x > s.max || (s.exclusive_min && x == s.min) || (s.exclusive_max && x == s.max)) {
         char buf[128];
-        std::snprintf(buf, sizeof buf, " must be in %c%g, %g], got %s", s.exclusive_min ? '(' : '[', s.min, s.max,
-                      v.c_str());
+        std::snprintf(buf, sizeof buf, " must be in %c%g, %g%c, got %s", s.exclusive_min ? '(' : '[', s.min, s.max,
+                      s.exclusive_max ? ')' : ']', v.c_str());
         fail(what + buf);
       }
       char buf[64];

@@ -37,6 +37,7 @@ struct OptionSpec {
   std::vector<std::string> choices;  // for kString: allowed values (empty = any)
   double min = -1e300, max = 1e300;  // for kInt/kFloat
   bool exclusive_min = false;        // the range is (min, max]
+  bool exclusive_max = false;        // the range is [min, max) (or (min, max) with both)
 };
 
 // Validated option values of one pass instance (defaults filled in).

@@ -31,6 +31,16 @@ std::string trim(const std::string& s) {
   size_t e = s.find_last_not_of(" \t\n");
   return s.substr(b, e - b + 1);
 }
+// A string option without choices of pass `pass` (one whose value may be a comma list).
+bool list_option(const std::string& pass, const std::string& option) {
+  if (option.empty()) return false;
+  for (const auto& p : all_passes()) {
+    if (p.name != pass) continue;
+    const OptionSpec* s = find_option(p, option);
+    return s && s->type == OptionType::kString && s->choices.empty();
+  }
+  return false;
+}
 }  // namespace
 
 Pipeline parse_pipeline(const std::string& text) {
@@ -54,15 +64,23 @@ Pipeline parse_pipeline(const std::string& text) {
       if (close == std::string::npos) fail(where(i) + ": '<' without a matching '>'");
       std::string body = text.substr(i + 1, close - i - 1);
       size_t p = 0;
+      std::string last_key;  // a free-text option takes the items after it without '=' (a list)
       while (p <= body.size()) {
         size_t comma = body.find(',', p);
         std::string kv = trim(body.substr(p, comma == std::string::npos ? std::string::npos : comma - p));
         if (!kv.empty()) {
           size_t eq = kv.find('=');
+          if (eq == std::string::npos && list_option(name, last_key)) {
+            values[last_key] += "," + kv;  // sensitivity<sparsities=0.5,0.7,0.9>
+            if (comma == std::string::npos) break;
+            p = comma + 1;
+            continue;
+          }
           if (eq == std::string::npos) fail(where(i) + ": option '" + kv + "' of '" + name + "' needs a value (name=value)");
           std::string key = trim(kv.substr(0, eq)), val = trim(kv.substr(eq + 1));
           if (key.empty() || val.empty()) fail(where(i) + ": option '" + kv + "' of '" + name + "' is incomplete");
           if (!values.emplace(key, val).second) fail(where(i) + ": option '" + key + "' of '" + name + "' given twice");
+          last_key = key;
         }
         if (comma == std::string::npos) break;
         p = comma + 1;

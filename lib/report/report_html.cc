@@ -3,6 +3,7 @@
 // piece of text goes through esc(): layer names and ops come from untrusted models.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "report/report.h"
 #include "report/report_format.h"
@@ -179,6 +180,65 @@ std::string layer_chart(const Report& r) {
   return "";
 }
 
+// Per-layer curves of a stage whose layer metrics are named "<family>@<x>" (the sensitivity
+// analysis: "top1@0.5", "agree@0.9"): one line per layer over x, for the first family of
+// top1, agree present, y from 0 to 1. "" when no stage has such metrics.
+std::string curve_chart(const StageRecord& s, size_t stage_number) {
+  constexpr size_t kMaxLines = 12;
+  static const char* kColors[] = {"#3a6fd8", "#c62f2f", "#1f8a4c", "#8a6d1f", "#7b3fb8", "#d07a1a",
+                                  "#2a9fa8", "#5d6677", "#b83f7b", "#6f9a1f", "#1d2330", "#d8b23a"};
+  for (const char* family : {"top1", "agree"}) {
+    const std::string prefix = std::string(family) + "@";
+    std::vector<double> xs;
+    for (const auto& l : s.layers)
+      for (const auto& [k, v] : l.metrics)
+        if (k.rfind(prefix, 0) == 0) xs.push_back(std::strtod(k.c_str() + prefix.size(), nullptr));
+    if (xs.empty()) continue;
+    std::sort(xs.begin(), xs.end());
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    constexpr int kL = 50, kT = 10, kW = 520, kH = 240, kLegend = 260;
+    const auto px = [&](double x) { return kL + x * kW; };
+    const auto py = [&](double y) { return kT + (1 - std::clamp(y, 0.0, 1.0)) * kH; };
+    std::string out = "<h2>Sensitivity: " + esc(family) + " by layer sparsity &middot; stage " +
+                      std::to_string(stage_number) + " <code>" + esc(s.name) + "</code></h2>\n";
+    out += "<div class=\"chart\"><svg viewBox=\"0 0 " + std::to_string(kL + kW + kLegend) + " " +
+           std::to_string(kT + kH + 30) + "\" role=\"img\" aria-label=\"" + esc("Sensitivity " + std::string(family)) +
+           "\">\n";
+    for (int q = 0; q <= 4; ++q) {
+      const std::string y = fmt::fixed(py(q / 4.0), 1), x = fmt::fixed(px(q / 4.0), 1);
+      out += "<line class=\"grid\" x1=\"" + std::to_string(kL) + "\" y1=\"" + y + "\" x2=\"" + std::to_string(kL + kW) +
+             "\" y2=\"" + y + "\"/><text x=\"" + std::to_string(kL - 6) + "\" y=\"" + y +
+             "\" text-anchor=\"end\">" + std::to_string(25 * q) + "%</text>";
+      out += "<text x=\"" + x + "\" y=\"" + std::to_string(kT + kH + 18) + "\" text-anchor=\"middle\">" +
+             std::to_string(25 * q) + "%</text>\n";
+    }
+    size_t line = 0;
+    for (const auto& l : s.layers) {
+      if (line == kMaxLines) break;
+      std::string pts;
+      for (double x : xs) {
+        auto it = l.metrics.find(prefix + fmt::general(x, 4));
+        if (it == l.metrics.end() || !std::isfinite(it->second)) continue;
+        pts += fmt::fixed(px(x), 1) + "," + fmt::fixed(py(it->second), 1) + " ";
+      }
+      if (pts.empty()) continue;
+      const std::string color = kColors[line % kMaxLines];
+      const std::string ly = std::to_string(kT + 12 + 18 * static_cast<int>(line));
+      out += "<g><title>" + esc(l.name) + "</title><polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + color +
+             "\" points=\"" + pts + "\"/>";
+      out += "<rect x=\"" + std::to_string(kL + kW + 14) + "\" y=\"" + std::to_string(kT + 3 + 18 * static_cast<int>(line)) +
+             "\" width=\"12\" height=\"12\" style=\"fill:" + color + "\"/><text x=\"" + std::to_string(kL + kW + 32) +
+             "\" y=\"" + ly + "\">" + esc(fmt::truncate(l.name, 28)) + "</text></g>\n";
+      ++line;
+    }
+    out += "</svg></div>\n<p class=\"note\">x: sparsity of that layer alone (the others dense); y: " + esc(family) +
+           (s.layers.size() > kMaxLines ? "; the first " + std::to_string(kMaxLines) + " layers" : std::string()) +
+           ".</p>\n";
+    return out;
+  }
+  return "";
+}
+
 void notes(std::string& out, const std::vector<std::string>& items) {
   out += "<ul>";
   for (const auto& n : items) out += "<li>" + esc(n) + "</li>";
@@ -258,6 +318,7 @@ std::string to_html(const Report& r) {
     table(out, fmt::stages_table(r));
   }
   out += layer_chart(r);
+  for (size_t i = 0; i < r.stages.size(); ++i) out += curve_chart(r.stages[i], i + 1);
   for (size_t i = 0; i < r.stages.size(); ++i) {
     const StageRecord& s = r.stages[i];
     const auto metrics = fmt::stage_metrics(s);
