@@ -14,7 +14,9 @@ Tensor select_along_axis(const Tensor& t, int axis, const std::vector<int64_t>& 
   const Shape& in = t.shape();
   const int64_t dim = in[static_cast<size_t>(axis)];
   for (int64_t i : indices) {
-    if (i < 0 || i >= dim) fail("select_along_axis: index " + std::to_string(i) + " outside axis of size " + std::to_string(dim));
+    if (i < 0 || i >= dim) {
+      fail("select_along_axis: index " + std::to_string(i) + " outside an axis of size " + std::to_string(dim));
+    }
   }
   Shape out_shape = in;
   out_shape[static_cast<size_t>(axis)] = static_cast<int64_t>(indices.size());

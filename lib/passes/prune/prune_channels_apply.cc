@@ -16,6 +16,31 @@
 
 namespace edge::pass::prune {
 
+int64_t ChannelLayout::channels() const {
+  int64_t c = 0;
+  for (const auto& s : segments) c += s.length;
+  return c;
+}
+
+std::vector<int64_t> kept_indices(const ChannelLayout& layout, const std::map<int, std::vector<int64_t>>& kept) {
+  std::vector<int64_t> units;
+  int64_t offset = 0;
+  for (const auto& s : layout.segments) {
+    auto it = s.group >= 0 ? kept.find(s.group) : kept.end();
+    if (it == kept.end()) {
+      for (int64_t k = 0; k < s.length; ++k) units.push_back(offset + k);
+    } else {
+      for (int64_t k : it->second) units.push_back(offset + k);
+    }
+    offset += s.length;
+  }
+  std::vector<int64_t> out;
+  for (int64_t u : units) {
+    for (int64_t k = 0; k < layout.inner; ++k) out.push_back(u * layout.inner + k);
+  }
+  return out;
+}
+
 namespace {
 
 bool touches(const ChannelLayout& l, const std::map<int, std::vector<int64_t>>& kept) {
@@ -37,7 +62,8 @@ void update_graph_input(onnx::GraphProto& g, const std::string& name, const Shap
 
 }  // namespace
 
-void apply_kept_channels(Model& model, const ChannelAnalysis& analysis, const std::map<int, std::vector<int64_t>>& kept) {
+void apply_kept_channels(Model& model, const ChannelAnalysis& analysis,
+                         const std::map<int, std::vector<int64_t>>& kept) {
   auto& g = model.graph();
   // How many node input slots (and subgraphs / graph outputs) read each name.
   std::map<std::string, int> readers;

@@ -12,31 +12,6 @@
 
 namespace edge::pass::prune {
 
-int64_t ChannelLayout::channels() const {
-  int64_t c = 0;
-  for (const auto& s : segments) c += s.length;
-  return c;
-}
-
-std::vector<int64_t> kept_indices(const ChannelLayout& layout, const std::map<int, std::vector<int64_t>>& kept) {
-  std::vector<int64_t> units;
-  int64_t offset = 0;
-  for (const auto& s : layout.segments) {
-    auto it = s.group >= 0 ? kept.find(s.group) : kept.end();
-    if (it == kept.end()) {
-      for (int64_t k = 0; k < s.length; ++k) units.push_back(offset + k);
-    } else {
-      for (int64_t k : it->second) units.push_back(offset + k);
-    }
-    offset += s.length;
-  }
-  std::vector<int64_t> out;
-  for (int64_t u : units) {
-    for (int64_t k = 0; k < layout.inner; ++k) out.push_back(u * layout.inner + k);
-  }
-  return out;
-}
-
 namespace {
 
 struct Walker {
@@ -59,7 +34,10 @@ struct Walker {
   }
 
   int find(int x) {
-    while (parent[static_cast<size_t>(x)] != x) x = parent[static_cast<size_t>(x)] = parent[static_cast<size_t>(parent[static_cast<size_t>(x)])];
+    while (parent[static_cast<size_t>(x)] != x) {
+      const int up = parent[static_cast<size_t>(x)];
+      x = parent[static_cast<size_t>(x)] = parent[static_cast<size_t>(up)];
+    }
     return x;
   }
   void block(int grp, const std::string& why) {
@@ -216,14 +194,17 @@ void Walker::visit(int n) {
       passes = combine(n, tracked, &result);
       if (passes && excluded(node)) {
         passes = false;
-        for (const auto& [slot, l] : tracked) block(l, "a layer rule excludes " + describe_node(node) + ", which reads its channels");
+        for (const auto& [slot, l] : tracked) {
+          block(l, "a layer rule excludes " + describe_node(node) + ", which reads its channels");
+        }
       }
     } else {
       for (const auto& [slot, l] : tracked) read_input(n, slot, l, &result, &passes);
     }
     if (passes) {
       for (int k = 1; k < node.output_size(); ++k) {
-        if (!node.output(k).empty() && (!index.consumers(node.output(k)).empty() || index.is_graph_output(node.output(k)))) {
+        const std::string& o = node.output(k);
+        if (!o.empty() && (!index.consumers(o).empty() || index.is_graph_output(o))) {
           block(result, describe_node(node) + " has a second output in use");
         }
       }
@@ -268,7 +249,9 @@ std::string Walker::combine_inputs(int n, const std::vector<std::pair<int, Chann
       *result = r;
       return "";
     }
-    if (static_cast<int>(tracked.size()) != node.input_size()) return who + " concatenates it with values outside its group";
+    if (static_cast<int>(tracked.size()) != node.input_size()) {
+      return who + " concatenates it with values outside its group";
+    }
   }
   // Element-wise (or a Concat on another axis): every input follows the same channels.
   std::vector<std::pair<int, int>> edits;  // (input, axis) of per-channel constants

@@ -92,6 +92,7 @@ namespace edge::pass::prune {
 // one): slices every constant the analysis listed (in place when nothing else reads it, else
 // under a fresh name), reduces depthwise group counts, rewrites flatten shapes and drops the
 // value_info of every value whose channels changed. Run shape inference afterwards.
-void apply_kept_channels(Model& model, const ChannelAnalysis& analysis, const std::map<int, std::vector<int64_t>>& kept);
+void apply_kept_channels(Model& model, const ChannelAnalysis& analysis,
+                         const std::map<int, std::vector<int64_t>>& kept);
 
 }  // namespace edge::pass::prune
