@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "data/npy.h"
+#include "ir/graph_edit.h"
 #include "ir/text_format.h"
 #include "pass_test_util.h"
 #include "passes/prune/prune_channels_groups.h"
@@ -252,4 +253,25 @@ g (float[N, 2, 4, 4] x) => (float[N, 3, 4, 4] y)
   std::string notes;
   for (const auto& n : st.notes) notes += n + "\n";
   REQUIRE_THAT(notes, Catch::Contains("layer rule excludes"));
+}
+
+TEST_CASE("prune-channels: MaxPool, a flattening Reshape with the size spelled out, MatMul", "[passes][prune]") {
+  const std::string text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[N, 2, 4, 4] x) => (float[N, 4] y)
+<)" + weight("wa", {3, 2, 3, 3}, 16, {1}) + ", int64[2] shp = {-1, 12}, " + weight("wm", {12, 4}, 17) + R"(>
+{
+  a = Conv <pads = [1, 1, 1, 1]> (x, wa)
+  p = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (a)
+  r = Reshape (p, shp)
+  y = MatMul (r, wm)
+}
+)";
+  Model m = parse_model_text(text);
+  Model out = apply(m, "prune-channels", {{"ratio", "0.3"}});
+  REQUIRE(dims(init(out, "Conv_0", 1)) == std::vector<int64_t>{2, 2, 3, 3});
+  REQUIRE(dims(init(out, "MatMul_3", 1)) == std::vector<int64_t>{8, 4});
+  const onnx::TensorProto& shp = init(out, "Reshape_2", 1);
+  REQUIRE(read_initializer(out, shp).to_int64_vector() == std::vector<int64_t>{-1, 8});
+  REQUIRE(max_diff(m, out) < 1e-5);
 }
