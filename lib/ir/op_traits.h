@@ -21,6 +21,7 @@ enum OpFlag : uint32_t {
   kElementwiseBinary = 1u << 1,
   kShapeOnly = 1u << 2,
   kQuantPassThrough = 1u << 3,
+  kPerChannel = 1u << 4,
 };
 
 // The weight axis that indexes output channels (see op_traits.def).

@@ -6,6 +6,7 @@
 #include "passes/cleanup/cleanup_passes.h"
 #include "passes/quantize/quantize_passes.h"
 #include "passes/prune/prune_passes.h"
+#include "passes/prune/prune_channels.h"
 
 namespace edge::pass {
 
