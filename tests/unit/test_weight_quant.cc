@@ -219,24 +219,30 @@ TEST_CASE("quantize-dynamic: MatMulInteger with the scale per column and the bia
   REQUIRE(d > 0);
 }
 
-TEST_CASE("quantize-dynamic: ConvInteger, GRU weights through DequantizeLinear, excluded layer", "[weight-quant]") {
+TEST_CASE("quantize-dynamic: ConvInteger, GRU and LSTM weights through DequantizeLinear", "[weight-quant]") {
   const Model m = parse_model_text(R"(
 <ir_version: 8, opset_import: ["" : 13]>
-g (float[1, 2, 6, 6] x, float[3, 1, 4] s) => (float[1, 3, 6, 6] y, float[3, 1, 1, 5] h)
+g (float[1, 2, 6, 6] x, float[3, 1, 4] s) => (float[1, 3, 6, 6] y, float[3, 1, 1, 5] h, float[3, 1, 1, 2] l)
 <float[3, 2, 3, 3] wc = )" + values(54, 5) + ", float[3] bc = " + values(3, 6) +
                                    ", float[1, 15, 4] wg = " + values(60, 7) + ", float[1, 15, 5] rg = " +
-                                   values(75, 8) + ", float[1, 30] bg = " + values(30, 9) + R"(>
+                                   values(75, 8) + ", float[1, 30] bg = " + values(30, 9) +
+                                   ", float[1, 8, 4] wl = " + values(32, 10) + ", float[1, 8, 2] rl = " +
+                                   values(16, 11) + R"(>
 {
   y = Conv<pads = [1, 1, 1, 1]>(x, wc, bc)
   h, hl = GRU<hidden_size = 5>(s, wg, rg, bg)
+  l = LSTM<hidden_size = 2>(s, wl, rl)
 }
 )");
   report::StageRecord st;
   const Model q = apply(m, "quantize-dynamic", {}, &st);
   REQUIRE(count_op(q, "ConvInteger") == 1);
-  REQUIRE(count_op(q, "DequantizeLinear") == 2);
+  REQUIRE(count_op(q, "DequantizeLinear") == 4);
   REQUIRE(count_op(q, "GRU") == 1);
+  REQUIRE(count_op(q, "LSTM") == 1);
   REQUIRE_FALSE(initializer_types(q).count("wg"));
+  REQUIRE_FALSE(initializer_types(q).count("rl"));
+  REQUIRE(st.layers.size() == 3);
   REQUIRE(max_diff(m, q) < 0.05);
 }
 
