@@ -290,6 +290,33 @@ g (float[2, 4] x) => (float[2, 4] y)
   REQUIRE(max_diff(m, q) < 0.05);
 }
 
+TEST_CASE("quantize-fp16: values an If body reads stay float32", "[weight-quant]") {
+  const Model m = parse_model_text(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2, 4] x, bool c) => (float[2, 4] y)
+<float[4, 4] w = )" + values(16, 12) + R"(>
+{
+  a = MatMul(x, w)
+  r = Relu(a)
+  y = If(c) <then_branch = t () => (float[2, 4] o) { o = Sigmoid(a) },
+             else_branch = e () => (float[2, 4] o) { o = Neg(r) }>
+}
+)");
+  report::StageRecord st;
+  const Model q = apply(m, "quantize-fp16", {}, &st);
+  std::map<std::string, std::string> why;
+  for (const auto& l : st.layers) {
+    if (l.attrs.count("reason")) why[l.op] = l.attrs.at("reason");
+  }
+  REQUIRE(why["MatMul"] == "an output is read inside a subgraph");
+  REQUIRE(why["Relu"] == "an output is read inside a subgraph");
+  REQUIRE(why["If"] == "has a subgraph (not converted)");
+  REQUIRE(initializer_types(q).at("w") == onnx::TensorProto::FLOAT16);  // read by the float32 MatMul through a Cast
+  rt::NamedTensors feeds = {{"x", Tensor::from_vector<float>({2, 4}, {1, 2, 3, 4, -1, -2, -3, -4})},
+                            {"c", Tensor::scalar<bool>(true)}};
+  REQUIRE(max_diff(m, q, feeds) < 0.01);
+}
+
 TEST_CASE("weight passes refuse an already-quantized model", "[weight-quant]") {
   const Model m = parse_model_text(R"(
 <ir_version: 7, opset_import: ["" : 13]>

@@ -10,6 +10,7 @@
 // or writes float32 stays float32 with Casts on its float inputs and, through its readers, on
 // its outputs. keep_io=1 keeps float32 graph inputs and outputs (Casts at the boundary); 0
 // makes them float16.
+#include <algorithm>
 #include <cmath>
 
 #include "ir/graph_edit.h"
@@ -96,6 +97,8 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
   onnx::GraphProto& g = model.graph();
   const std::set<std::string> fed = fed_inputs(model);
   std::set<std::string> taken = all_names(g);
+  // Outer values that If/Loop bodies read keep float32 (the bodies are not converted).
+  const std::set<std::string> sub_reads = subgraph_reads(g);
   std::map<std::string, int32_t> type;  // value -> its element type after the pass (float values only)
   {
     const GraphIndex index(g);
@@ -130,6 +133,9 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
       why = "no float16 kernel in edge-run for " + n.op_type();
     } else if (ctx.for_layer(n).excluded) {
       why = "excluded by a layer rule";
+    } else if (std::any_of(n.output().begin(), n.output().end(),
+                           [&](const std::string& o) { return sub_reads.count(o) > 0; })) {
+      why = "an output is read inside a subgraph";
     }
     if (why.empty()) {
       half[static_cast<size_t>(i)] = true;
@@ -145,7 +151,7 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
   int64_t overflow = 0, converted_params = 0;
   std::map<std::string, quant::ErrorStats> init_error;
   for (auto& init : *g.mutable_initializer()) {
-    if (init.data_type() != kF32 || fed.count(init.name())) continue;
+    if (init.data_type() != kF32 || fed.count(init.name()) || sub_reads.count(init.name())) continue;
     const Tensor t = read_initializer(model, init);
     init_error[init.name()] = half_error(t, &overflow);
     converted_params += t.numel();
@@ -183,7 +189,9 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
   // Graph inputs: float16 when keep_io=0.
   for (auto& in : *g.mutable_input()) {
     auto* tt = in.mutable_type()->mutable_tensor_type();
-    if (tt->elem_type() != kF32 || !type.count(in.name()) || !fed.count(in.name())) continue;
+    if (tt->elem_type() != kF32 || !type.count(in.name()) || !fed.count(in.name()) || sub_reads.count(in.name())) {
+      continue;
+    }
     if (!keep_io) {
       tt->set_elem_type(kF16);
       type[in.name()] = kF16;
