@@ -7,6 +7,7 @@
 #include "passes/quantize/quantize_passes.h"
 #include "passes/prune/prune_passes.h"
 #include "passes/prune/prune_channels.h"
+#include "passes/quantize/weight_quant_passes.h"
 
 namespace edge::pass {
 

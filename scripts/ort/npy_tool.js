@@ -11,6 +11,7 @@
 //       element has |got - ref| <= atol + rtol * max|ref| (the tolerance is relative to the
 //       output's scale, not to each element). Prints one JSON line:
 //       {ok, shape, max_abs, max_ref, bound, worst_index}. Exit 0 pass, 1 mismatch, 2 bad input.
+//       float16 tensors are compared by value.
 
 const io = require('./tensor_io');
 
@@ -75,12 +76,14 @@ function compare(args) {
     console.log(JSON.stringify({ ok: false, why: `${ref.type}${shape} vs ${got.type}[${got.dims.join(',')}]` }));
     process.exit(1);
   }
+  // float16 data holds the IEEE half bits: compare the values they stand for.
+  const value = (t, i) => (t.type === 'float16' ? io.halfToFloat(t.data[i]) : Number(t.data[i]));
   let maxRef = 0;
-  for (let i = 0; i < ref.data.length; ++i) maxRef = Math.max(maxRef, Math.abs(Number(ref.data[i])));
+  for (let i = 0; i < ref.data.length; ++i) maxRef = Math.max(maxRef, Math.abs(value(ref, i)));
   const bound = atol + rtol * maxRef;
   let maxAbs = 0, worst = -1, ok = Number.isFinite(maxRef);
   for (let i = 0; i < ref.data.length; ++i) {
-    const a = Number(ref.data[i]), b = Number(got.data[i]);
+    const a = value(ref, i), b = value(got, i);
     const d = Math.abs(a - b);
     if (Number.isNaN(a) !== Number.isNaN(b) || (!Number.isNaN(a) && !(d <= bound))) ok = false;
     if (d > maxAbs || (Number.isNaN(d) && worst < 0)) { maxAbs = Number.isNaN(d) ? maxAbs : d; worst = i; }

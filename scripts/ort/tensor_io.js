@@ -16,10 +16,19 @@ const TYPES = [
   { type: 'int32', descr: 'i4', array: Int32Array, onnx: 6 },
   { type: 'int64', descr: 'i8', array: BigInt64Array, onnx: 7 },
   { type: 'bool', descr: 'b1', array: Uint8Array, onnx: 9 },
+  { type: 'float16', descr: 'f2', array: Uint16Array, onnx: 10 },  // IEEE half bits
   { type: 'float64', descr: 'f8', array: Float64Array, onnx: 11 },
   { type: 'uint32', descr: 'u4', array: Uint32Array, onnx: 12 },
   { type: 'uint64', descr: 'u8', array: BigUint64Array, onnx: 13 },
 ];
+
+// IEEE half bits (a number 0..65535) -> the number they encode.
+function halfToFloat(h) {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
 
 function numel(dims) {
   return dims.reduce((a, b) => a * b, 1);
@@ -206,4 +215,4 @@ function readTensorFile(path) {
   return parseTensorProto(buf, path);
 }
 
-module.exports = { TYPES, numel, typeInfo, readNpy, writeNpy, encodeNpy, parseNpy, readTensorFile, parseTensorProto };
+module.exports = { TYPES, halfToFloat, numel, typeInfo, readNpy, writeNpy, encodeNpy, parseNpy, readTensorFile, parseTensorProto };
