@@ -15,7 +15,10 @@ constexpr const char* kSchema = "edge.report/1";
 
 // Size and accuracy of a model at one point of the pipeline.
 struct ModelMetrics {
-  uint64_t bytes = 0;          // serialized ONNX size
+  uint64_t bytes = 0;          // serialized ONNX size as written (sparse initializers included)
+  uint64_t dense_bytes = 0;    // serialized ONNX size with every initializer dense
+  int64_t sparse_initializers = 0;    // initializers written as sparse_initializers
+  std::optional<uint64_t> file_bytes;  // the .onnx.zst container's size, when the output is one
   int64_t params = 0;          // initializer elements
   double sparsity = 0;         // zero fraction over weight initializers of weighted layers
   int64_t macs = 0;
