@@ -1,5 +1,6 @@
 #include "ir/sparse_storage.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -233,15 +234,18 @@ struct Densifier {
   fs::path dir;
   std::string model;
   int64_t ir_version = 0;
+  uint64_t budget = 0;      // dense bytes all sparse tensors of the model may expand to
   uint64_t bytes_made = 0;  // dense bytes made from sparse tensors, all graphs together
   int64_t count = 0;
 
   // Checks the model-wide budget before the dense tensor is allocated.
   onnx::TensorProto densify(const onnx::SparseTensorProto& s, const std::string& what) {
     const uint64_t nbytes = dense_nbytes(s, what);
-    if (nbytes > max_tensor_bytes() - std::min(bytes_made, max_tensor_bytes())) {
-      throw Error(ErrorCode::kResourceLimit, what + ": sparse tensors of this model expand to more than " +
-                                                 std::to_string(max_tensor_bytes()) + " bytes (--max-tensor-mb)");
+    if (nbytes > budget - std::min(bytes_made, budget)) {
+      throw Error(ErrorCode::kResourceLimit,
+                  what + ": sparse tensors of this model expand to more than " + std::to_string(budget) +
+                      " bytes (" + std::to_string(kSparseMaxExpansion) + "x the model, at least " +
+                      std::to_string(kSparseMinBudget >> 20) + " MiB, within --max-tensor-mb): a decompression bomb?");
     }
     bytes_made += nbytes;
     ++count;
@@ -287,6 +291,19 @@ struct Densifier {
   }
 };
 
+bool has_sparse_tensors(const onnx::GraphProto& g) {
+  if (g.sparse_initializer_size() > 0) return true;
+  for (const auto& node : g.node()) {
+    for (const auto& attr : node.attribute()) {
+      if (attr.has_sparse_tensor() || (attr.has_g() && has_sparse_tensors(attr.g()))) return true;
+      for (const auto& sg : attr.graphs()) {
+        if (has_sparse_tensors(sg)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 void collect_graphs(onnx::GraphProto& g, std::vector<onnx::GraphProto*>& out) {
   out.push_back(&g);
   for (auto& node : *g.mutable_node()) {
@@ -300,7 +317,9 @@ void collect_graphs(onnx::GraphProto& g, std::vector<onnx::GraphProto*>& out) {
 }  // namespace
 
 int64_t densify_sparse_initializers(onnx::ModelProto& model, const fs::path& base_dir, const std::string& model_name) {
-  Densifier d{base_dir, model_name, model.ir_version()};
+  if (!has_sparse_tensors(*model.mutable_graph())) return 0;
+  const uint64_t ratio_budget = std::max(kSparseMinBudget, model.ByteSizeLong() * kSparseMaxExpansion);
+  Densifier d{base_dir, model_name, model.ir_version(), std::min(max_tensor_bytes(), ratio_budget)};
   d.graph(*model.mutable_graph(), true);
   return d.count;
 }

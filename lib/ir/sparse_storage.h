@@ -24,6 +24,12 @@ class Model;
 // at most 25 % non-zeros; int8: at most 8.3 %).
 constexpr int64_t kSparseMinElements = 256;
 constexpr double kSparseMaxRatio = 0.75;
+// Loading: the dense bytes all sparse tensors of a model expand to are at most
+// kSparseMaxExpansion x the model's serialized size (at least kSparseMinBudget) and at most
+// max_tensor_bytes(), so that a small file cannot claim gigabytes (a 99.9 %-sparse float
+// weight expands about 330x).
+constexpr uint64_t kSparseMaxExpansion = 1024;
+constexpr uint64_t kSparseMinBudget = uint64_t{64} << 20;
 // sparse_initializer exists since IR version 6: a model written with one is raised to it.
 constexpr int64_t kSparseMinIrVersion = 6;
 
@@ -52,8 +58,8 @@ onnx::TensorProto to_dense(const onnx::SparseTensorProto& s, const std::filesyst
 
 // Replaces every sparse_initializer of `model`'s graphs (subgraphs too) and every Constant
 // sparse_value by its dense form (appended to the graph's initializers, resp. the `value`
-// attribute). Dense bytes made this way count together against max_tensor_bytes(): a small
-// file cannot expand beyond one tensor's cap. Below IR 4, a densified main-graph initializer
+// attribute). Dense bytes made this way count together against the budget above: a small
+// file cannot expand into an out-of-memory kill. Below IR 4, a densified main-graph initializer
 // is also listed as a graph input, as that IR requires. Returns the tensors densified.
 int64_t densify_sparse_initializers(onnx::ModelProto& model, const std::filesystem::path& base_dir,
                                     const std::string& model_name);

@@ -39,6 +39,11 @@ vals = numpy_helper.from_array(np.array([1.0, 2.0], np.float32), "fc3.weight")
 idx = numpy_helper.from_array(np.array([3, 1000], np.int64), "")
 h.graph.sparse_initializer.append(helper.make_sparse_tensor(vals, idx, [10, 100]))
 onnx.save(h, "hostile.onnx")
+# 4 bytes of values that claim a 2 GiB dense tensor (below the 16 GiB tensor cap).
+b = onnx.load("dense90.onnx")
+vals = numpy_helper.from_array(np.array([1.0], np.float32), "huge")
+b.graph.sparse_initializer.append(helper.make_sparse_tensor(vals, numpy_helper.from_array(np.array([7], np.int64), ""), [1 << 29]))
+onnx.save(b, "sparse_bomb.onnx")
 # Older exporters: every initializer also a graph input (IR 4).
 k = onnx.load("dense90.onnx")
 k.ir_version = 4
@@ -153,4 +158,6 @@ expect_error 2 "hostile.onnx: sparse initializer 'fc3.weight': index 1000 \(entr
 expect_error 2 "sparse initializer 'fc3.weight': index 1000" "compressor: hostile sparse initializer" -- \
   "$COMPRESSOR" compress hostile.onnx -o h.onnx --passes eliminate-dead
 [ ! -e h.onnx ] && ok "no output for a hostile input" || bad "h.onnx written"
+expect_error 2 "sparse_bomb.onnx: sparse initializer 'huge': sparse tensors of this model expand to more than" \
+  "a sparse tensor claiming 2 GiB in a 1 MiB file" -- "$EDGE_RUN" run sparse_bomb.onnx --random
 finish

@@ -100,7 +100,7 @@ TEST_CASE("stored_size: sparse only where it is clearly smaller and large enough
   CHECK_FALSE(stored_size(dense.graph().initializer(0)).sparse);
 }
 
-TEST_CASE("save writes sparse initializers, load makes them dense again, outputs unchanged") {
+TEST_CASE("save writes sparse initializers and load makes them dense again with outputs unchanged") {
   TempDir dir;
   Model m = matmul_model(64, 32, 0.1);
   const std::string before = m.proto().SerializeAsString();
@@ -136,7 +136,7 @@ TEST_CASE("save writes sparse initializers, load makes them dense again, outputs
   CHECK(std::memcmp(y1.raw(), y0.raw(), y0.nbytes()) == 0);
 }
 
-TEST_CASE("sparsify_initializers keeps the sparse form; IR below 6 is raised to 6") {
+TEST_CASE("sparsify_initializers keeps the sparse form and raises IR below 6 to 6") {
   Model m = matmul_model(64, 32, 0.05, 3, 4);
   CHECK(sparsify_initializers(m) == 1);
   CHECK(m.graph().sparse_initializer_size() == 1);
@@ -164,7 +164,7 @@ TEST_CASE("to_sparse / to_dense round-trip every storable type bit for bit (-0.0
   }
 }
 
-TEST_CASE("coordinate indices [NNZ, rank] give the same dense tensor as linear ones") {
+TEST_CASE("coordinate indices of shape NNZ x rank give the same dense tensor as linear ones") {
   const auto lin = sparse_floats({1, 2, 3}, {1, 5, 11}, {3}, {3, 4});
   const auto coo = sparse_floats({1, 2, 3}, {0, 1, 1, 1, 2, 3}, {3, 2}, {3, 4});
   const onnx::TensorProto a = to_dense(lin, {}, "lin");
@@ -209,7 +209,7 @@ TEST_CASE("hostile sparse tensors fail with one error naming the tensor") {
   check(many_values, "values but the dense shape 4 holds only 4", ErrorCode::kInvalidInput);
 }
 
-TEST_CASE("load: sparse initializers in subgraphs and Constant sparse_value are densified; name clashes fail") {
+TEST_CASE("load: sparse initializers in subgraphs and Constant sparse_value are densified and name clashes fail") {
   const char* kText = R"(
 <ir_version: 8, opset_import: ["" : 13]>
 g (bool c, float[4] x) => (float[4] y)
@@ -266,4 +266,20 @@ TEST_CASE("load: the sparse tensors of a model together stay within the tensor c
   set_max_tensor_bytes(cap);
   CHECK(code == ErrorCode::kResourceLimit);
   CHECK(msg.find("two.onnx: sparse initializer 's2': sparse tensors of this model expand to more than") == 0);
+}
+
+TEST_CASE("load: a small file cannot claim gigabytes through a sparse tensor within the tensor cap") {
+  onnx::ModelProto proto = matmul_model(4, 4, 1.0).proto();
+  auto s = sparse_floats({1}, {0}, {1}, {1 << 28});  // 1 GiB dense, far below the 16 GiB cap
+  s.mutable_values()->set_name("big");
+  *proto.mutable_graph()->add_sparse_initializer() = s;
+  REQUIRE(max_tensor_bytes() >= (uint64_t{1} << 30));
+  try {
+    load_model_from_bytes(proto.SerializeAsString(), "bomb.onnx");
+    FAIL("loaded");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kResourceLimit);
+    CHECK(std::string(e.what()).find("bomb.onnx: sparse initializer 'big': sparse tensors of this model expand to "
+                                     "more than 67108864 bytes (1024x the model, at least 64 MiB") == 0);
+  }
 }

@@ -49,7 +49,7 @@ std::string handmade_frame(uint64_t size, uint32_t block) {
 
 }  // namespace
 
-TEST_CASE("a .zst path gets the zstd container; load recognises it by its magic, not its name") {
+TEST_CASE("a .zst path gets the zstd container and load recognises it by its magic and not its name") {
   TempDir dir;
   Model m = parse_model_text(kModel);
   const SavedModel info = save_model(m, dir / "m.onnx.zst");
@@ -65,7 +65,7 @@ TEST_CASE("a .zst path gets the zstd container; load recognises it by its magic,
   CHECK(encode_model(m, dir / "x.onnx.zst") == file);  // deterministic
 }
 
-TEST_CASE("corrupt, truncated and padded .zst files fail with one line") {
+TEST_CASE("corrupt or truncated or padded .zst files fail with one line") {
   Model m = parse_model_text(kModel);
   const std::string frame = zstd_compress(m.proto().SerializeAsString(), kDefaultZstdLevel, "m");
   std::string flipped = frame;
@@ -81,7 +81,7 @@ TEST_CASE("corrupt, truncated and padded .zst files fail with one line") {
   CHECK(std::string(e4.what()).find("bytes after the zstd frame") != std::string::npos);
 }
 
-TEST_CASE("decompression bombs: a declared size above the bound, or more data than declared") {
+TEST_CASE("decompression bombs: a declared size above the bound or more data than declared") {
   // 2^40 declared: refused from the header, nothing allocated.
   const Error big = load_error(handmade_frame(uint64_t{1} << 40, 16));
   CHECK(big.code() == ErrorCode::kResourceLimit);
