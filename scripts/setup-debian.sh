@@ -12,11 +12,12 @@ if [ "$(id -u)" -ne 0 ]; then
   APT=(sudo "${APT[@]}")
 fi
 "${APT[@]}" update -qq
-# chromium: the headless rendering check of the HTML report (ctest cli.test_report_html).
+# chromium: the headless rendering check of the HTML report (ctest cli.test_report_html);
+# zstd (the command): cli.test_sparse_storage makes and unpacks .onnx.zst files with it.
 "${APT[@]}" install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git ca-certificates \
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev catch2 \
-  libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev libonnx-testdata \
+  libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev zstd libonnx-testdata \
   python3 python3-onnx python3-numpy make clang-14 libclang-rt-14-dev chromium >/dev/null
 # Node.js + npm for the ONNX Runtime cross-check; keep an existing installation (e.g. a newer
 # Node.js package that bundles npm and conflicts with Debian's npm package).

@@ -28,6 +28,7 @@ struct CompressFlags {
   std::string max_size;
   std::optional<int64_t> max_params;
   bool dry_run = false, in_place = false, quiet = false, verbose = false, measure_latency = false;
+  bool dense_weights = false;
   int threads = 1;
   std::vector<std::string> shapes;
 };
@@ -100,6 +101,8 @@ int compress(const CompressFlags& f) {
   for (const auto& [name, shape] : parse_shape_specs(f.shapes)) o.session.input_shapes[name] = shape;
   o.measure_latency = f.measure_latency;
   o.dry_run = f.dry_run;
+  o.dense_weights = f.dense_weights;
+  if (!f.dry_run) o.output = f.output;
   o.tool_version = EDGE_VERSION;
   auto logger = spdlog::stderr_color_mt("compressor");
   logger->set_pattern("compressor: %v");
@@ -117,8 +120,7 @@ int compress(const CompressFlags& f) {
   Model input = load_model(f.input);
   pass::CompressResult res = pass::compress(input, f.input, o);
   if (!f.dry_run) {
-    save_model(res.model, f.output);
-    // Recompute the size from the file actually written.
+    pass::write_result(res, f.output, o);
     res.report.output_path = f.output;
   }
   for (const auto& rp : f.reports) report::write_report(res.report, rp);
@@ -130,8 +132,16 @@ int compress(const CompressFlags& f) {
                   s.seconds, format_bytes(s.before.bytes).c_str(), format_bytes(s.after.bytes).c_str(),
                   static_cast<long long>(s.before.params), static_cast<long long>(s.after.params));
     }
-    std::printf("size %s -> %s: %s\n", format_bytes(r.original.bytes).c_str(), format_bytes(r.result.bytes).c_str(),
+    std::printf("size %s -> %s: %s", format_bytes(r.original.bytes).c_str(), format_bytes(r.result.bytes).c_str(),
                 size_change(r.original.bytes, r.result.bytes).c_str());
+    if (r.result.sparse_initializers > 0) {
+      std::printf(" (%lld sparse initializers)", static_cast<long long>(r.result.sparse_initializers));
+    }
+    if (r.result.file_bytes) {
+      std::printf("; .onnx.zst file %s: %s", format_bytes(*r.result.file_bytes).c_str(),
+                  size_change(r.original.bytes, *r.result.file_bytes).c_str());
+    }
+    std::printf("\n");
     if (r.original.top1 && r.result.top1) std::printf("top-1 %.4f -> %.4f\n", *r.original.top1, *r.result.top1);
     if (r.result.agreement_top1) std::printf("agreement with original %.4f, cosine %.6f\n", *r.result.agreement_top1, r.result.cosine.value_or(0));
     if (r.original.latency_ms && r.result.latency_ms) {
@@ -157,7 +167,9 @@ void add_compress_command(CLI::App& root, Action& action) {
   auto f = std::make_shared<CompressFlags>();
   auto* c = root.add_subcommand("compress", "Run a pipeline of stages (--passes or --recipe) and write the smaller model");
   c->add_option("model", f->input, "Input ONNX model")->required();
-  c->add_option("-o,--output", f->output, "Output ONNX model (written atomically)");
+  c->add_option("-o,--output", f->output,
+                "Output ONNX model (written atomically); a name ending in .zst writes the zstd-compressed container "
+                "(model.onnx.zst) that edge-run and compressor load directly");
   c->add_option("--passes", f->passes, "Pipeline, e.g. \"fold-constants,fuse-bn,eliminate-dead\" (see `compressor passes`)");
   c->add_option("--recipe", f->recipe, "YAML recipe (docs/recipe-reference.md)");
   c->add_option("--calib-data", f->calib_data, "Calibration data (same syntax as --data of `compressor eval`)");
@@ -188,6 +200,9 @@ void add_compress_command(CLI::App& root, Action& action) {
   c->add_flag("--latency", f->measure_latency, "Measure latency before and after (always on with --max-latency-ms)");
   c->add_flag("--dry-run", f->dry_run, "Validate the pipeline, data and gates; write nothing but the report");
   c->add_flag("--in-place", f->in_place, "Allow -o to be the input file");
+  c->add_flag("--dense-weights", f->dense_weights,
+              "Write every initializer dense (default: mostly-zero weights are written as ONNX sparse_initializers "
+              "where that is clearly smaller; docs/storage.md)");
   c->add_option("--shape", f->shapes,
                 "Fix a dynamic input shape for every run (checks, calibration, evaluation): NAME:1x3x224x224; "
                 "repeatable; overrides the recipe's shapes");
@@ -204,6 +219,7 @@ void add_compress_command(CLI::App& root, Action& action) {
       "      --calib-data calib.npy --scale 1/255        (ranges cached in m.int8.onnx.calib.json)\n"
       "  compressor compress m.onnx -o sparse.onnx --passes \"fold-constants,prune-magnitude<sparsity=0.8>\"\n"
       "      (scope=global|layer|sensitivity; prune-nm<n=2,m=4>; sensitivity<sparsities=0.5,0.7,0.9>)\n"
+      "  compressor compress m.onnx -o m.onnx.zst --passes \"fold-constants,eliminate-dead\"   (zstd container)\n"
       "Exit codes: 0 ok, 1 a gate failed (model and report still written), 2 bad input, 3 internal error.");
   c->callback([f, &action] { action = [f] { return compress(*f); }; });
 }

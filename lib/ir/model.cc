@@ -4,12 +4,15 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "ir/atomic_file.h"
 #include "ir/graph_edit.h"
 #include "ir/onnx_infer_guard.h"
 #include "ir/opset_shadow.h"
+#include "ir/sparse_storage.h"
 #include "ir/tensor_proto.h"
+#include "ir/zstd_container.h"
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
@@ -79,6 +82,7 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   if (dir.empty() && !path.empty()) dir = ".";
   materialize_external(m.graph(), dir, name);
   name_unnamed_nodes(m.graph());  // stable names for inspect, layer rules, profiles and logs
+  densify_sparse_initializers(m.proto(), dir, name);  // the model in memory is dense
   if (opts.run_checker) m.check();
   if (opts.infer_shapes) m.infer_shapes();
   return m;
@@ -241,34 +245,90 @@ Model load_model(const fs::path& path, const LoadOptions& opts) {
   if (!in) fail(path.string() + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.empty()) fail(path.string() + ": file is empty (0 bytes)");
+  if (has_zstd_magic(bytes)) bytes = zstd_decompress(bytes, max_decompressed_model_bytes(), path.string());
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes)) {
     fail(path.string() + ": not a valid ONNX model (protobuf parse failed: truncated or corrupt file)");
   }
+  bytes.clear();
+  bytes.shrink_to_fit();
   return finish_load(std::move(proto), path, path.string(), opts);
 }
 
 Model load_model_from_bytes(const std::string& bytes, const std::string& name, const LoadOptions& opts) {
   onnx::ModelProto proto;
-  if (bytes.empty() || !proto.ParseFromString(bytes)) {
-    fail(name + ": not a valid ONNX model (protobuf parse failed)");
+  bool parsed = false;
+  if (has_zstd_magic(bytes)) {
+    parsed = proto.ParseFromString(zstd_decompress(bytes, max_decompressed_model_bytes(), name));
+  } else {
+    parsed = !bytes.empty() && proto.ParseFromString(bytes);
   }
+  if (!parsed) fail(name + ": not a valid ONNX model (protobuf parse failed)");
   return finish_load(std::move(proto), {}, name, opts);
 }
 
-void save_model(const Model& model_in, const fs::path& path, const SaveOptions& opts) {
-  // We temporarily move large raw_data out of the proto (const_cast is confined to this
-  // function and everything is restored before returning).
-  auto& proto = const_cast<onnx::ModelProto&>(model_in.proto());
+namespace {
+
+uint64_t inline_initializer_bytes(const onnx::ModelProto& proto) {
   uint64_t total = 0;
   for (const auto& init : proto.graph().initializer()) total += init.raw_data().size();
-  bool external = opts.force_external_data || total >= opts.external_data_threshold;
-  if (!external) {
-    std::string bytes;
-    if (!proto.SerializeToString(&bytes)) fail(path.string() + ": model cannot be serialized");
-    write_file_atomic(path, bytes);
-    return;
+  for (const auto& s : proto.graph().sparse_initializer()) {
+    total += s.values().raw_data().size() + s.indices().raw_data().size();
   }
+  return total;
+}
+
+std::string serialize(const onnx::ModelProto& proto, const fs::path& path, const SaveOptions& opts,
+                      SavedModel* info) {
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) fail(path.string() + ": model cannot be serialized");
+  info->onnx_bytes = bytes.size();
+  if (is_zstd_path(path)) {
+    bytes = zstd_compress(bytes, opts.zstd_level ? opts.zstd_level : kDefaultZstdLevel, path.string());
+  }
+  info->file_bytes = bytes.size();
+  return bytes;
+}
+
+}  // namespace
+
+std::string encode_model(const Model& model_in, const fs::path& path, const SaveOptions& opts, SavedModel* info) {
+  // The sparse form is made in place and undone before returning (the model is unchanged).
+  auto& proto = const_cast<onnx::ModelProto&>(model_in.proto());
+  std::optional<SparseStorageScope> sparse;
+  if (opts.sparse_weights) sparse.emplace(proto);
+  const uint64_t total = inline_initializer_bytes(proto);
+  if (opts.force_external_data || total >= opts.external_data_threshold) {
+    const char* why = is_zstd_path(path) ? "a .zst container cannot hold; write it as .onnx" : "only save_model writes";
+    fail(path.string() + ": the model needs external data (" + std::to_string(total) + " bytes of initializers), which " +
+         why);
+  }
+  SavedModel local;
+  SavedModel* out = info ? info : &local;
+  *out = {};
+  out->sparse_tensors = sparse ? sparse->sparse_tensors() : 0;
+  return serialize(proto, path, opts, out);
+}
+
+SavedModel save_model(const Model& model_in, const fs::path& path, const SaveOptions& opts) {
+  // We temporarily move large raw_data out of the proto, and make the sparse form in place
+  // (const_cast is confined to this function and everything is restored before returning).
+  auto& proto = const_cast<onnx::ModelProto&>(model_in.proto());
+  std::optional<SparseStorageScope> sparse;
+  if (opts.sparse_weights) sparse.emplace(proto);
+  SavedModel info;
+  info.sparse_tensors = sparse ? sparse->sparse_tensors() : 0;
+  const uint64_t total = inline_initializer_bytes(proto);
+  bool external = opts.force_external_data || total >= opts.external_data_threshold;
+  if (external && is_zstd_path(path)) {
+    fail(path.string() + ": the model needs external data (" + std::to_string(total) +
+         " bytes of initializers), which a .zst container cannot hold; write it as .onnx");
+  }
+  if (!external) {
+    write_file_atomic(path, serialize(proto, path, opts, &info));
+    return info;
+  }
+  info.external_data = true;
   std::string data_name = path.filename().string() + ".data";
   fs::path data_path = path.parent_path() / data_name;
   struct Moved {
@@ -310,6 +370,7 @@ void save_model(const Model& model_in, const fs::path& path, const SaveOptions& 
     }
     std::string bytes;
     if (!proto.SerializeToString(&bytes)) fail(path.string() + ": model cannot be serialized");
+    info.onnx_bytes = info.file_bytes = bytes.size();
     AtomicFile model_file(path);
     model_file.write(bytes);
     data.commit();
@@ -319,6 +380,7 @@ void save_model(const Model& model_in, const fs::path& path, const SaveOptions& 
     throw;
   }
   restore();
+  return info;
 }
 
 Expected<Model> try_load_model(const fs::path& path, const LoadOptions& opts) {

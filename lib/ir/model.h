@@ -1,6 +1,8 @@
 // ir::Model: an onnx::ModelProto plus where it came from. Loading validates the file
 // (protobuf, ONNX checker, opsets), resolves external data confined to the model's
-// directory, and runs shape inference (partial inference is a warning, not an error).
+// directory, turns sparse initializers dense (sparse_storage.h), and runs shape inference
+// (partial inference is a warning, not an error). A file that is a zstd frame (the
+// .onnx.zst container, zstd_container.h) is decompressed first, under a hard bound.
 #pragma once
 
 #include <filesystem>
@@ -30,6 +32,20 @@ struct SaveOptions {
   bool force_external_data = false;
   // Initializers smaller than this stay inline even in external mode.
   uint64_t external_min_tensor_bytes = 1024;
+  // Write initializers that pay as sparse_initializers (sparse_storage.h); the model in
+  // memory stays dense.
+  bool sparse_weights = false;
+  // zstd level for a path ending in ".zst" (zstd_container.h), which holds the compressed
+  // ModelProto (no external data); 0: kDefaultZstdLevel.
+  int zstd_level = 0;
+};
+
+// What save_model wrote.
+struct SavedModel {
+  uint64_t onnx_bytes = 0;      // the serialized ModelProto
+  uint64_t file_bytes = 0;      // the model file (the .zst container when compressed)
+  int64_t sparse_tensors = 0;   // initializers written as sparse_initializers
+  bool external_data = false;   // initializers written to "<file>.data"
 };
 
 class Model {
@@ -67,7 +83,12 @@ class Model {
 Model load_model(const std::filesystem::path& path, const LoadOptions& opts = {});
 Model load_model_from_bytes(const std::string& bytes, const std::string& name,
                             const LoadOptions& opts = {});
-void save_model(const Model& model, const std::filesystem::path& path, const SaveOptions& opts = {});
+// Writes atomically; a path ending in ".zst" gets the zstd container.
+SavedModel save_model(const Model& model, const std::filesystem::path& path, const SaveOptions& opts = {});
+// The bytes save_model would write to `path` when the model needs no external data (an
+// error otherwise: too large for one protobuf message, or forced by `opts`).
+std::string encode_model(const Model& model, const std::filesystem::path& path, const SaveOptions& opts = {},
+                         SavedModel* info = nullptr);
 
 Expected<Model> try_load_model(const std::filesystem::path& path, const LoadOptions& opts = {});
 Status try_save_model(const Model& model, const std::filesystem::path& path,

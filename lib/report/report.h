@@ -15,7 +15,7 @@ constexpr const char* kSchema = "edge.report/1";
 
 // Size and accuracy of a model at one point of the pipeline.
 struct ModelMetrics {
-  uint64_t bytes = 0;          // serialized ONNX size
+  uint64_t bytes = 0;          // serialized ONNX size as written (sparse initializers included)
   int64_t params = 0;          // initializer elements
   double sparsity = 0;         // zero fraction over weight initializers of weighted layers
   int64_t macs = 0;
@@ -24,6 +24,9 @@ struct ModelMetrics {
   std::optional<double> cosine;
   std::optional<double> latency_ms;      // median of repeat medians, measured by edge-run here
   std::optional<double> latency_spread_ms;  // half the range of the repeat medians (the noise)
+  uint64_t dense_bytes = 0;    // serialized ONNX size with every initializer dense
+  int64_t sparse_initializers = 0;    // initializers written as sparse_initializers
+  std::optional<uint64_t> file_bytes;  // the .onnx.zst container's size, when the output is one
 };
 
 // "within noise" when two latencies differ by no more than their spreads together (at least

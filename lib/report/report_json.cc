@@ -15,6 +15,9 @@ Json opt(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); 
 Json metrics_json(const ModelMetrics& m) {
   Json j = Json::object();
   j["bytes"] = m.bytes;
+  j["dense_bytes"] = m.dense_bytes;
+  j["sparse_initializers"] = m.sparse_initializers;
+  j["file_bytes"] = m.file_bytes ? Json(*m.file_bytes) : Json(nullptr);
   j["params"] = m.params;
   j["sparsity"] = m.sparsity;
   j["macs"] = m.macs;

@@ -56,6 +56,17 @@ Table summary_table(const Report& r) {
   Table t{{"metric", "original", "result", "change"}, {false, true, true, true}, {}};
   t.rows.push_back({text("Size"), text(bytes(o.bytes)), text(bytes(n.bytes)),
                     text(size_ratio(o.bytes, n.bytes))});
+  if (o.sparse_initializers || n.sparse_initializers) {
+    // What the sparse initializers saved: the same models with every initializer dense.
+    t.rows.push_back({text("Size if stored dense"), text(bytes(o.dense_bytes)), text(bytes(n.dense_bytes)),
+                      text(size_ratio(o.dense_bytes, n.dense_bytes))});
+    t.rows.push_back({text("Sparse initializers"), text(grouped(o.sparse_initializers)),
+                      text(grouped(n.sparse_initializers)), text(kDash)});
+  }
+  if (n.file_bytes) {
+    t.rows.push_back({text("File (.onnx.zst)"), text(kDash), text(bytes(*n.file_bytes)),
+                      text(size_ratio(o.bytes, *n.file_bytes))});
+  }
   t.rows.push_back({text("Parameters"), text(grouped(o.params)), text(grouped(n.params)),
                     text(relative(double(o.params), double(n.params)))});
   t.rows.push_back({text("Weight sparsity"), text(percent(o.sparsity)), text(percent(n.sparsity)),

@@ -25,8 +25,8 @@ Report sample() {
   r.seed = 42;
   r.started_at = "2024-05-01T12:00:00Z";
   r.total_seconds = 4.87;
-  r.original = {1725536, 431080, 0.0, 2307584, 0.9912, std::nullopt, std::nullopt, 0.84, 0.02};
-  r.result = {458202, 431080, 0.7994, 2307584, 0.9871, 0.9934, 0.9991, 0.51, 0.01};
+  r.original = {1725536, 431080, 0.0, 2307584, 0.9912, std::nullopt, std::nullopt, 0.84, 0.02, 1725536, 0, std::nullopt};
+  r.result = {458202, 431080, 0.7994, 2307584, 0.9871, 0.9934, 0.9991, 0.51, 0.01, 520311, 3, 402117};
 
   StageRecord fold{"fold", "", "cleanup", 0.012, r.original, r.original, 14, 11,
                    {}, {{"folded_nodes", 3}}, {}, {}};
