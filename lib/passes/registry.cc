@@ -5,6 +5,7 @@
 
 #include "passes/cleanup/cleanup_passes.h"
 #include "passes/quantize/quantize_passes.h"
+#include "passes/quantize/quantize_accuracy_passes.h"
 
 namespace edge::pass {
 
