@@ -26,7 +26,8 @@ std::string weights(int n, int channels, uint32_t seed, bool inverse = false) {
   std::string s = "{";
   for (int i = 0; i < n; ++i) {
     const int c = i / (n / channels);
-    s += (i ? ", " : "") + std::to_string(dist(rng) * std::pow(4.f, static_cast<float>(inverse ? 2 - c % 4 : c % 4 - 2)));
+    s += (i ? ", " : "") +
+         std::to_string(dist(rng) * std::pow(4.f, static_cast<float>(inverse ? 2 - c % 4 : c % 4 - 2)));
   }
   return s + "}";
 }
@@ -93,9 +94,7 @@ double relative_diff(const Model& a, const Model& b, uint32_t seed) {
 
 }  // namespace
 
-TEST_CASE(
-    "equalize keeps the float function and equalizes the ranges (dense, "
-    "depthwise, LeakyRelu)") {
+TEST_CASE("equalize keeps the float function and equalizes the ranges (dense, depthwise, LeakyRelu)") {
   const Model m = chain("LeakyRelu<alpha = 0.1>(c2)");
   report::StageRecord stage;
   const Model e = apply(m, "equalize", {}, &stage);
@@ -129,9 +128,7 @@ TEST_CASE("equalize leaves a bounded Clip pair alone without calibration data") 
   CHECK(relative_diff(m, e, 21) < 1e-4);
 }
 
-TEST_CASE(
-    "equalize scales across ReLU6 only as far as the calibration data "
-    "stays below the bound") {
+TEST_CASE("equalize scales across ReLU6 only as far as the calibration data stays below the bound") {
   const Model m = chain("Clip(c2, lo, hi)");
   TempDir dir;
   // Calibration inputs in [0, 1): the depthwise outputs of some channels exceed 6, others not.

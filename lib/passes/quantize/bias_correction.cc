@@ -32,9 +32,8 @@
 namespace edge::pass {
 
 const char* BiasCorrection::summary() {
-  return "after quantize-static (QDQ): fold each int8 layer's mean output "
-         "shift, measured on --calib-data, into "
-         "its int32 bias";
+  return "after quantize-static (QDQ): fold each int8 layer's mean output shift, measured on --calib-data, into its "
+         "int32 bias";
 }
 
 std::vector<OptionSpec> BiasCorrection::options() {
@@ -128,8 +127,7 @@ const onnx::TensorProto& initializer(const Model& m, const std::string& name) {
 void BiasCorrection::run(Model& model, PassContext& ctx) {
   if (!ctx.quantized_from) {
     fail(
-        "bias-correction must follow quantize-static (or quantize-auto) in "
-        "the same pipeline: it compares the "
+        "bias-correction must follow quantize-static (or quantize-auto) in the same pipeline: it compares the "
         "quantized model with the float model they started from");
   }
   for (const auto& n : model.graph().node()) {
@@ -201,10 +199,8 @@ void BiasCorrection::run(Model& model, PassContext& ctx) {
       rec.metrics["shift_max"] = max_abs;
       ctx.stage->layers.push_back(std::move(rec));
     }
-    ctx.log().debug(
-        "bias-correction: {}: mean shift rms {:.3g}, max {:.3g}, "
-        "{} channels changed",
-        l.name, rms, max_abs, changed);
+    ctx.log().debug("bias-correction: {}: mean shift rms {:.3g}, max {:.3g}, {} channels changed", l.name, rms, max_abs,
+                    changed);
   }
   for (auto& init : *model.graph().mutable_initializer()) {
     if (auto it = corrected.find(init.name()); it != corrected.end()) init = tensor_to_proto(it->second, init.name());
@@ -215,12 +211,10 @@ void BiasCorrection::run(Model& model, PassContext& ctx) {
     ctx.stage->metrics["corrected_layers"] = changed_layers;
     ctx.stage->metrics["corrected_channels"] = static_cast<double>(changed_channels);
     ctx.stage->notes.push_back(
-        "shift_rms / shift_max: mean per-channel difference of each layer's "
-        "output (before its activation), quantized "
+        "shift_rms / shift_max: mean per-channel difference of each layer's output (before its activation), quantized "
         "minus float, on the first " +
         (samples > 0 ? std::to_string(samples) : std::string("all")) +
-        " calibration samples, measured with the layers before it corrected; "
-        "subtracted from its int32 bias");
+        " calibration samples, measured with the layers before it corrected; subtracted from its int32 bias");
   }
   ctx.log().info("bias-correction: {} of {} layers corrected ({} channels)", changed_layers, layers.size(),
                  changed_channels);

@@ -40,8 +40,7 @@
 namespace edge::pass {
 
 const char* Equalize::summary() {
-  return "cross-layer equalization of Conv -> Relu/Clip -> Conv chains "
-         "(depthwise too); float to float, before "
+  return "cross-layer equalization of Conv -> Relu/Clip -> Conv chains (depthwise too); float to float, before "
          "quantize-static";
 }
 
@@ -57,8 +56,7 @@ std::vector<OptionSpec> Equalize::options() {
       {"bounded_clip",
        OptionType::kString,
        "data",
-       "Clip with a finite upper bound (ReLU6): data = scale channels the "
-       "calibration data keeps below it; block = "
+       "Clip with a finite upper bound (ReLU6): data = scale channels the calibration data keeps below it; block = "
        "never scale across it",
        {"data", "block"}},
       {"samples", OptionType::kInt, "0", "calibration samples for the channel maxima (0 = all)", {}, 0, 1e9},
@@ -319,16 +317,14 @@ void Equalize::run(Model& model, PassContext& ctx) {
       ctx.stage->metrics["skipped_bounded_pairs"] = skipped_bounded;
       ctx.stage->notes.push_back(
           std::to_string(skipped_bounded) +
-          " pairs not equalized: a Clip with a finite upper bound lies between "
-          "them (" +
+          " pairs not equalized: a Clip with a finite upper bound lies between them (" +
           (ctx.calib.empty() ? "give --calib-data to scale the channels that stay below it" : "bounded_clip=block") +
           ")");
     }
     if (!wanted.empty()) {
       ctx.stage->notes.push_back(
-          "bounded Clips: channels whose pre-activation "
-          "exceeds the bound on the calibration data "
-          "keep scale 1; the others stay below it (" +
+          "bounded Clips: channels whose pre-activation exceeds the bound on the calibration data keep scale 1; the "
+          "others stay below it (" +
           std::to_string(blocked) + " channels kept)");
     }
   }

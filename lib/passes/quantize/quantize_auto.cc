@@ -6,7 +6,7 @@
 // max_trials models are measured; the best one is kept either way and the report says whether
 // the gate was met, which layers fell back and why.
 //
-//   accuracy: top-1 on the evaluation data (--eval-data with labels) when given
+//   accuracy: top-1 on the evaluation data (--eval-data with --eval-labels) when given
 //             (metric=accuracy), else top-1 agreement with the float model on the calibration
 //             data (metric=agreement): drop = float top-1 - int8 top-1, or 1 - agreement;
 //   ranking:  the noise-to-signal ratio (NSR = 10^(-SQNR/10)) of the model's outputs, float vs
@@ -29,8 +29,7 @@
 namespace edge::pass {
 
 const char* QuantizeAuto::summary() {
-  return "quantize-static with an accuracy gate: the noisiest layers fall back "
-         "to float, one at a time, until the "
+  return "quantize-static with an accuracy gate: the noisiest layers fall back to float, one at a time, until the "
          "top-1 drop is <= max_drop";
 }
 
@@ -38,9 +37,7 @@ std::vector<OptionSpec> QuantizeAuto::options() {
   std::vector<OptionSpec> o = QuantizeStatic::options();
   for (auto& s : o) {
     if (s.name == "error_samples") {
-      s.help =
-          "calibration samples for the per-layer error table that ranks "
-          "the layers";
+      s.help = "calibration samples for the per-layer error table that ranks the layers";
       s.min = 1;
     }
   }
@@ -56,8 +53,7 @@ std::vector<OptionSpec> QuantizeAuto::options() {
   o.push_back({"metric",
                OptionType::kString,
                "auto",
-               "accuracy: top-1 on labelled --eval-data; agreement: top-1 "
-               "agreement with the float model on "
+               "accuracy: top-1 on labelled --eval-data; agreement: top-1 agreement with the float model on "
                "--calib-data; auto: accuracy when labels are given",
                {"auto", "accuracy", "agreement"}});
   o.push_back({"eval_samples", OptionType::kInt, "0", "samples the metric is measured on (0 = all)", {}, 0, 1e9});
@@ -105,9 +101,7 @@ double output_nsr(const Model& float_model, const Model& quantized, data::Datase
 
 void QuantizeAuto::run(Model& model, PassContext& ctx) {
   if (ctx.calib.empty()) {
-    fail(
-        "quantize-auto needs calibration data: give --calib-data (or "
-        "data.calib in the recipe)");
+    fail("quantize-auto needs calibration data: give --calib-data (or data.calib in the recipe)");
   }
   const double max_drop = opts_.get_float("max_drop");
   const int64_t max_trials = opts_.get_int("max_trials");
@@ -115,9 +109,7 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
   const std::optional<data::Labels> labels = ctx.eval.empty() ? std::nullopt : ctx.labels(ctx.eval);
   if (metric == "auto") metric = labels ? "accuracy" : "agreement";
   if (metric == "accuracy" && !labels) {
-    fail(
-        "quantize-auto<metric=accuracy> needs labelled evaluation data: give "
-        "--eval-data and --labels");
+    fail("quantize-auto<metric=accuracy> needs labelled evaluation data: give --eval-data and --eval-labels");
   }
   const DataSpec& metric_data = metric == "accuracy" ? ctx.eval : ctx.calib;
 
@@ -191,7 +183,9 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
     auto data = ctx.open(ctx.calib);
     return output_nsr(tq.float_model(), tq.qdq(), *data, eo);
   };
-  const double all_nsr = noise_of(*q);
+  const auto holds = [max_drop](double drop) { return drop <= max_drop + 1e-9; };
+  bool met = holds(all_int8.drop);
+  const double all_nsr = met ? 0.0 : noise_of(*q);
   struct Ranked {
     std::string name;
     double nsr = 0;  // output NSR with this layer float
@@ -200,6 +194,7 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
   const quant::QuantPlan& plan = q->plan();
   const auto& g = q->float_model().graph();
   for (int i : plan.order) {
+    if (met) break;  // no fallback needed: no ranking
     if (plan.nodes[static_cast<size_t>(i)].q.kind != quant::NodeQuant::kCompute) continue;
     const std::string& name = g.node(i).name();
     ranking.push_back({name, noise_of(*build({name}))});
@@ -209,8 +204,6 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
   for (const auto& r : ranking) gain[r.name] = all_nsr - r.nsr;
 
   // Greedy fallback, then try each fallback int8 again.
-  const auto holds = [max_drop](double drop) { return drop <= max_drop + 1e-9; };
-  bool met = holds(all_int8.drop);
   std::vector<std::string> order;  // fallbacks in the order they were made
   std::set<std::string> fallback;
   double last_drop = all_int8.drop;
@@ -275,13 +268,12 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
     for (const auto& name : order) {
       if (best.fallback.count(name)) list += (list.empty() ? "" : "; ") + name + " (" + reasons[name] + ")";
     }
-    ctx.stage->notes.push_back("quantize-auto: metric " + metric +
-                               (metric == "accuracy" ? " (top-1 on the evaluation data)"
-                                                     : " (top-1 agreement with the float model on the "
-                                                       "calibration data)") +
-                               ", max_drop " + opts_.values().at("max_drop") + "; all-int8 drop " +
-                               std::to_string(all_int8.drop) + ", kept drop " + std::to_string(best.drop) + " after " +
-                               std::to_string(trials) + " trials");
+    ctx.stage->notes.push_back(
+        "quantize-auto: metric " + metric +
+        (metric == "accuracy" ? " (top-1 on the evaluation data)"
+                              : " (top-1 agreement with the float model on the calibration data)") +
+        ", max_drop " + opts_.values().at("max_drop") + "; all-int8 drop " + std::to_string(all_int8.drop) +
+        ", kept drop " + std::to_string(best.drop) + " after " + std::to_string(trials) + " trials");
     ctx.stage->notes.push_back(best.fallback.empty() ? std::string("no layer fell back to float")
                                                      : "fell back to float: " + list);
     if (!gate) {
@@ -292,14 +284,11 @@ void QuantizeAuto::run(Model& model, PassContext& ctx) {
   }
   if (!gate) {
     ctx.log().warn(
-        "quantize-auto: max_drop {} not met within {} trials; kept "
-        "the best model (drop {:.4f}, {} float layers)",
+        "quantize-auto: max_drop {} not met within {} trials; kept the best model (drop {:.4f}, {} float layers)",
         max_drop, max_trials, best.drop, best.fallback.size());
   }
-  ctx.log().info(
-      "quantize-auto: {} layers int8, {} fell back, drop {:.4f} "
-      "({}), {} trials",
-      q->plan().count(quant::NodeQuant::kCompute), best.fallback.size(), best.drop, metric, trials);
+  ctx.log().info("quantize-auto: {} layers int8, {} fell back, drop {:.4f} ({}), {} trials",
+                 q->plan().count(quant::NodeQuant::kCompute), best.fallback.size(), best.drop, metric, trials);
   ctx.quantized_from = std::make_shared<const Model>(q->float_model());
   model = q->result();
 }
