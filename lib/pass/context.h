@@ -65,6 +65,11 @@ class PassContext {
   LayerOptions for_layer(const onnx::NodeProto& node) const { return for_layer(node.name()); }
   LayerOptions for_layer(const std::string& node_name) const;
 
+  // The float model the last quantize stage started from (set by quantize-static and
+  // quantize-auto; node names match the quantized model's), for passes that compare the
+  // quantized model against it (bias-correction). Null before any quantize stage.
+  std::shared_ptr<const Model> quantized_from;
+
   // Report section of the running stage (rows per layer, stage metrics, notes).
   report::StageRecord* stage = nullptr;
 

@@ -8,6 +8,7 @@
 #include "passes/prune/prune_passes.h"
 #include "passes/prune/prune_channels.h"
 #include "passes/quantize/weight_quant_passes.h"
+#include "passes/quantize/quantize_accuracy_passes.h"
 
 namespace edge::pass {
 

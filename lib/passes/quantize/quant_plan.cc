@@ -109,7 +109,7 @@ struct Planner {
     } else if (has_subgraph(n)) {
       p.q = NodeQuant::float_op("has a subgraph");
     } else if (choice.excluded) {
-      p.q = NodeQuant::float_op("excluded by a layer rule");
+      p.q = NodeQuant::float_op(choice.reason.empty() ? "excluded by a layer rule" : choice.reason);
     } else {
       p.q = p.quantizer->analyze(n, g, o.format);
     }

@@ -29,6 +29,7 @@ namespace edge::pass::quant {
 // What the layer rules say about one node.
 struct LayerChoice {
   bool excluded = false;
+  std::string reason;  // why it is excluded ("" = "excluded by a layer rule")
   WeightOptions weights;
 };
 

@@ -13,6 +13,7 @@
 
 #include "calib/calibrate.h"
 #include "passes/quantize/quant_error.h"
+#include "passes/quantize/quant_pass_common.h"
 #include "passes/quantize/quant_report.h"
 #include "passes/quantize/quantize_passes.h"
 #include "passes/quantize/quantizer.h"
@@ -62,53 +63,6 @@ std::string QuantizeStatic::check_input(const Model& model) {
   return q.empty() ? "" : model.name() + " is already quantized (" + q + "); quantize-static takes a float model";
 }
 
-namespace {
-
-quant::WeightOptions weight_options(const LayerOptions& o) {
-  quant::WeightOptions w;
-  w.per_channel = o.get_bool("per_channel");
-  w.symmetric = o.get_bool("symmetric_weights");
-  w.reduce_range = o.get_bool("reduce_range");
-  return w;
-}
-
-calib::Ranges calibration_ranges(const quant::Quantizer& q, const PassOptions& o, PassContext& ctx) {
-  auto data = ctx.open(ctx.calib);
-  if (data->count() == 0) fail(ctx.calib.path.string() + ": calibration data holds no samples");
-  calib::CalibRequest req;
-  req.tensors = q.calibrated();
-  if (req.tensors.empty()) return {};  // nothing to quantize (an empty request means "everything")
-  req.options.method = calib::parse_method(o.get_string("calibration"));
-  req.options.percentile = o.get_float("percentile");
-  req.options.samples = o.get_int("samples");
-  req.options.batch = ctx.calib.batch;
-  req.options.unsigned_grid = o.get_string("activations") == "u8";
-  req.session = ctx.session_options;
-  if (ctx.progress) req.progress = [&ctx](int64_t done, int64_t total) { ctx.progress("calibrate", done, total); };
-  const std::string key = calib::cache_key(q.float_model(), *data, req.options);
-  if (!ctx.calib_cache.empty()) {
-    if (auto cached = calib::load_cache(ctx.calib_cache, key)) {
-      bool complete = true;
-      for (const auto& t : req.tensors) complete = complete && cached->count(t);
-      if (complete) {
-        ctx.log().info("quantize-static: {} ranges from the calibration cache {} (calibration skipped)",
-                       req.tensors.size(), ctx.calib_cache.string());
-        if (ctx.stage)
-          ctx.stage->notes.push_back("calibration ranges loaded from the cache " + ctx.calib_cache.string());
-        return *cached;
-      }
-    }
-  }
-  calib::Ranges r = calib::calibrate(q.float_model(), *data, req);
-  if (!ctx.calib_cache.empty()) {
-    calib::save_cache(ctx.calib_cache, key, r);
-    ctx.log().info("quantize-static: calibration ranges cached in {}", ctx.calib_cache.string());
-  }
-  return r;
-}
-
-}  // namespace
-
 void QuantizeStatic::run(Model& model, PassContext& ctx) {
   if (ctx.calib.empty()) {
     fail("quantize-static needs calibration data: give --calib-data (or data.calib in the recipe)");
@@ -127,11 +81,12 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
     }
     quant::LayerChoice c;
     c.excluded = lo.excluded;
-    c.weights = weight_options(lo);
+    c.weights = quant::layer_weight_options(lo);
     return c;
   };
   quant::Quantizer q(model, config);
-  const calib::Ranges ranges = calibration_ranges(q, opts_, ctx);
+  const calib::Ranges ranges =
+      quant::calibration_ranges(q.float_model(), q.calibrated(), opts_, ctx, "quantize-static");
   std::map<std::string, quant::Range> plain;
   for (const auto& [name, r] : ranges) plain[name] = {r.min, r.max};
   q.apply(plain);
@@ -163,6 +118,7 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
   }
   ctx.log().info("quantize-static: {} layers int8, {} float", q.plan().count(quant::NodeQuant::kCompute),
                  quant::float_layers(q).size());
+  ctx.quantized_from = std::make_shared<const Model>(q.float_model());
   model = out;
 }
 
