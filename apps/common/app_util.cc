@@ -13,6 +13,20 @@ namespace edge::app {
 namespace fs = std::filesystem;
 
 // Messages quote names and bytes from the input files: escaped, they stay one line.
+void MemoryLimitOptions::add_to(CLI::App& app) {
+  app.add_option("--max-tensor-mb", max_tensor_mb, "Refuse any single tensor larger than this many MiB (default 16384)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+  app.add_option("--max-memory-mb", max_memory_mb,
+                 "Budget in MiB for all tensor memory alive at once (weights, activations, arenas); above it the "
+                 "command stops with exit 2 (default: no budget)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+}
+
+void MemoryLimitOptions::apply() const {
+  if (max_tensor_mb) set_max_tensor_bytes(max_tensor_mb << 20);
+  if (max_memory_mb) set_max_total_tensor_bytes(max_memory_mb << 20);
+}
+
 int guarded_main(const std::string& tool, const std::function<int()>& body) {
   try {
     return body();

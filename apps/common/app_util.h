@@ -2,6 +2,7 @@
 // random inputs, number formatting.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
@@ -15,6 +16,15 @@
 #include "runtime/session.h"
 
 namespace edge::app {
+
+// The process-wide limits both apps take before their subcommand: --max-tensor-mb (one
+// tensor) and --max-memory-mb (all tensor storage alive at once). apply() sets them.
+struct MemoryLimitOptions {
+  uint64_t max_tensor_mb = 0;
+  uint64_t max_memory_mb = 0;
+  void add_to(CLI::App& app);
+  void apply() const;
+};
 
 // Runs body(); maps edge::Error to "<tool>: error: <message>" on stderr and exit code
 // 2 (bad input/unsupported/limits) or 3 (internal). Returns body's code otherwise. The

@@ -19,10 +19,8 @@ int main(int argc, char** argv) {
       "  edge-run bench model.onnx --runs 200 --profile\n"
       "  edge-run info\n"
       "Exit codes: 0 ok, 1 check failed, 2 bad input or usage, 3 internal error.");
-  uint64_t max_tensor_mb = 0;
-  app.add_option("--max-tensor-mb", max_tensor_mb,
-                 "Refuse any single tensor larger than this many MiB (default 16384)")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+  edge::app::MemoryLimitOptions limits;
+  limits.add_to(app);
   edge::app::Action action;
   edge::app::add_run_command(app, action);
   edge::app::add_check_command(app, action);
@@ -35,6 +33,6 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return edge::app::usage_error("edge-run", e.what());
   }
-  if (max_tensor_mb) edge::set_max_tensor_bytes(max_tensor_mb << 20);
+  limits.apply();
   return edge::app::guarded_main("edge-run", action);
 }

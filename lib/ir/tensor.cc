@@ -10,10 +10,18 @@ namespace edge {
 
 namespace {
 std::atomic<uint64_t> g_max_tensor_bytes{uint64_t{16} << 30};  // 16 GiB default
+std::atomic<uint64_t> g_max_total_bytes{0};                        // no budget
+std::atomic<uint64_t> g_live_bytes{0};
 
 struct AlignedDelete {
-  void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
+  size_t bytes = 0;
+  void operator()(uint8_t* p) const {
+    ::operator delete[](p, std::align_val_t{64});
+    g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  }
 };
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (uint64_t{1} << 20) - 1) >> 20) + " MiB"; }
 }  // namespace
 
 std::string bytes_str(double b) {
@@ -24,6 +32,9 @@ std::string bytes_str(double b) {
 
 void set_max_tensor_bytes(uint64_t bytes) { g_max_tensor_bytes = bytes; }
 uint64_t max_tensor_bytes() { return g_max_tensor_bytes; }
+void set_max_total_tensor_bytes(uint64_t bytes) { g_max_total_bytes = bytes; }
+uint64_t max_total_tensor_bytes() { return g_max_total_bytes; }
+uint64_t live_tensor_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
@@ -75,9 +86,22 @@ size_t Tensor::checked_nbytes(DType dtype, const Shape& shape) {
 
 Buffer Tensor::allocate(size_t bytes, bool zero) {
   size_t alloc = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
-  auto* p = static_cast<uint8_t*>(::operator new[](alloc, std::align_val_t{64}));
+  const uint64_t live = g_live_bytes.fetch_add(alloc, std::memory_order_relaxed) + alloc;
+  const uint64_t budget = g_max_total_bytes.load(std::memory_order_relaxed);
+  if (budget != 0 && live > budget) {
+    g_live_bytes.fetch_sub(alloc, std::memory_order_relaxed);
+    throw Error(ErrorCode::kResourceLimit, "tensor memory would reach " + mib(live) + ", above the budget of " +
+                                               mib(budget) + " (--max-memory-mb)");
+  }
+  uint8_t* p = nullptr;
+  try {
+    p = static_cast<uint8_t*>(::operator new[](alloc, std::align_val_t{64}));
+  } catch (...) {
+    g_live_bytes.fetch_sub(alloc, std::memory_order_relaxed);
+    throw;
+  }
   if (zero) std::memset(p, 0, alloc);
-  return Buffer(p, AlignedDelete{});
+  return Buffer(p, AlignedDelete{alloc});
 }
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {

@@ -23,6 +23,12 @@ std::optional<Shape> parse_shape_str(const std::string& text);
 // Cap on the bytes of a single tensor; allocations above it fail with kResourceLimit.
 void set_max_tensor_bytes(uint64_t bytes);
 uint64_t max_tensor_bytes();
+// Budget for all tensor storage alive at once in this process (weights, activations,
+// arenas, scratch allocated through Tensor::allocate); 0 = no budget (the default). An
+// allocation that would exceed it fails with kResourceLimit naming the budget.
+void set_max_total_tensor_bytes(uint64_t bytes);
+uint64_t max_total_tensor_bytes();
+uint64_t live_tensor_bytes();  // tensor storage allocated and not yet freed
 
 // A tensor's storage: 64-byte aligned, shared between tensors that view it.
 using Buffer = std::shared_ptr<uint8_t[]>;

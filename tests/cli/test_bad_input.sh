@@ -56,6 +56,23 @@ expect_error 2 "unknown option '--randon' for 'run' \(did you mean '--random'\?\
   "$EDGE_RUN" run good.onnx --randon
 expect_error 2 "'--max-tensor-mb' goes before the command" "global option after the command" -- \
   "$EDGE_RUN" run good.onnx --random --max-tensor-mb 10
+# A shape chain asking for more memory than the budget: each tensor is under the per-tensor cap,
+# together they are not (a 64 Mi-float ConstantOfShape, then Concat doubles it).
+cat > big.txt <<'M'
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1] x) => (float[134217728] y) <int64[1] n = {67108864}> {
+  a = ConstantOfShape(n)
+  b = Add(a, x)
+  y = Concat<axis = 0>(a, b)
+}
+M
+"$TEXT2ONNX" big.onnx < big.txt || exit 1
+expect_error 2 "budget of 256 MiB \(--max-memory-mb\)" "total tensor memory above --max-memory-mb" -- \
+  "$EDGE_RUN" --max-memory-mb 256 run big.onnx --random -o big_out
+[ ! -e big_out ] && ok "no output after the memory budget stops a run" || bad "output written past the budget"
+expect_error 2 "budget of 256 MiB" "compressor honours --max-memory-mb" -- \
+  "$COMPRESSOR" --max-memory-mb 256 compress big.onnx -o big2.onnx --passes fold-constants
+[ ! -e big2.onnx ] && ok "no model written past the budget" || bad "model written past the budget"
 # Papercuts: ranges of the gates, unused data, ignored --batch, a bad --reference named as such.
 python3 -c "
 import struct

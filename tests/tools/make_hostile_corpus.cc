@@ -7,12 +7,14 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 // The JPEG writer is compiled in here (header-only), so the tool links edge_ir alone.
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 
 #include "ir/model.h"
+#include "ir/zstd_container.h"
 #include "onnx/defs/parser.h"
 
 namespace fs = std::filesystem;
@@ -84,6 +86,46 @@ g (float[1, 4] x) => (float[1, 536870912] y) <float[4, 1] b = {1.0, 2.0, 3.0, 4.
   kv->set_key("location");
   kv->set_value("good.onnx");  // exists in the model directory, 116 bytes
   write("huge-claim-external.onnx", ext);
+}
+
+// Sparse initializers that lie (indices out of range, more values than elements, a 2^31-element
+// claim in a few bytes) and zstd containers that are cut short or claim gigabytes: refused
+// before anything of the claimed size is allocated. A good sparse model and a good .zst model
+// are written as fuzzing seeds.
+void write_storage_cases() {
+  auto sparse = [](int64_t dim, std::vector<float> values, std::vector<int64_t> indices) {
+    auto p = base();
+    auto* g = p.mutable_graph();
+    g->clear_initializer();
+    auto* sp = g->add_sparse_initializer();
+    sp->add_dims(dim);
+    auto* v = sp->mutable_values();
+    v->set_name("b");
+    v->set_data_type(onnx::TensorProto::FLOAT);
+    v->add_dims(static_cast<int64_t>(values.size()));
+    for (float f : values) v->add_float_data(f);
+    auto* i = sp->mutable_indices();
+    i->set_data_type(onnx::TensorProto::INT64);
+    i->add_dims(static_cast<int64_t>(indices.size()));
+    for (int64_t k : indices) i->add_int64_data(k);
+    return p;
+  };
+  write("good-sparse.onnx", sparse(4, {1.f, 3.f}, {0, 2}));
+  write("sparse-index-out-of-range.onnx", sparse(4, {1.f}, {7}));
+  write("sparse-unsorted-indices.onnx", sparse(4, {1.f, 2.f}, {2, 1}));
+  write("sparse-more-values-than-elements.onnx", sparse(4, {1.f, 2.f, 3.f, 4.f, 5.f}, {0, 1, 2, 3, 4}));
+  write("sparse-huge-claim.onnx", sparse(int64_t{1} << 31, {1.f}, {0}));
+  std::string good;
+  base().SerializeToString(&good);
+  const std::string frame = edge::zstd_compress(good, 9, "good.onnx");
+  write("good-zst.onnx", frame);
+  write("zst-truncated.onnx", frame.substr(0, frame.size() / 2));
+  // A frame whose header claims 2^40 bytes of content (single-segment, 8-byte size field).
+  std::string bomb("\x28\xb5\x2f\xfd", 4);
+  bomb.push_back(static_cast<char>(0xE0));  // FCS field 8 bytes, single segment
+  for (int k = 0; k < 8; ++k) bomb.push_back(static_cast<char>(k == 5 ? 1 : 0));
+  bomb += std::string("\x01\x00\x00", 3);  // one last raw block of 0 bytes
+  write("zst-huge-claim.onnx", bomb);
 }
 
 // Names that are not valid UTF-8 (JSON output must still be valid) and a node name with a
@@ -190,6 +232,7 @@ int main(int argc, char** argv) {
   write("truncated.onnx", good.substr(0, good.size() * 2 / 3));
   write("empty.onnx", "");
   write("corrupt.onnx", std::string("\x0a\xff\xff\xff\xff\x0f\x01\x02garbage-not-protobuf", 28));
+  write_storage_cases();
 
   auto cyclic = base();
   cyclic.mutable_graph()->mutable_node(0)->set_input(0, "y");  // t = Add(y, b); y = Relu(t)
