@@ -234,7 +234,7 @@ TEST_CASE("batcher fits samples to the model input", "[data]") {
   REQUIRE_THROWS_WITH(data::Batcher(*ints, *d, 1), Catch::Contains("apply to float inputs"));
 }
 
-TEST_CASE("--layout nhwc feeds channels-last samples to a channels-first model", "[data]") {
+TEST_CASE("layout nhwc feeds channels-last samples to a channels-first model", "[data]") {
   test::TempDir dir;
   // Two HxWxC = 2x2x3 samples: value = 100*sample + 10*position + channel.
   std::string payload;
