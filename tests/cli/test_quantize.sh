@@ -38,7 +38,7 @@ p = {x["name"]: x for x in json.load(sys.stdin)}["quantize-static"]
 o = {x["name"]: x for x in p["options"]}
 want = {"format": "qdq", "per_channel": "true", "symmetric_weights": "true", "activations": "u8",
         "calibration": "mse", "percentile": "99.99", "samples": "0", "reduce_range": "false",
-        "error_samples": "32", "raise_opset": "true"}
+        "error_samples": "32", "raise_opset": "true", "recurrent": "true"}
 assert {k: v["default"] for k, v in o.items()} == want, o
 assert o["format"]["choices"] == ["qdq", "qoperator"] and o["activations"]["choices"] == ["u8", "s8"]
 assert p["stage"] == "quantize"
@@ -94,6 +94,28 @@ le "$f8 - $q8" 0.001 && ok "qdq: edge-run top-1 $q8 vs float $f8 (drop <= 0.1 po
 if [ $have_ort = 1 ]; then
   a=$(edge_top1 m8.qdq.onnx "$MX" ort.qdq.npy 1)
   le 0.995 "$a" && ok "qdq: edge-run agrees with ONNX Runtime on $a of the samples" || bad "qdq: agreement $a"
+fi
+
+# --- gru-tiny: GRU compute stays float, its W and R are stored int8 (DequantizeLinear) -----
+"$COMPRESSOR" compress "$F/models/gru-tiny.onnx" -o gru.f.onnx --passes "fold-constants,fuse-bn" -q
+"$COMPRESSOR" compress "$F/models/gru-tiny.onnx" -o gru.q.onnx --passes "fold-constants,fuse-bn,quantize-static" \
+  --calib-data "$F/data/mnist_calib_x.npy" --scale 1/255 --batch 50 --report gru.q.json -q || bad "gru-tiny: quantize failed"
+gf=$(edge_top1 gru.f.onnx "$MX" "$MY" 1/255)
+gq=$(edge_top1 gru.q.onnx "$MX" "$MY" 1/255)
+le "$gf - $gq" 0.005 && ok "gru-tiny: top-1 $gf -> $gq (drop <= 0.5 point)" || bad "gru-tiny: top-1 $gf -> $gq"
+python3 - <<'PY' && ok "gru-tiny: GRU weights int8 behind DequantizeLinear, row in the report, file < 0.35x" || bad "gru-tiny: GRU weights"
+import json, os
+r = json.load(open("gru.q.json"))
+s = [x for x in r["stages"] if x["name"] == "quantize-static"][0]
+g = [l for l in s["layers"] if l["op"] == "GRU"]
+assert len(g) == 1 and g[0]["attrs"]["precision"] == "int8 weights, float compute" and g[0]["metrics"]["sqnr_db"] > 30, g
+assert s["metrics"]["int8_weight_only_layers"] == 1, s["metrics"]
+assert os.path.getsize("gru.q.onnx") < 0.35 * os.path.getsize("gru.f.onnx")
+PY
+if [ $have_ort = 1 ]; then
+  o=$(ort_top1 gru.q.onnx "$MX" "$MY" 1/255 ort.gru.npy)
+  a=$(edge_top1 gru.q.onnx "$MX" ort.gru.npy 1/255)
+  le 0.995 "$a" && ok "gru-tiny: ONNX Runtime runs it (top-1 $o), edge-run agrees on $a" || bad "gru-tiny: ORT $o, agreement $a"
 fi
 
 # --- fixtures: lenet5 (MNIST) and resnet8 (Fashion) after fuse-bn --------------------------

@@ -16,6 +16,7 @@
 #include "passes/quantize/quant_pass_common.h"
 #include "passes/quantize/quant_report.h"
 #include "passes/quantize/quantize_passes.h"
+#include "passes/quantize/quant_recurrent.h"
 #include "passes/quantize/quantizer.h"
 
 namespace edge::pass {
@@ -55,6 +56,8 @@ std::vector<OptionSpec> QuantizeStatic::options() {
        0,
        1e9},
       {"raise_opset", OptionType::kBool, "true", "raise the ai.onnx opset to 13 when lower and the graph allows", {}},
+      {"recurrent", OptionType::kBool, "true", "GRU/LSTM/RNN: weights int8 through DequantizeLinear, compute float",
+       {}},
   };
 }
 
@@ -120,6 +123,7 @@ void QuantizeStatic::run(Model& model, PassContext& ctx) {
                  quant::float_layers(q).size());
   ctx.quantized_from = std::make_shared<const Model>(q.float_model());
   model = out;
+  if (opts_.get_bool("recurrent")) quant::store_recurrent_weights_int8(model, ctx, ctx.stage);
 }
 
 }  // namespace edge::pass
