@@ -1,5 +1,6 @@
 #include "passes/quantize/quant_recurrent.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -10,6 +11,30 @@
 #include "passes/quantize/weight_layers.h"
 
 namespace edge::pass::quant {
+
+std::string RecurrentWeights::kind() const {
+  return std::string("s8 ") + (axis >= 0 ? "per gate row" : "per-tensor") + " symmetric (DequantizeLinear)";
+}
+
+RecurrentWeights dequantize_recurrent_weights(Model& m, std::set<std::string>& taken, const std::set<std::string>& fed,
+                                              const onnx::NodeProto& n, int axis) {
+  RecurrentWeights r;
+  onnx::NodeProto changed = n;
+  for (int in = 1; in <= 2 && in < n.input_size(); ++in) {  // W, R: [directions, gates*hidden, *]
+    if (!float_weight(m, fed, n.input(in))) continue;
+    DequantizedWeight d = dequantized_weight(m, taken, n.input(in), axis);
+    r.nodes.push_back(d.node);
+    changed.set_input(in, d.output);
+    r.replaced.push_back(n.input(in));
+    r.error.signal += d.error.signal;
+    r.error.noise += d.error.noise;
+    r.error.count += d.error.count;
+    r.params += d.params;
+    r.axis = d.axis;
+  }
+  if (!r.nodes.empty()) r.nodes.push_back(changed);
+  return r;
+}
 
 int store_recurrent_weights_int8(Model& m, PassContext& ctx, report::StageRecord* stage) {
   const std::set<std::string> fed = fed_inputs(m);
@@ -23,32 +48,13 @@ int store_recurrent_weights_int8(Model& m, PassContext& ctx, report::StageRecord
     const std::string& op = n.op_type();
     if ((op != "GRU" && op != "LSTM" && op != "RNN") || (!n.domain().empty() && n.domain() != "ai.onnx")) continue;
     if (ctx.for_layer(n).excluded) continue;
-    onnx::NodeProto changed = n;
-    std::vector<onnx::NodeProto> nodes;
-    ErrorStats err;
-    int64_t params = 0;
-    int used_axis = -1;
-    for (int in = 1; in <= 2 && in < n.input_size(); ++in) {  // W, R: [directions, gates*hidden, *]
-      if (!float_weight(m, fed, n.input(in))) continue;
-      DequantizedWeight d = dequantized_weight(m, taken, n.input(in), axis);
-      nodes.push_back(d.node);
-      changed.set_input(in, d.output);
-      maybe_unused.insert(n.input(in));
-      err.signal += d.error.signal;
-      err.noise += d.error.noise;
-      err.count += d.error.count;
-      params += d.params;
-      used_axis = d.axis;
-    }
-    if (nodes.empty()) continue;
-    nodes.push_back(changed);
-    replace[i] = std::move(nodes);
+    RecurrentWeights w = dequantize_recurrent_weights(m, taken, fed, n, axis);
+    if (w.nodes.empty()) continue;
+    maybe_unused.insert(w.replaced.begin(), w.replaced.end());
+    replace[i] = w.nodes;
     ++changed_layers;
     if (!stage) continue;
-    report::LayerRecord row = converted_row(
-        n, "int8 weights, float compute",
-        std::string("s8 ") + (used_axis >= 0 ? "per gate row" : "per-tensor") + " symmetric (DequantizeLinear)", 8,
-        &err, params);
+    report::LayerRecord row = converted_row(n, "int8 weights, float compute", w.kind(), 8, &w.error, w.params);
     row.attrs["reason"] = "no integer " + op + " in ONNX: compute stays float, W and R are stored int8";
     bool found = false;
     for (auto& r : stage->layers) {

@@ -20,6 +20,7 @@
 #include "passes/quantize/op_quantizer.h"
 #include "passes/quantize/opset_raise.h"
 #include "passes/quantize/quantizer.h"
+#include "passes/quantize/quant_recurrent.h"
 #include "passes/quantize/weight_layers.h"
 #include "passes/quantize/weight_quant_passes.h"
 
@@ -218,30 +219,14 @@ void QuantizeDynamic::run(Model& model, PassContext& ctx) {
         keep_float("recurrent=false");
         continue;
       }
-      onnx::NodeProto changed = n;
-      quant::ErrorStats err;
-      int64_t params = 0;
-      bool any = false;
-      std::string kind;
-      for (int in = 1; in <= 2; ++in) {  // W and R: [num_directions, gates * hidden, ...]
-        if (!quant::float_weight(model, fed, n.input(in))) continue;
-        quant::DequantizedWeight d = quant::dequantized_weight(model, rw.taken, n.input(in), per_axis_dq ? 1 : -1);
-        nodes.push_back(d.node);
-        changed.set_input(in, d.output);
-        maybe_unused.insert(n.input(in));
-        err.signal += d.error.signal;
-        err.noise += d.error.noise;
-        err.count += d.error.count;
-        params += d.params;
-        kind = std::string("s8 ") + (d.axis >= 0 ? "per gate row" : "per-tensor") + " symmetric (DequantizeLinear)";
-        any = true;
-      }
-      if (!any) {
+      quant::RecurrentWeights w = quant::dequantize_recurrent_weights(model, rw.taken, fed, n, per_axis_dq ? 1 : -1);
+      if (w.nodes.empty()) {
         keep_float("weights W and R are not constant float32 initializers");
         continue;
       }
-      nodes.push_back(changed);
-      rows.push_back(quant::converted_row(n, "int8 weights, float compute", kind, 8, &err, params));
+      maybe_unused.insert(w.replaced.begin(), w.replaced.end());
+      nodes = std::move(w.nodes);
+      rows.push_back(quant::converted_row(n, "int8 weights, float compute", w.kind(), 8, &w.error, w.params));
     }
     replace[i] = std::move(nodes);
     ++converted;
