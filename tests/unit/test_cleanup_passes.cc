@@ -285,3 +285,37 @@ g (float[2, 8] x) => (float[2, 8] y, int64[1] tail)
   Model cleaned = apply(out, "eliminate-dead");
   REQUIRE(cleaned.graph().node_size() == 1);
 }
+
+TEST_CASE("fuse-bn folds BatchNormalization inside If branches with the branch's own weights", "[passes]") {
+  const std::string then_branch = R"(then_branch = g1 () => (float[1, 2, 5, 5] r1)
+      <float[2, 2, 1, 1] W1 = )" + values(4, 1) + ", " + bn_params("a", 2, 10) + R"(>
+      { c1 = Conv(x, W1)
+        r1 = BatchNormalization(c1, as, ab, am, av) })";
+  const std::string else_branch = R"(else_branch = g2 () => (float[1, 2, 5, 5] r2)
+      <float[2, 2, 1, 1] W2 = )" + values(4, 2) + ", " + bn_params("b", 2, 20) + R"(>
+      { c2 = Conv(x, W2)
+        r2 = BatchNormalization(c2, bs, bb, bm, bv) })";
+  std::string text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[1, 2, 5, 5] x) => (float[1, 2, 5, 5] y)
+{
+  y = If<)" + then_branch + ", " + else_branch + R"(>(c)
+}
+)";
+  Model m = parse_model_text(text);
+  report::StageRecord st;
+  Model out = apply(m, "fuse-bn", {}, &st);
+  REQUIRE(st.metrics.at("fused_bn") == 2);
+  REQUIRE(st.metrics.at("fused_bn_in_subgraphs") == 2);
+  for (const auto& branch : out.graph().node(0).attribute()) {
+    REQUIRE(branch.g().node_size() == 1);  // Conv only
+    REQUIRE(branch.g().node(0).op_type() == "Conv");
+    REQUIRE(branch.g().initializer_size() == 2);  // folded weight and bias; BN parameters gone
+  }
+  for (bool cond : {true, false}) {
+    rt::NamedTensors feeds = random_feeds(parse_model_text(
+        "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1, 2, 5, 5] x) => (float[1, 2, 5, 5] y) { y = Relu(x) }"), 1, 3);
+    feeds.insert(feeds.begin(), {"c", Tensor::from_vector<bool>({}, {cond})});
+    REQUIRE(max_diff(m, out, feeds) < 1e-4);
+  }
+}

@@ -11,6 +11,7 @@
 // (row c of B when transB = 1) and sets C' = (beta * C - mean) * k + B, beta' = 1.
 // Weights shared with other nodes are copied under a fresh name. Only float32 weights
 // and BN parameters that are initializers are handled; anything else is left as is.
+// Subgraphs (If/Loop/Scan bodies) are fused too, with their own initializers.
 // The weight and bias inputs and the weight's output-channel layout come from the op
 // traits (lib/ir/op_traits.def).
 #include <cmath>
@@ -35,18 +36,26 @@ std::vector<OptionSpec> FuseBatchNorm::options() { return {}; }
 
 namespace {
 
+// One graph: the main graph or a subgraph (If/Loop/Scan body). A subgraph's own
+// initializers are constants; values it reads from outer scopes are not folded into.
 struct Fuser {
   Model& model;
   onnx::GraphProto& g;
+  const bool main;
   GraphIndex index;
-  std::set<std::string> inputs, outputs, sub_reads, taken;
+  std::set<std::string> inputs, outputs, sub_reads;
+  std::set<std::string>& taken;  // names in the whole model (fresh names stay unique)
   std::map<std::string, int> init_pos;
 
-  explicit Fuser(Model& m) : model(m), g(m.graph()), index(m.graph()) {
-    inputs = fed_inputs(m);
+  Fuser(Model& m, onnx::GraphProto& graph, bool is_main, std::set<std::string>& names)
+      : model(m), g(graph), main(is_main), index(graph), taken(names) {
+    if (main) {
+      inputs = fed_inputs(m);
+    } else {
+      for (const auto& in : g.input()) inputs.insert(in.name());
+    }
     for (const auto& o : g.output()) outputs.insert(o.name());
     sub_reads = subgraph_reads(g);
-    taken = all_names(g);
     for (int i = 0; i < g.initializer_size(); ++i) init_pos[g.initializer(i).name()] = i;
   }
 
@@ -79,7 +88,11 @@ struct Fuser {
       return;
     }
     std::string name = fresh_name(taken, base);
-    add_initializer(model, t, name);
+    if (main) {
+      add_initializer(model, t, name);
+    } else {
+      *g.add_initializer() = tensor_to_proto(t, name);
+    }
     while (node.input_size() <= slot) node.add_input("");
     node.set_input(slot, name);
   }
@@ -87,15 +100,19 @@ struct Fuser {
 
 int64_t numel(const onnx::TensorProto& t) { return proto_numel(t, "initializer '" + t.name() + "'"); }
 
-}  // namespace
+struct FuseCounts {
+  int fused = 0, skipped_overridable = 0, dropped = 0, in_subgraphs = 0;
+};
 
-void FuseBatchNorm::run(Model& model, PassContext& ctx) {
-  Fuser f(model);
+// Folds the BatchNormalizations of `f`'s graph (not of its subgraphs).
+void fuse_graph(Fuser& f, PassContext& ctx, FuseCounts& counts) {
   auto& g = f.g;
-  const int opset = model.opset();
+  const int opset = f.model.opset();
   std::vector<bool> remove(static_cast<size_t>(g.node_size()), false);
   std::set<std::string> stale, candidates;
-  int fused = 0, skipped_overridable = 0;
+  int& fused = counts.fused;
+  int& skipped_overridable = counts.skipped_overridable;
+  const int fused_before = fused;
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& bn = g.node(i);
     if (!is_onnx_op(bn) || bn.op_type() != "BatchNormalization" || bn.input_size() < 5) continue;
@@ -204,10 +221,33 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
   }
   erase_nodes(g, remove);
   erase_value_infos(g, stale);
-  const int dropped = erase_unused_initializers(g, candidates);
+  counts.dropped += erase_unused_initializers(g, candidates);
+  if (!f.main) counts.in_subgraphs += fused - fused_before;
+}
+
+// The graph, then every subgraph inside it, depth first.
+void fuse_recursively(Model& model, onnx::GraphProto& g, bool main, std::set<std::string>& taken, PassContext& ctx,
+                      FuseCounts& counts) {
+  {
+    Fuser f(model, g, main, taken);
+    fuse_graph(f, ctx, counts);
+  }
+  for (auto& node : *g.mutable_node()) {
+    for (onnx::GraphProto* sub : mutable_subgraphs_of(node)) fuse_recursively(model, *sub, false, taken, ctx, counts);
+  }
+}
+
+}  // namespace
+
+void FuseBatchNorm::run(Model& model, PassContext& ctx) {
+  std::set<std::string> taken = all_names(model.graph());
+  FuseCounts counts;
+  fuse_recursively(model, model.graph(), true, taken, ctx, counts);
+  const int skipped_overridable = counts.skipped_overridable;
   if (ctx.stage) {
-    ctx.stage->metrics["fused_bn"] = fused;
-    ctx.stage->metrics["removed_initializers"] = dropped;
+    ctx.stage->metrics["fused_bn"] = counts.fused;
+    ctx.stage->metrics["removed_initializers"] = counts.dropped;
+    if (counts.in_subgraphs > 0) ctx.stage->metrics["fused_bn_in_subgraphs"] = counts.in_subgraphs;
   }
   if (skipped_overridable > 0) {
     const std::string why = std::to_string(skipped_overridable) +
