@@ -245,7 +245,7 @@ Model load_model(const fs::path& path, const LoadOptions& opts) {
   if (!in) fail(path.string() + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.empty()) fail(path.string() + ": file is empty (0 bytes)");
-  if (has_zstd_magic(bytes)) bytes = zstd_decompress(bytes, max_decompressed_model_bytes(), path.string());
+  if (has_zstd_magic(bytes)) bytes = zstd_decompress(bytes, max_decompressed_model_bytes(bytes.size()), path.string());
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes)) {
     fail(path.string() + ": not a valid ONNX model (protobuf parse failed: truncated or corrupt file)");
@@ -259,7 +259,7 @@ Model load_model_from_bytes(const std::string& bytes, const std::string& name, c
   onnx::ModelProto proto;
   bool parsed = false;
   if (has_zstd_magic(bytes)) {
-    parsed = proto.ParseFromString(zstd_decompress(bytes, max_decompressed_model_bytes(), name));
+    parsed = proto.ParseFromString(zstd_decompress(bytes, max_decompressed_model_bytes(bytes.size()), name));
   } else {
     parsed = !bytes.empty() && proto.ParseFromString(bytes);
   }

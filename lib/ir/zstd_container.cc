@@ -34,7 +34,10 @@ bool has_zstd_magic(std::string_view bytes) {
 
 bool is_zstd_path(const std::filesystem::path& path) { return path.extension() == ".zst"; }
 
-uint64_t max_decompressed_model_bytes() { return std::min(max_tensor_bytes(), kProtobufMaxBytes); }
+uint64_t max_decompressed_model_bytes(uint64_t compressed_bytes) {
+  const uint64_t by_ratio = std::max<uint64_t>(uint64_t{32} << 20, kMaxZstdRatio * compressed_bytes);
+  return std::min({max_tensor_bytes(), kProtobufMaxBytes, by_ratio});
+}
 
 std::string zstd_compress(std::string_view data, int level, const std::string& what) {
   std::unique_ptr<ZSTD_CCtx, CctxDelete> cctx(ZSTD_createCCtx());
@@ -58,7 +61,8 @@ std::string zstd_decompress(std::string_view frame, uint64_t limit, const std::s
   if (declared > limit) {
     throw Error(ErrorCode::kResourceLimit, what + ": zstd frame declares " + std::to_string(declared) +
                                                " decompressed bytes, above the limit of " + std::to_string(limit) +
-                                               " bytes (--max-tensor-mb; a decompression bomb?)");
+                                               " bytes (64x the frame, at least 32 MiB, within --max-tensor-mb; a "
+                                               "decompression bomb? a real model loads after `zstd -d`)");
   }
   if (declared == 0) fail(what + ": the zstd frame is empty");
   const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());

@@ -21,9 +21,13 @@ bool has_zstd_magic(std::string_view bytes);
 // True when `path` ends in ".zst".
 bool is_zstd_path(const std::filesystem::path& path);
 
-// The largest decompressed model accepted: the tensor cap (max_tensor_bytes(), --max-tensor-mb)
-// and at most 2 GiB - 1 (protobuf cannot parse a larger message).
-uint64_t max_decompressed_model_bytes();
+// The largest decompressed model accepted from a frame of `compressed_bytes`: 64x the frame
+// (at least 32 MiB), so that a small file cannot make the loader allocate gigabytes (real
+// models, even pruned ones stored dense, compress well under 20x), within the tensor cap
+// (max_tensor_bytes(), --max-tensor-mb) and 2 GiB - 1 (protobuf cannot parse more). A model
+// beyond it loads after `zstd -d`.
+constexpr uint64_t kMaxZstdRatio = 64;
+uint64_t max_decompressed_model_bytes(uint64_t compressed_bytes);
 
 // One frame with content size and checksum. `what` names the output in errors.
 std::string zstd_compress(std::string_view data, int level, const std::string& what);

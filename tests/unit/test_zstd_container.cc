@@ -98,7 +98,14 @@ TEST_CASE("decompression bombs: a declared size above the bound or more data tha
   const Error capped = load_error(bomb);
   set_max_tensor_bytes(cap);
   CHECK(capped.code() == ErrorCode::kResourceLimit);
-  CHECK(max_decompressed_model_bytes() == (uint64_t{1} << 31) - 1);
+  // The bound: 64x the frame, at least 32 MiB, at most 2 GiB - 1.
+  CHECK(max_decompressed_model_bytes(1000) == uint64_t{32} << 20);
+  CHECK(max_decompressed_model_bytes(uint64_t{1} << 20) == uint64_t{64} << 20);
+  CHECK(max_decompressed_model_bytes(uint64_t{1} << 30) == (uint64_t{1} << 31) - 1);
+  // So the 64 MiB of zeros in a few KiB are refused even under the default tensor cap.
+  const Error ratio = load_error(bomb);
+  CHECK(ratio.code() == ErrorCode::kResourceLimit);
+  CHECK(std::string(ratio.what()).find("64x the frame") != std::string::npos);
   // Within the bound, the zeros decompress (and are then no ONNX model).
   CHECK(zstd_decompress(bomb, 64 << 20, "bomb").size() == zeros.size());
   CHECK_THROWS_AS(zstd_decompress(bomb, (64 << 20) - 1, "bomb"), Error);
