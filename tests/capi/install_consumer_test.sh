@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build tree into a temp prefix, then configures and builds a tiny C project
 # (tests/capi/consumer) against it with find_package(EdgeRun) only, and a second build of
-# the same source with pkg-config; both run mnist-8 and compare with test_data_set_0.
+# the same source with pkg-config; all run mnist-8 and compare with test_data_set_0. Then
+# builds examples/robot-loop against the prefix, as its README says, and runs it briefly.
 #   install_consumer_test.sh BUILD_DIR SHARED_DIR
 # Exit 77 (EDGE-SKIP) when SHARED_DIR/models/mnist-8 is missing.
 set -euo pipefail
@@ -34,3 +35,9 @@ PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig" pkg-config --cflags --libs edge-run 
 cc -std=c99 -o "$TMP/consumer_pc" "$TMP/main.c" $(cat "$TMP/pc.flags") -lm -Wl,-rpath,"$TMP/prefix/lib"
 echo "pkg-config build:"
 "$TMP/consumer_pc" "$MNIST"
+# The robot-loop example as its README builds it: on its own, against the installed package.
+ROBOT=$(cd "$HERE/../../examples/robot-loop" && pwd)
+cmake -S "$ROBOT" -B "$TMP/robot" -G Ninja -DCMAKE_PREFIX_PATH="$TMP/prefix" >/dev/null
+cmake --build "$TMP/robot" >/dev/null
+"$TMP/robot/robot_loop" "$MNIST/model.onnx" 500 20
+"$TMP/robot/robot_loop_cxx" "$MNIST/model.onnx" 500 20
