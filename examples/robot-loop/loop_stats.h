@@ -40,16 +40,18 @@ static int loop_cmp_double(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-/* Prints latency p50/p99/max, jitter (p99 - p50) and misses; sorts `lat_us` in place.
+/* Prints latency p50/p99/max, jitter (p99 - p50), misses and the latest wake-up (how long
+ * after its slot an iteration started: scheduler delay); sorts `lat_us` in place.
  * Returns 0 when the loop allocated nothing (or allocations were not counted). */
-static int loop_report(const char* what, double* lat_us, int n, int misses, double period_us, long allocs) {
+static int loop_report(const char* what, double* lat_us, int n, int misses, double max_wake_late_us,
+                       double period_us, long allocs) {
   double p50, p99;
   qsort(lat_us, (size_t)n, sizeof *lat_us, loop_cmp_double);
   p50 = lat_us[(n - 1) / 2];
   p99 = lat_us[(int)((n - 1) * 0.99)];
   printf("%s: %d iterations at %.0f Hz: latency p50 %.1f us, p99 %.1f us, max %.1f us; "
-         "jitter (p99-p50) %.1f us; deadline misses %d\n",
-         what, n, 1e6 / period_us, p50, p99, lat_us[n - 1], p99 - p50, misses);
+         "jitter (p99-p50) %.1f us; deadline misses %d; latest wake-up %.1f us after its slot\n",
+         what, n, 1e6 / period_us, p50, p99, lat_us[n - 1], p99 - p50, misses, max_wake_late_us);
   if (allocs < 0) {
     printf("heap allocations in the loop: not counted (build with malloc_counter.c)\n");
     return 0;
