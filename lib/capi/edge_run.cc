@@ -158,6 +158,7 @@ edge_run_status value_count(const edge_run_session *h, bool inputs, size_t *coun
     edge_run_status st;
     edge_run_session *s = checked(h, fn, &st);
     if (!s) return st;
+    std::lock_guard<std::mutex> lock(s->mu);
     if (!count) return fail(s, EDGE_RUN_INVALID_INPUT, std::string(fn) + ": count is NULL");
     *count = inputs ? s->input_info.size() : s->output_info.size();
     return EDGE_RUN_OK;
@@ -170,6 +171,7 @@ edge_run_status value_info(const edge_run_session *h, bool inputs, size_t index,
     edge_run_status st;
     edge_run_session *s = checked(h, fn, &st);
     if (!s) return st;
+    std::lock_guard<std::mutex> lock(s->mu);
     if (!info) return fail(s, EDGE_RUN_INVALID_INPUT, std::string(fn) + ": info is NULL");
     const auto &all = inputs ? s->input_info : s->output_info;
     if (index >= all.size()) {

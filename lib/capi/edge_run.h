@@ -77,7 +77,8 @@ typedef struct edge_run_value_info {
  * (name NULL = the model input at that position). Outputs: name is ignored (results come in
  * model order); with data != NULL the caller owns the buffer and nbytes is its capacity
  * (too small = EDGE_RUN_INVALID_INPUT); with data == NULL the runtime fills data, nbytes,
- * dtype, rank and shape with session-owned storage valid until the next run or destroy. */
+ * dtype, rank and shape with session-owned storage valid until the next run or destroy
+ * (set data back to NULL before the next call: a non-NULL data is taken as a caller buffer). */
 typedef struct edge_run_tensor {
   const char* name;
   edge_run_dtype dtype;
@@ -90,8 +91,8 @@ typedef struct edge_run_tensor {
 EDGE_RUN_API const char* edge_run_version(void); /* "0.1.0" */
 EDGE_RUN_API int edge_run_exit_code(edge_run_status status);
 EDGE_RUN_API const char* edge_run_status_name(edge_run_status status);
-/* The message of this thread's last failed call ("" when none); valid until the next call
- * on this thread. */
+/* The message of this thread's last call if it failed ("" after a success); valid until the
+ * next call on this thread. */
 EDGE_RUN_API const char* edge_run_last_error(void);
 EDGE_RUN_API size_t edge_run_dtype_size(edge_run_dtype dtype); /* 0 for unknown types */
 
