@@ -7,6 +7,7 @@
 #    └──── report ◀───────────────────────────────┘
 #
 # (report depends on ir only; pass builds report::StageRecord rows, so report sits below it.)
+# capi (the C API, edge_run.h) is an app-level layer over runtime: nothing under lib/ includes it.
 # A module under lib/ that is not in the table below is an error too: add it where it belongs.
 #
 # Usage: scripts/check-layering.sh [ROOT]   (default: this repository)
@@ -25,6 +26,7 @@ declare -A ALLOWED=(
   [train]="ir runtime data"
   [pass]="ir runtime data calib train report"
   [passes]="ir runtime data calib train report pass"
+  [capi]="ir runtime"  # the C API (edge_run.h): an app-level layer over runtime::Session
 )
 
 bad=0

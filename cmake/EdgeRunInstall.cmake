@@ -1,0 +1,37 @@
+# Install rules for edge-run as a library: `cmake --install build --prefix P` gives
+#   P/include/edge_run.h               the C API
+#   P/include/edge-run/{ir,runtime}/   the C++ headers (edge::rt::Session)
+#   P/lib/libedge_run.so*              shared, exports edge_run_* only, links its deps itself
+#   P/lib/libedge_run.a                static: C API + runtime + ir in one archive
+#   P/lib/cmake/EdgeRun/               find_package(EdgeRun): EdgeRun::edge_run (shared),
+#                                      EdgeRun::edge_run_static (static, C and C++ API)
+#   P/lib/pkgconfig/edge-run.pc        pkg-config --cflags --libs edge-run
+set(EDGE_RUN_STATIC_ARCHIVE ${CMAKE_BINARY_DIR}/lib/libedge_run.a)
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/lib/edge_run_static.mri CONTENT
+"CREATE ${EDGE_RUN_STATIC_ARCHIVE}
+ADDLIB $<TARGET_FILE:edge_capi>
+ADDLIB $<TARGET_FILE:edge_runtime>
+ADDLIB $<TARGET_FILE:edge_ir>
+SAVE
+END
+")
+add_custom_command(OUTPUT ${EDGE_RUN_STATIC_ARCHIVE}
+  COMMAND ${CMAKE_COMMAND} -E rm -f ${EDGE_RUN_STATIC_ARCHIVE}
+  COMMAND sh -c "${CMAKE_AR} -M < ${CMAKE_BINARY_DIR}/lib/edge_run_static.mri"
+  DEPENDS edge_capi edge_runtime edge_ir ${CMAKE_BINARY_DIR}/lib/edge_run_static.mri
+  COMMENT "Merging libedge_run.a (capi + runtime + ir)" VERBATIM)
+add_custom_target(edge_run_static ALL DEPENDS ${EDGE_RUN_STATIC_ARCHIVE})
+
+install(TARGETS edge_run LIBRARY DESTINATION lib)
+install(FILES ${EDGE_RUN_STATIC_ARCHIVE} DESTINATION lib)
+install(FILES ${PROJECT_SOURCE_DIR}/lib/capi/edge_run.h DESTINATION include)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/ir ${PROJECT_SOURCE_DIR}/lib/runtime DESTINATION include/edge-run
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.def")
+configure_file(${CMAKE_CURRENT_LIST_DIR}/EdgeRunConfig.cmake.in ${CMAKE_BINARY_DIR}/EdgeRunConfig.cmake @ONLY)
+include(CMakePackageConfigHelpers)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/EdgeRunConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/EdgeRunConfig.cmake ${CMAKE_BINARY_DIR}/EdgeRunConfigVersion.cmake
+  DESTINATION lib/cmake/EdgeRun)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/edge-run.pc.in ${CMAKE_BINARY_DIR}/edge-run.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/edge-run.pc DESTINATION lib/pkgconfig)
