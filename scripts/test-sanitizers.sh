@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the whole project with clang-14, AddressSanitizer + UndefinedBehaviorSanitizer and
 # libFuzzer instrumentation (build-fuzz/), runs the test suite under it (unit, conformance,
-# CLI incl. the hostile corpus, fuzz regression replays; not the slow reproducibility test),
+# CLI incl. the hostile corpus, fuzz regression replays; not the tests labelled "slow": the
+# end-to-end compress+evaluate scripts of the quantize and prune stages, whose code the unit
+# tests cover sanitized),
 # then a deterministic fuzzing smoke of every target in the same build: FUZZ_RUNS inputs per
 # target from a fixed seed (default 20000; 0 skips it).
 # Any sanitizer report or fuzzer finding fails the run.
