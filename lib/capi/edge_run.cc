@@ -28,6 +28,15 @@ struct edge_run_session {
 
 namespace {
 
+// A C caller may store any int in an edge_run_dtype; reading it as the C++ enum type is
+// undefined for values outside the enum's range, so its bytes are read as an int32.
+int32_t raw_dtype(const edge_run_dtype &d) {
+  static_assert(sizeof(edge_run_dtype) == sizeof(int32_t), "edge_run_dtype is int-sized");
+  int32_t v;
+  std::memcpy(&v, &d, sizeof v);
+  return v;
+}
+
 thread_local std::string t_last_error;
 
 std::mutex &registry_mutex() {
@@ -205,10 +214,10 @@ edge_run_status stage_input(edge_run_session *s, const edge_run_tensor &in, size
   if (in.rank > 0 && !in.shape)
     return fail(s, EDGE_RUN_INVALID_INPUT, "edge_run_run: input '" + name + "' has NULL shape");
   if (in.rank > 64) return fail(s, EDGE_RUN_INVALID_INPUT, "edge_run_run: input '" + name + "' rank above 64");
-  auto dtype = static_cast<edge::DType>(static_cast<int32_t>(in.dtype));
+  auto dtype = static_cast<edge::DType>(raw_dtype(in.dtype));
   if (edge::dtype_size(dtype) == 0 || !edge::dtype_supported(dtype)) {
     return fail(s, EDGE_RUN_INVALID_INPUT,
-                "edge_run_run: input '" + name + "' has unknown dtype " + std::to_string(static_cast<int>(in.dtype)));
+                "edge_run_run: input '" + name + "' has unknown dtype " + std::to_string(raw_dtype(in.dtype)));
   }
   edge::Shape shape(in.shape, in.shape + in.rank);
   for (int64_t d : shape) {
@@ -262,7 +271,7 @@ const char *edge_run_status_name(edge_run_status status) {
 const char *edge_run_last_error(void) { return t_last_error.c_str(); }
 
 size_t edge_run_dtype_size(edge_run_dtype dtype) {
-  auto d = static_cast<edge::DType>(static_cast<int32_t>(dtype));
+  auto d = static_cast<edge::DType>(raw_dtype(dtype));
   return d == edge::DType::kString || d == edge::DType::kUndefined ? 0 : edge::dtype_size(d);
 }
 
