@@ -4,10 +4,13 @@
 # four fixtures with keep_io=1; keep_io=0 (float16 graph I/O) run by both runtimes on the same
 # float16 input; float16 storage (file <= 0.6 of the float one: graph overhead in small
 # models); every op of the pass's float16 list run alone in float16 by
-# edge-run and ONNX Runtime with the same results (to one float16 step of the largest output).
+# edge-run and ONNX Runtime with the same results (to one float16 step of the largest output);
+# mnist-8 (IR 3, weights listed as graph inputs) loads in ONNX Runtime and agrees with edge-run.
 . "$(dirname "$0")/lib.sh"
 require_ort
 . "$(dirname "$0")/weight_quant_lib.sh"
+M8="$EDGE_SHARED_DIR/models/mnist-8/model.onnx"
+if [ ! -f "$M8" ]; then echo "EDGE-SKIP: $M8 not found (is ../shared there?)"; exit 77; fi
 cd "$WORK"
 
 for spec in mlp-300-100:mlp transformer-tiny:tr lenet5:lenet gru-tiny:gru; do
@@ -178,5 +181,13 @@ LSTM|r = Reshape(x, s) y = LSTM<hidden_size = 2>(r, w, rr)|int64[3] s = {16, 1, 
 Shape|s = Shape(x) y = Cast<to = 10>(s)|
 Size|s = Size(x) y = Cast<to = 10>(s)|
 OPS
+# mnist-8 (CNTK export, IR 3: every weight also listed as a graph input, raw 0..255 pixels):
+# the inputs that declare the converted weights become float16 too, so ONNX Runtime loads it.
+"$COMPRESSOR" compress "$M8" -o m8.fp16.onnx --passes quantize-fp16 -q || bad "mnist-8: quantize-fp16 failed"
+m8_ort=$(node "$ORT_RUN" m8.fp16.onnx --eval-x "$F/data/mnist_eval_x.npy" --eval-y "$F/data/mnist_eval_y.npy" --scale 1 \
+  --batch 50 --predictions m8.ort.npy | top1)
+m8_agree=$("$COMPRESSOR" eval m8.fp16.onnx --data "$F/data/mnist_eval_x.npy" --labels m8.ort.npy --batch 50 --format json | top1)
+le 0.99 "$m8_ort" && le 0.995 "$m8_agree" && ok "mnist-8 (IR 3): ONNX Runtime top-1 $m8_ort, edge-run agrees on $m8_agree" ||
+  bad "mnist-8 (IR 3): ORT top-1 '$m8_ort', agreement '$m8_agree'"
 pyonnx_skip_note
 finish

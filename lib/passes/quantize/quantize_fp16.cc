@@ -158,6 +158,14 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
     init = tensor_to_proto(to_half(t), init.name());
     type[init.name()] = kF16;
   }
+  // Below IR 4 every initializer is also listed as a graph input (a constant, not in `fed`):
+  // the declared type follows the converted initializer.
+  for (auto& in : *g.mutable_input()) {
+    auto it = type.find(in.name());
+    if (!fed.count(in.name()) && it != type.end() && it->second == kF16) {
+      in.mutable_type()->mutable_tensor_type()->set_elem_type(kF16);
+    }
+  }
   // Report rows of the float16 nodes that read weights (before the Casts are added).
   std::vector<report::LayerRecord> weight_rows;
   for (int i = 0; i < g.node_size(); ++i) {
