@@ -72,6 +72,7 @@ const GradRegistry& GradRegistry::builtin() {
     register_matmul_grads(r);
     register_pool_grads(r);
     register_shape_grads(r);
+    register_math_grads(r);
     return r;
   }();
   return reg;

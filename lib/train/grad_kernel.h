@@ -84,5 +84,6 @@ void register_conv_grads(GradRegistry& r);         // Conv (grads/conv_grad.cc)
 void register_matmul_grads(GradRegistry& r);       // MatMul
 void register_pool_grads(GradRegistry& r);         // MaxPool, AveragePool, GlobalAverage/MaxPool
 void register_shape_grads(GradRegistry& r);        // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
+void register_math_grads(GradRegistry& r);         // Neg, Sqrt, Exp, Log, Abs
 
 }  // namespace edge::train
