@@ -50,6 +50,10 @@ struct GradContext {
 };
 
 using GradFn = void (*)(GradContext&);
+// The forward of an op whose training forward differs from inference (BatchNormalization
+// normalizing with the batch's statistics): fills `outputs` (one per node output, left
+// undefined where omitted) from ctx.inputs / ctx.attrs. ctx has no gradients yet.
+using TrainForwardFn = void (*)(const GradContext& ctx, std::vector<Tensor>& outputs);
 
 struct GradDef {
   std::string domain;  // "" for ai.onnx
@@ -60,6 +64,9 @@ struct GradDef {
   // True for ops whose backward needs the forward outputs (kept on the tape); every op
   // keeps its inputs.
   bool needs_outputs = true;
+  // When set, TrainGraph::forward runs this instead of the runtime's (inference) kernel
+  // while training mode is on (TrainGraphOptions::bn_training).
+  TrainForwardFn train_forward = nullptr;
   bool is_differentiable(int input) const;
 };
 
