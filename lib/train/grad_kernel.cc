@@ -72,6 +72,8 @@ const GradRegistry& GradRegistry::builtin() {
     register_shuffle_grads(r);
     register_index_grads(r);
     register_reduce_grads(r);
+    register_norm_grads(r);
+    register_variadic_grads(r);
     return r;
   }();
   return reg;

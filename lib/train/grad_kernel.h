@@ -91,5 +91,7 @@ void register_softmax_grads(GradRegistry& r);      // Softmax, LogSoftmax
 void register_shuffle_grads(GradRegistry& r);      // Transpose, Concat, Split, Expand, Tile
 void register_index_grads(GradRegistry& r);        // Slice, Gather, Pad, Where
 void register_reduce_grads(GradRegistry& r);       // ReduceSum/Mean/Max/Min/L2
+void register_norm_grads(GradRegistry& r);         // LayerNormalization, BatchNormalization
+void register_variadic_grads(GradRegistry& r);     // Cast, Sum, Mean, Max, Min
 
 }  // namespace edge::train
