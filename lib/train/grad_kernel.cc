@@ -68,6 +68,7 @@ const GradRegistry& GradRegistry::builtin() {
     register_elementwise_grads(r);
     register_activation_grads(r);
     register_gemm_grads(r);
+    register_qdq_grads(r);
     register_softmax_grads(r);
     register_shuffle_grads(r);
     register_index_grads(r);

@@ -87,6 +87,7 @@ class GradRegistry {
 void register_elementwise_grads(GradRegistry& r);  // Add (Sub, Mul, Div: grads/arith_grad.cc)
 void register_activation_grads(GradRegistry& r);   // Relu (and the other activations)
 void register_gemm_grads(GradRegistry& r);         // Gemm
+void register_qdq_grads(GradRegistry& r);          // QuantizeLinear, DequantizeLinear (STE)
 void register_softmax_grads(GradRegistry& r);      // Softmax, LogSoftmax
 void register_shuffle_grads(GradRegistry& r);      // Transpose, Concat, Split, Expand, Tile
 void register_index_grads(GradRegistry& r);        // Slice, Gather, Pad, Where
