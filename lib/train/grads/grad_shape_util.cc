@@ -1,9 +1,9 @@
 #include "train/grads/grad_shape_util.h"
 
+#include <algorithm>
 #include <string>
 
 #include "ir/status.h"
-#include "train/grad_util.h"
 
 namespace edge::train {
 
@@ -54,7 +54,5 @@ std::vector<int64_t> ints_of(const Tensor& t) {
   for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = t.get_int64(i);
   return v;
 }
-
-Tensor output_grad_f32(GradContext& ctx, int i) { return as_float(ctx.output_grad_or_zero(i)); }
 
 }  // namespace edge::train

@@ -59,7 +59,4 @@ Tensor broadcast_to(const Tensor& t, const Shape& out);
 // The elements of an integer (or float) tensor as int64.
 std::vector<int64_t> ints_of(const Tensor& t);
 
-// The gradient that flows into output `i` as float32 (zeros when none does).
-Tensor output_grad_f32(GradContext& ctx, int i);
-
 }  // namespace edge::train

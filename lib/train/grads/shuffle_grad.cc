@@ -44,7 +44,7 @@ void concat_grad(GradContext& ctx) {
   int64_t offset = 0;  // along the axis
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) continue;
-    const int64_t len = ctx.input(i).shape().empty() ? 1 : ctx.input(i).dim(static_cast<int>(axis));
+    const int64_t len = ctx.input(i).dim(static_cast<int>(axis));
     if (ctx.wants_grad(i)) {
       Tensor& dx = ctx.grad(i);
       float* d = dx.data<float>();
