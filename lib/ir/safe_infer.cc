@@ -185,16 +185,20 @@ const onnx::NodeProto* find_refused(const onnx::GraphProto& g, ScopeInfo scope, 
 
 std::string safe_infer_shapes(onnx::ModelProto& model, const std::string& model_name) {
   std::vector<Refusal> refusals;
-  std::vector<Refusal>* saved = t_refusals;
-  t_refusals = &refusals;
   std::string stopped;
-  try {
-    onnx::ShapeInferenceOptions options(false, 0, true);
-    onnx::shape_inference::InferShapes(model, &GuardedSchemaRegistry::instance(), options);
-  } catch (const std::exception& e) {
-    stopped = one_line(e.what());
+  {
+    struct Sink {  // this call's refusals, restored on every exit
+      std::vector<Refusal>* saved;
+      explicit Sink(std::vector<Refusal>* mine) : saved(t_refusals) { t_refusals = mine; }
+      ~Sink() { t_refusals = saved; }
+    } sink(&refusals);
+    try {
+      onnx::ShapeInferenceOptions options(false, 0, true);
+      onnx::shape_inference::InferShapes(model, &GuardedSchemaRegistry::instance(), options);
+    } catch (const std::exception& e) {
+      stopped = one_line(e.what());
+    }
   }
-  t_refusals = saved;
   if (refusals.empty()) return stopped;
   const Refusal& first = refusals.front();
   std::string why;
