@@ -1,0 +1,227 @@
+// cpu backend: float32 2-D depthwise Conv / FusedConv (one input and one output channel per
+// group, constant weights), chosen over the general cpu Conv (priority 11).
+//
+// Per (image, channel) plane the input is copied once into zero-padded stride-phase planes
+// (phase (a, b) holds the padded input's rows a, a + s_h, ... and columns b, b + s_w, ...), all
+// of the same row width PW. Every kernel tap then reads one phase plane at a fixed offset, and
+// output (oh, ow) sits at flat index oh * PW + ow of a "wide" output row. So the whole plane is
+// one contiguous loop of 32-float blocks with the taps unrolled inside it (strides, pads and
+// dilations included, no bounds checks), then bias, the residual and the activation are applied
+// as the OW valid columns of each wide row are written out. The loop is compiled twice (AVX2+FMA
+// and portable vector code) and picked once per run. Planes are split into a fixed number of
+// tasks, so results do not depend on the thread count.
+#include <algorithm>
+#include <vector>
+
+#include "runtime/graph_fusion.h"
+#include "runtime/kernel_registry.h"
+#include "runtime/kernels/cpu/fused_activation.h"
+#include "runtime/kernels/reference/nn_util.h"
+#include "runtime/linalg/gemm.h"
+#include "runtime/linalg/vmath.h"
+
+namespace edge::rt {
+namespace {
+
+using linalg::vf8;
+
+bool depthwise_accepts(const KernelInit& init) {
+  const Tensor* w = init.constant(1);
+  const Tensor* b = init.constant(2);
+  const bool bias_ok = init.node.input_size() < 3 || init.node.input(2).empty() || (b && b->dtype() == DType::kFloat);
+  const DType x = init.input_type(0).dtype;
+  if (!(x == DType::kFloat || x == DType::kUndefined) || !w || w->dtype() != DType::kFloat || w->rank() != 4 || !bias_ok) {
+    return false;
+  }
+  const int64_t group = init.attrs.get_int("group", 1);
+  const ValueType& xt = init.input_type(0);
+  const bool channels_ok = !xt.has_shape || xt.shape.size() != 4 || xt.shape[1] < 0 || xt.shape[1] == group;
+  return w->dim(1) == 1 && w->dim(0) == group && group > 1 && channels_ok;
+}
+
+// One plane's geometry in phase-plane terms, fixed until the input size changes.
+struct DwPlan {
+  int64_t H = 0, W = 0, OH = 0, OW = 0, KH = 0, KW = 0, sh = 1, sw = 1, ph = 0, pw = 0;
+  int64_t PH = 0, PW = 0;      // rows and row width of one phase plane
+  int64_t wide = 0;            // OH * PW rounded up to 32
+  int64_t plane_floats = 0;    // sh * sw phase planes, with slack for the last vector's reads
+  std::vector<int64_t> tap_off;  // per tap: phase plane start + row/column offset
+};
+
+struct DwPlane {
+  const float* x;
+  float* y;
+  const float* z;  // residual or null
+  const float* w;  // KH * KW taps
+  float bias;
+  float* phases;  // plan.plane_floats
+  float* acc;     // plan.wide
+};
+
+__attribute__((always_inline)) inline void dw_plane_body(const DwPlan& p, const DwPlane& d, const FusedActivation& act) {
+  std::fill_n(d.phases, p.plane_floats, 0.f);
+  const int64_t phase_n = p.PH * p.PW;
+  for (int64_t ih = 0, a = p.ph % p.sh, row = p.ph / p.sh; ih < p.H; ++ih) {  // padded row ih + ph = row * sh + a
+    const float* src = d.x + ih * p.W;
+    if (p.sw == 1) {
+      std::copy_n(src, p.W, d.phases + a * phase_n + row * p.PW + p.pw);
+    } else {
+      for (int64_t b = 0; b < p.sw; ++b) {
+        // padded column iw + pw belongs to phase b when (iw + pw) % sw == b, at (iw + pw) / sw
+        const int64_t iw0 = ((b - p.pw) % p.sw + p.sw) % p.sw;
+        float* dst = d.phases + (a * p.sw + b) * phase_n + row * p.PW + (iw0 + p.pw) / p.sw;
+        for (int64_t iw = iw0; iw < p.W; iw += p.sw) *dst++ = src[iw];
+      }
+    }
+    if (++a == p.sh) {
+      a = 0;
+      ++row;
+    }
+  }
+  const int64_t taps = p.KH * p.KW;
+  const int64_t* off = p.tap_off.data();
+  for (int64_t i = 0; i < p.wide; i += 32) {  // four independent sums per tap
+    vf8 a0 = linalg::vf8_set(0.f), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t t = 0; t < taps; ++t) {
+      const vf8 wt = linalg::vf8_set(d.w[t]);
+      const float* src = d.phases + off[t] + i;
+      a0 += wt * linalg::vf8_load(src);
+      a1 += wt * linalg::vf8_load(src + 8);
+      a2 += wt * linalg::vf8_load(src + 16);
+      a3 += wt * linalg::vf8_load(src + 24);
+    }
+    linalg::vf8_store(d.acc + i, a0);
+    linalg::vf8_store(d.acc + i + 8, a1);
+    linalg::vf8_store(d.acc + i + 16, a2);
+    linalg::vf8_store(d.acc + i + 24, a3);
+  }
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    const float* src = d.acc + oh * p.PW;
+    float* dst = d.y + oh * p.OW;
+    if (d.z) {
+      const float* zr = d.z + oh * p.OW;
+      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = (src[ow] + d.bias) + zr[ow];
+    } else {
+      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = src[ow] + d.bias;
+    }
+    act.apply(dst, p.OW);
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) void dw_plane_avx2(const DwPlan& p, const DwPlane& d, const FusedActivation& a) {
+  dw_plane_body(p, d, a);
+}
+#else
+void dw_plane_avx2(const DwPlan& p, const DwPlane& d, const FusedActivation& a) { dw_plane_body(p, d, a); }
+#endif
+void dw_plane_generic(const DwPlan& p, const DwPlane& d, const FusedActivation& a) { dw_plane_body(p, d, a); }
+
+class CpuDepthwiseConvKernel : public OpKernel {
+ public:
+  explicit CpuDepthwiseConvKernel(const KernelInit& init)
+      : attrs_(NnSpatialAttrs::parse(init)), act_(FusedActivation::parse(init)) {
+    const Tensor& w = *init.constant(1);
+    C_ = w.dim(0);
+    kernel_ = {w.dim(2), w.dim(3)};
+    if (!attrs_.kernel.empty() && attrs_.kernel != kernel_) fail(init.where() + ": kernel_shape does not match W " + w.describe());
+    weights_.assign(w.data<float>(), w.data<float>() + w.numel());
+    bias_.assign(static_cast<size_t>(C_), 0.f);
+    if (const Tensor* b = init.constant(2)) {
+      if (b->rank() != 1 || b->dim(0) != C_) fail(init.where() + ": B must have shape [" + std::to_string(C_) + "], got " + b->describe());
+      std::copy_n(b->data<float>(), C_, bias_.begin());
+    }
+  }
+
+  std::string algorithm() const override {
+    return std::string("conv-depthwise-phase") + (linalg::sgemm_uses_avx2() ? "-avx2" : "-generic") + act_.suffix();
+  }
+
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    nn_check_conv_inputs(ctx, x, ctx.input(1), ctx.has_input(2) ? &ctx.input(2) : nullptr);
+    if (x.dtype() != DType::kFloat || x.rank() != 4 || x.dim(1) != C_) {
+      fail(ctx.where() + ": X must be float32 [N, " + std::to_string(C_) + ", H, W], got " + x.describe());
+    }
+    if (x.dim(2) != plan_.H || x.dim(3) != plan_.W || plan_.tap_off.empty()) resolve(ctx, x);
+    const int64_t N = x.dim(0), planes = N * C_, in_n = plan_.H * plan_.W, on = plan_.OH * plan_.OW;
+    Tensor& y = ctx.alloc_output(0, DType::kFloat, {N, C_, plan_.OH, plan_.OW});
+    if (y.numel() == 0) return;
+    const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
+    if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
+      fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
+    }
+    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = plan_.plane_floats + plan_.wide;
+    auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
+    const float* px = x.data<float>();
+    float* py = y.data<float>();
+    const float* pz = z ? z->data<float>() : nullptr;
+    const bool avx2 = linalg::sgemm_uses_avx2();
+    ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        float* buf = scratch + t * per_task;
+        for (int64_t p = planes * t / tasks; p < planes * (t + 1) / tasks; ++p) {
+          const int64_t c = p % C_;
+          const DwPlane d{px + p * in_n, py + p * on, pz ? pz + p * on : nullptr, weights_.data() + c * plan_.KH * plan_.KW,
+                          bias_[static_cast<size_t>(c)], buf, buf + plan_.plane_floats};
+          if (avx2) {
+            dw_plane_avx2(plan_, d, act_);
+          } else {
+            dw_plane_generic(plan_, d, act_);
+          }
+        }
+      }
+    });
+  }
+
+ private:
+  void resolve(const KernelContext& ctx, const Tensor& x) {
+    const NnSpatial g = nn_resolve_spatial(ctx.where(), attrs_, Shape(x.shape().begin() + 2, x.shape().end()), kernel_);
+    DwPlan p;
+    p.H = g.in[0];
+    p.W = g.in[1];
+    p.OH = g.out[0];
+    p.OW = g.out[1];
+    p.KH = g.kernel[0];
+    p.KW = g.kernel[1];
+    p.sh = g.stride[0];
+    p.sw = g.stride[1];
+    p.ph = g.pad_begin[0];
+    p.pw = g.pad_begin[1];
+    const int64_t dh = g.dil[0], dw = g.dil[1];
+    // The padded extent that the outputs read (the end pads may be larger or smaller than it).
+    const int64_t Hp = std::max(p.H + p.ph, (p.OH - 1) * p.sh + (p.KH - 1) * dh + 1);
+    const int64_t Wp = std::max(p.W + p.pw, (p.OW - 1) * p.sw + (p.KW - 1) * dw + 1);
+    p.PH = (Hp + p.sh - 1) / p.sh;
+    p.PW = (Wp + p.sw - 1) / p.sw;
+    p.wide = (p.OH * p.PW + 31) / 32 * 32;
+    int64_t max_off = 0;
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        const int64_t rh = kh * dh, rw = kw * dw;
+        const int64_t off = ((rh % p.sh) * p.sw + rw % p.sw) * p.PH * p.PW + (rh / p.sh) * p.PW + rw / p.sw;
+        p.tap_off.push_back(off);
+        max_off = std::max(max_off, off);
+      }
+    }
+    p.plane_floats = std::max(p.sh * p.sw * p.PH * p.PW, max_off + p.wide);
+    plan_ = std::move(p);
+  }
+
+  NnSpatialAttrs attrs_;
+  FusedActivation act_;
+  int64_t C_ = 0;
+  Shape kernel_;
+  std::vector<float> weights_, bias_;
+  DwPlan plan_;
+};
+
+}  // namespace
+
+void register_cpu_DepthwiseConv(KernelRegistry& r) {
+  r.add({"", "Conv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuDepthwiseConvKernel>(), "cpu", 11, 0, depthwise_accepts});
+  r.add({kFusedDomain, "FusedConv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuDepthwiseConvKernel>(), "cpu", 11, 0,
+         depthwise_accepts});
+}
+
+}  // namespace edge::rt
