@@ -48,28 +48,47 @@ struct DwPlan {
   std::vector<int64_t> tap_off;  // per tap: phase plane start + row/column offset
 };
 
-struct DwPlane {
+// The planes [p0, p1) of one task; plane p is channel p % C of image p / C.
+struct DwTask {
   const float* x;
   float* y;
   const float* z;  // residual or null
-  const float* w;  // KH * KW taps
-  float bias;
-  float* phases;  // plan.plane_floats
-  float* acc;     // plan.wide
+  const float* w;  // [C][KH * KW]
+  const float* bias;
+  int64_t C, p0, p1;
+  float* buf;  // kGroup * plan.plane_floats + plan.wide
 };
 
-__attribute__((always_inline)) inline void dw_plane_body(const DwPlan& p, const DwPlane& d, const FusedActivation& act) {
-  std::fill_n(d.phases, p.plane_floats, 0.f);
+constexpr int64_t kGroup = 8;  // planes copied before any is computed (no store-to-load stalls)
+
+typedef float vf4 __attribute__((vector_size(16), aligned(4)));
+
+// Copies of a few floats, written out so that the compiler does not turn them into memmove
+// calls (their fixed cost dominates rows of 4-16 floats).
+__attribute__((always_inline)) inline void copy_row(float* dst, const float* src, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) linalg::vf8_store(dst + i, linalg::vf8_load(src + i));
+  if (i + 4 <= n) {
+    *reinterpret_cast<vf4*>(dst + i) = *reinterpret_cast<const vf4*>(src + i);
+    i += 4;
+  }
+  if (i < n) dst[i] = src[i];
+  if (i + 1 < n) dst[i + 1] = src[i + 1];
+  if (i + 2 < n) dst[i + 2] = src[i + 2];
+}
+
+__attribute__((always_inline)) inline void dw_fill(const DwPlan& p, const float* x, float* phases) {
+  for (int64_t i = 0; i < p.plane_floats; i += 8) linalg::vf8_store(phases + i, linalg::vf8_set(0.f));
   const int64_t phase_n = p.PH * p.PW;
   for (int64_t ih = 0, a = p.ph % p.sh, row = p.ph / p.sh; ih < p.H; ++ih) {  // padded row ih + ph = row * sh + a
-    const float* src = d.x + ih * p.W;
+    const float* src = x + ih * p.W;
     if (p.sw == 1) {
-      std::copy_n(src, p.W, d.phases + a * phase_n + row * p.PW + p.pw);
+      copy_row(phases + a * phase_n + row * p.PW + p.pw, src, p.W);
     } else {
       for (int64_t b = 0; b < p.sw; ++b) {
         // padded column iw + pw belongs to phase b when (iw + pw) % sw == b, at (iw + pw) / sw
         const int64_t iw0 = ((b - p.pw) % p.sw + p.sw) % p.sw;
-        float* dst = d.phases + (a * p.sw + b) * phase_n + row * p.PW + (iw0 + p.pw) / p.sw;
+        float* dst = phases + (a * p.sw + b) * phase_n + row * p.PW + (iw0 + p.pw) / p.sw;
         for (int64_t iw = iw0; iw < p.W; iw += p.sw) *dst++ = src[iw];
       }
     }
@@ -78,44 +97,62 @@ __attribute__((always_inline)) inline void dw_plane_body(const DwPlan& p, const 
       ++row;
     }
   }
+}
+
+__attribute__((always_inline)) inline void dw_compute(const DwPlan& p, const float* phases, const float* w, float bias,
+                                                      const float* z, float* y, float* acc, const FusedActivation& act) {
   const int64_t taps = p.KH * p.KW;
   const int64_t* off = p.tap_off.data();
   for (int64_t i = 0; i < p.wide; i += 32) {  // four independent sums per tap
     vf8 a0 = linalg::vf8_set(0.f), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t t = 0; t < taps; ++t) {
-      const vf8 wt = linalg::vf8_set(d.w[t]);
-      const float* src = d.phases + off[t] + i;
+      const vf8 wt = linalg::vf8_set(w[t]);
+      const float* src = phases + off[t] + i;
       a0 += wt * linalg::vf8_load(src);
       a1 += wt * linalg::vf8_load(src + 8);
       a2 += wt * linalg::vf8_load(src + 16);
       a3 += wt * linalg::vf8_load(src + 24);
     }
-    linalg::vf8_store(d.acc + i, a0);
-    linalg::vf8_store(d.acc + i + 8, a1);
-    linalg::vf8_store(d.acc + i + 16, a2);
-    linalg::vf8_store(d.acc + i + 24, a3);
+    linalg::vf8_store(acc + i, a0);
+    linalg::vf8_store(acc + i + 8, a1);
+    linalg::vf8_store(acc + i + 16, a2);
+    linalg::vf8_store(acc + i + 24, a3);
   }
   for (int64_t oh = 0; oh < p.OH; ++oh) {
-    const float* src = d.acc + oh * p.PW;
-    float* dst = d.y + oh * p.OW;
-    if (d.z) {
-      const float* zr = d.z + oh * p.OW;
-      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = (src[ow] + d.bias) + zr[ow];
+    const float* src = acc + oh * p.PW;
+    float* dst = y + oh * p.OW;
+    if (z) {
+      const float* zr = z + oh * p.OW;
+      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = (src[ow] + bias) + zr[ow];
     } else {
-      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = src[ow] + d.bias;
+      for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = src[ow] + bias;
     }
     act.apply(dst, p.OW);
   }
 }
 
+__attribute__((always_inline)) inline void dw_task_body(const DwPlan& p, const DwTask& t, const FusedActivation& act) {
+  const int64_t in_n = p.H * p.W, on = p.OH * p.OW, KK = p.KH * p.KW;
+  float* acc = t.buf + kGroup * p.plane_floats;
+  for (int64_t g0 = t.p0; g0 < t.p1; g0 += kGroup) {
+    const int64_t g1 = std::min(t.p1, g0 + kGroup);
+    for (int64_t q = g0; q < g1; ++q) dw_fill(p, t.x + q * in_n, t.buf + (q - g0) * p.plane_floats);
+    for (int64_t q = g0; q < g1; ++q) {
+      const int64_t c = q % t.C;
+      dw_compute(p, t.buf + (q - g0) * p.plane_floats, t.w + c * KK, t.bias[c], t.z ? t.z + q * on : nullptr,
+                 t.y + q * on, acc, act);
+    }
+  }
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("avx2,fma"))) void dw_plane_avx2(const DwPlan& p, const DwPlane& d, const FusedActivation& a) {
-  dw_plane_body(p, d, a);
+__attribute__((target("avx2,fma"))) void dw_task_avx2(const DwPlan& p, const DwTask& t, const FusedActivation& a) {
+  dw_task_body(p, t, a);
 }
 #else
-void dw_plane_avx2(const DwPlan& p, const DwPlane& d, const FusedActivation& a) { dw_plane_body(p, d, a); }
+void dw_task_avx2(const DwPlan& p, const DwTask& t, const FusedActivation& a) { dw_task_body(p, t, a); }
 #endif
-void dw_plane_generic(const DwPlan& p, const DwPlane& d, const FusedActivation& a) { dw_plane_body(p, d, a); }
+void dw_task_generic(const DwPlan& p, const DwTask& t, const FusedActivation& a) { dw_task_body(p, t, a); }
 
 class CpuDepthwiseConvKernel : public OpKernel {
  public:
@@ -144,31 +181,24 @@ class CpuDepthwiseConvKernel : public OpKernel {
       fail(ctx.where() + ": X must be float32 [N, " + std::to_string(C_) + ", H, W], got " + x.describe());
     }
     if (x.dim(2) != plan_.H || x.dim(3) != plan_.W || plan_.tap_off.empty()) resolve(ctx, x);
-    const int64_t N = x.dim(0), planes = N * C_, in_n = plan_.H * plan_.W, on = plan_.OH * plan_.OW;
+    const int64_t N = x.dim(0), planes = N * C_;
     Tensor& y = ctx.alloc_output(0, DType::kFloat, {N, C_, plan_.OH, plan_.OW});
     if (y.numel() == 0) return;
     const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
     if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
       fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
     }
-    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = plan_.plane_floats + plan_.wide;
+    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = kGroup * plan_.plane_floats + plan_.wide;
     auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
-    const float* px = x.data<float>();
-    float* py = y.data<float>();
-    const float* pz = z ? z->data<float>() : nullptr;
     const bool avx2 = linalg::sgemm_uses_avx2();
     ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
-        float* buf = scratch + t * per_task;
-        for (int64_t p = planes * t / tasks; p < planes * (t + 1) / tasks; ++p) {
-          const int64_t c = p % C_;
-          const DwPlane d{px + p * in_n, py + p * on, pz ? pz + p * on : nullptr, weights_.data() + c * plan_.KH * plan_.KW,
-                          bias_[static_cast<size_t>(c)], buf, buf + plan_.plane_floats};
-          if (avx2) {
-            dw_plane_avx2(plan_, d, act_);
-          } else {
-            dw_plane_generic(plan_, d, act_);
-          }
+        const DwTask task{x.data<float>(), y.data<float>(), z ? z->data<float>() : nullptr, weights_.data(), bias_.data(),
+                          C_, planes * t / tasks, planes * (t + 1) / tasks, scratch + t * per_task};
+        if (avx2) {
+          dw_task_avx2(plan_, task, act_);
+        } else {
+          dw_task_generic(plan_, task, act_);
         }
       }
     });
@@ -204,7 +234,7 @@ class CpuDepthwiseConvKernel : public OpKernel {
         max_off = std::max(max_off, off);
       }
     }
-    p.plane_floats = std::max(p.sh * p.sw * p.PH * p.PW, max_off + p.wide);
+    p.plane_floats = (std::max(p.sh * p.sw * p.PH * p.PW, max_off + p.wide) + 7) / 8 * 8;
     plan_ = std::move(p);
   }
 
