@@ -46,6 +46,9 @@ struct DwPlan {
   int64_t wide = 0;            // OH * PW rounded up to 32
   int64_t plane_floats = 0;    // sh * sw phase planes, with slack for the last vector's reads
   std::vector<int64_t> tap_off;  // per tap: phase plane start + row/column offset
+  // per column phase b: the first input column iw with (iw + pw) % sw == b, and its position
+  // (iw + pw) / sw in the phase plane's rows (no divisions while copying)
+  std::vector<int64_t> col_first, col_at;
 };
 
 // The planes [p0, p1) of one task; plane p is channel p % C of image p / C.
@@ -86,9 +89,8 @@ __attribute__((always_inline)) inline void dw_fill(const DwPlan& p, const float*
       copy_row(phases + a * phase_n + row * p.PW + p.pw, src, p.W);
     } else {
       for (int64_t b = 0; b < p.sw; ++b) {
-        // padded column iw + pw belongs to phase b when (iw + pw) % sw == b, at (iw + pw) / sw
-        const int64_t iw0 = ((b - p.pw) % p.sw + p.sw) % p.sw;
-        float* dst = phases + (a * p.sw + b) * phase_n + row * p.PW + (iw0 + p.pw) / p.sw;
+        const int64_t iw0 = p.col_first[static_cast<size_t>(b)];
+        float* dst = phases + (a * p.sw + b) * phase_n + row * p.PW + p.col_at[static_cast<size_t>(b)];
         for (int64_t iw = iw0; iw < p.W; iw += p.sw) *dst++ = src[iw];
       }
     }
@@ -233,6 +235,11 @@ class CpuDepthwiseConvKernel : public OpKernel {
         p.tap_off.push_back(off);
         max_off = std::max(max_off, off);
       }
+    }
+    for (int64_t b = 0; b < p.sw; ++b) {
+      const int64_t iw0 = ((b - p.pw) % p.sw + p.sw) % p.sw;
+      p.col_first.push_back(iw0);
+      p.col_at.push_back((iw0 + p.pw) / p.sw);
     }
     p.plane_floats = (std::max(p.sh * p.sw * p.PH * p.PW, max_off + p.wide) + 7) / 8 * 8;
     plan_ = std::move(p);
