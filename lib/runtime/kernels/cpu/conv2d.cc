@@ -172,8 +172,8 @@ class CpuConvKernel : public OpKernel {
             } else {
               for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + bias;
             }
-            act_.apply(dst, OW);
           }
+          act_.apply(py + base, OH * OW);  // the channel's plane is contiguous: one call
         }
       }
     }

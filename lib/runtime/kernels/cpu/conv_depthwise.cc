@@ -129,8 +129,8 @@ __attribute__((always_inline)) inline void dw_compute(const DwPlan& p, const flo
     } else {
       for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] = src[ow] + bias;
     }
-    act.apply(dst, p.OW);
   }
+  act.apply(y, p.OH * p.OW);  // the plane is contiguous: one call, not one per row
 }
 
 __attribute__((always_inline)) inline void dw_task_body(const DwPlan& p, const DwTask& t, const FusedActivation& act) {
