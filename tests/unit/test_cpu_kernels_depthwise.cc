@@ -69,7 +69,9 @@ std::string depthwise_model(std::mt19937& rng, Shape* x_shape) {
   }
   if (act == 0) m << "  y = Identity(" << last << ")\n";
   if (act == 1) m << "  y = Relu(" << last << ")\n";
-  if (act == 2) m << "  lo = Constant<value = float {0}>()\n  hi = Constant<value = float {6}>()\n  y = Clip(" << last << ", lo, hi)\n";
+  if (act == 2)
+    m << "  lo = Constant<value = float {0}>()\n  hi = Constant<value = float {6}>()\n  y = Clip(" << last
+      << ", lo, hi)\n";
   if (act == 3) m << "  y = LeakyRelu<alpha = 0.1>(" << last << ")\n";
   m << "}\n";
   return m.str();
@@ -114,10 +116,13 @@ TEST_CASE("cpu depthwise Conv matches the reference Conv on random geometry, 1 a
 
 TEST_CASE("cpu depthwise Conv re-plans when the input size changes; thread count does not change results") {
   std::mt19937 rng(9);
-  const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\n"
-                           "g (float[1, 24, h, w] x) => (float[1, 24, oh, ow] y)\n"
-                           "<float[24, 1, 3, 3] w = {" + floats(24 * 9, rng) + "}>\n"
-                           "{ y = Conv<group = 24, strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
+  const std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "g (float[1, 24, h, w] x) => (float[1, 24, oh, ow] y)\n"
+      "<float[24, 1, 3, 3] w = {" +
+      floats(24 * 9, rng) +
+      "}>\n"
+      "{ y = Conv<group = 24, strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
   rt::SessionOptions ref_opts;
   ref_opts.backends = {"reference"};
   auto ref = rt::Session::create(parse_model_text(text), ref_opts);

@@ -46,10 +46,10 @@ GruCase gru_model(std::mt19937& rng) {
   c.seq = T;
   c.x = layout ? Shape{B, T, I} : Shape{T, B, I};
   c.h0 = layout ? Shape{B, D, H} : Shape{D, B, H};
-  const std::string y = layout ? "[" + std::to_string(B) + "," + std::to_string(T) + "," + std::to_string(D) + "," +
-                                     std::to_string(H) + "]"
-                               : "[" + std::to_string(T) + "," + std::to_string(D) + "," + std::to_string(B) + "," +
-                                     std::to_string(H) + "]";
+  const std::string y =
+      layout
+          ? "[" + std::to_string(B) + "," + std::to_string(T) + "," + std::to_string(D) + "," + std::to_string(H) + "]"
+          : "[" + std::to_string(T) + "," + std::to_string(D) + "," + std::to_string(B) + "," + std::to_string(H) + "]";
   auto dims = [](const Shape& s) {
     std::string r;
     for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
@@ -67,7 +67,8 @@ GruCase gru_model(std::mt19937& rng) {
     << ", layout = " << layout;
   if (clip) m << ", clip = 1.5";
   if (acts) m << ", activations = [\"Sigmoid\", \"Tanh\"" << (D == 2 ? ", \"sigmoid\", \"TANH\"" : "") << "]";
-  m << ">(x, w, r, " << (bias ? "b" : "") << ", " << (c.has_sl ? "sl" : "") << ", " << (c.has_h0 ? "h0" : "") << ")\n}\n";
+  m << ">(x, w, r, " << (bias ? "b" : "") << ", " << (c.has_sl ? "sl" : "") << ", " << (c.has_h0 ? "h0" : "")
+    << ")\n}\n";
   c.text = m.str();
   return c;
 }
@@ -156,11 +157,12 @@ TEST_CASE("vectorized exp, sigmoid, tanh and erf are accurate in float") {
     sig_abs = std::max(sig_abs, std::fabs(s[i] - 1 / (1 + std::exp(-x))));
     tanh_abs = std::max(tanh_abs, std::fabs(t[i] - std::tanh(x)));
     erf_abs = std::max(erf_abs, std::fabs(f[i] - std::erf(x)));
-    if (x != 0 && std::fabs(x) < 0.5) erf_small_rel = std::max(erf_small_rel, std::fabs(f[i] - std::erf(x)) / std::fabs(std::erf(x)));
+    if (x != 0 && std::fabs(x) < 0.5)
+      erf_small_rel = std::max(erf_small_rel, std::fabs(f[i] - std::erf(x)) / std::fabs(std::erf(x)));
     REQUIRE(std::isfinite(e[i]));
   }
   INFO("exp rel " << exp_rel << " sigmoid abs " << sig_abs << " tanh abs " << tanh_abs << " erf abs " << erf_abs
-                   << " erf rel below 0.5 " << erf_small_rel);
+                  << " erf rel below 0.5 " << erf_small_rel);
   CHECK(exp_rel < 3e-7);
   CHECK(sig_abs < 3e-7);
   CHECK(tanh_abs < 3e-7);

@@ -84,16 +84,17 @@ TEST_CASE("cpu Softmax matches the reference over the last axis (opset 13) and c
     const int64_t axis = old ? static_cast<int64_t>(rng() % 4) : (rng() % 2 ? -1 : 2);
     Tensor x = random_tensor(s, rng, trial % 4 == 0 ? -60.f : -5.f, trial % 4 == 0 ? 60.f : 5.f);
     const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : ") + (old ? "11" : "13") +
-                             "]>\ng (float[" + dims(s) + "] x) => (float[" + dims(s) + "] y)\n{ y = Softmax<axis = " +
-                             std::to_string(axis) + ">(x) }\n";
+                             "]>\ng (float[" + dims(s) + "] x) => (float[" + dims(s) +
+                             "] y)\n{ y = Softmax<axis = " + std::to_string(axis) + ">(x) }\n";
     check_against_reference(text, x, trial % 4 == 3 ? "cpu:softmax-rows-generic" : "cpu:softmax-rows", 1e-5, 1e-7);
     rt::linalg::sgemm_force_generic(false);
   }
 }
 
 TEST_CASE("Softmax over a non-last axis (opset 13) stays on the reference kernel") {
-  const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\n"
-                           "g (float[2, 3, 4] x) => (float[2, 3, 4] y)\n{ y = Softmax<axis = 1>(x) }\n";
+  const std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "g (float[2, 3, 4] x) => (float[2, 3, 4] y)\n{ y = Softmax<axis = 1>(x) }\n";
   rt::SessionOptions so;
   so.profile = true;
   auto s = rt::Session::create(parse_model_text(text), so);

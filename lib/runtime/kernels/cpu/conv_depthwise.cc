@@ -30,7 +30,8 @@ bool depthwise_accepts(const KernelInit& init) {
   const Tensor* b = init.constant(2);
   const bool bias_ok = init.node.input_size() < 3 || init.node.input(2).empty() || (b && b->dtype() == DType::kFloat);
   const DType x = init.input_type(0).dtype;
-  if (!(x == DType::kFloat || x == DType::kUndefined) || !w || w->dtype() != DType::kFloat || w->rank() != 4 || !bias_ok) {
+  if (!(x == DType::kFloat || x == DType::kUndefined) || !w || w->dtype() != DType::kFloat || w->rank() != 4 ||
+      !bias_ok) {
     return false;
   }
   const int64_t group = init.attrs.get_int("group", 1);
@@ -42,9 +43,9 @@ bool depthwise_accepts(const KernelInit& init) {
 // One plane's geometry in phase-plane terms, fixed until the input size changes.
 struct DwPlan {
   int64_t H = 0, W = 0, OH = 0, OW = 0, KH = 0, KW = 0, sh = 1, sw = 1, ph = 0, pw = 0;
-  int64_t PH = 0, PW = 0;      // rows and row width of one phase plane
-  int64_t wide = 0;            // OH * PW rounded up to 32
-  int64_t plane_floats = 0;    // sh * sw phase planes, with slack for the last vector's reads
+  int64_t PH = 0, PW = 0;        // rows and row width of one phase plane
+  int64_t wide = 0;              // OH * PW rounded up to 32
+  int64_t plane_floats = 0;      // sh * sw phase planes, with slack for the last vector's reads
   std::vector<int64_t> tap_off;  // per tap: phase plane start + row/column offset
   // per column phase b: the first input column iw with (iw + pw) % sw == b, and its position
   // (iw + pw) / sw in the phase plane's rows (no divisions while copying)
@@ -102,7 +103,8 @@ __attribute__((always_inline)) inline void dw_fill(const DwPlan& p, const float*
 }
 
 __attribute__((always_inline)) inline void dw_compute(const DwPlan& p, const float* phases, const float* w, float bias,
-                                                      const float* z, float* y, float* acc, const FusedActivation& act) {
+                                                      const float* z, float* y, float* acc,
+                                                      const FusedActivation& act) {
   const int64_t taps = p.KH * p.KW;
   const int64_t* off = p.tap_off.data();
   for (int64_t i = 0; i < p.wide; i += 32) {  // four independent sums per tap
@@ -163,11 +165,13 @@ class CpuDepthwiseConvKernel : public OpKernel {
     const Tensor& w = *init.constant(1);
     C_ = w.dim(0);
     kernel_ = {w.dim(2), w.dim(3)};
-    if (!attrs_.kernel.empty() && attrs_.kernel != kernel_) fail(init.where() + ": kernel_shape does not match W " + w.describe());
+    if (!attrs_.kernel.empty() && attrs_.kernel != kernel_)
+      fail(init.where() + ": kernel_shape does not match W " + w.describe());
     weights_.assign(w.data<float>(), w.data<float>() + w.numel());
     bias_.assign(static_cast<size_t>(C_), 0.f);
     if (const Tensor* b = init.constant(2)) {
-      if (b->rank() != 1 || b->dim(0) != C_) fail(init.where() + ": B must have shape [" + std::to_string(C_) + "], got " + b->describe());
+      if (b->rank() != 1 || b->dim(0) != C_)
+        fail(init.where() + ": B must have shape [" + std::to_string(C_) + "], got " + b->describe());
       std::copy_n(b->data<float>(), C_, bias_.begin());
     }
   }
@@ -195,8 +199,15 @@ class CpuDepthwiseConvKernel : public OpKernel {
     const bool avx2 = linalg::sgemm_uses_avx2();
     ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
-        const DwTask task{x.data<float>(), y.data<float>(), z ? z->data<float>() : nullptr, weights_.data(), bias_.data(),
-                          C_, planes * t / tasks, planes * (t + 1) / tasks, scratch + t * per_task};
+        const DwTask task{x.data<float>(),
+                          y.data<float>(),
+                          z ? z->data<float>() : nullptr,
+                          weights_.data(),
+                          bias_.data(),
+                          C_,
+                          planes * t / tasks,
+                          planes * (t + 1) / tasks,
+                          scratch + t * per_task};
         if (avx2) {
           dw_task_avx2(plan_, task, act_);
         } else {
@@ -256,8 +267,25 @@ class CpuDepthwiseConvKernel : public OpKernel {
 }  // namespace
 
 void register_cpu_DepthwiseConv(KernelRegistry& r) {
-  r.add({"", "Conv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuDepthwiseConvKernel>(), "cpu", 11, 0, depthwise_accepts});
-  r.add({kFusedDomain, "FusedConv", 1, kOpsetMax, {DType::kFloat}, factory_of<CpuDepthwiseConvKernel>(), "cpu", 11, 0,
+  r.add({"",
+         "Conv",
+         1,
+         kOpsetMax,
+         {DType::kFloat},
+         factory_of<CpuDepthwiseConvKernel>(),
+         "cpu",
+         11,
+         0,
+         depthwise_accepts});
+  r.add({kFusedDomain,
+         "FusedConv",
+         1,
+         kOpsetMax,
+         {DType::kFloat},
+         factory_of<CpuDepthwiseConvKernel>(),
+         "cpu",
+         11,
+         0,
          depthwise_accepts});
 }
 

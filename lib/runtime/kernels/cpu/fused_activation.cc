@@ -8,7 +8,8 @@
 namespace edge::rt {
 namespace {
 
-__attribute__((always_inline)) inline void apply_body(FusedActivation::Kind kind, float a, float b, float* y, int64_t n) {
+__attribute__((always_inline)) inline void apply_body(FusedActivation::Kind kind, float a, float b, float* y,
+                                                      int64_t n) {
   switch (kind) {
     case FusedActivation::kNone:
       return;

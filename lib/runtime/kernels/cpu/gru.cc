@@ -47,8 +47,8 @@ bool gru_accepts(const KernelInit& init) {
   const Tensor* b = init.constant(3);
   const DType x = init.input_type(0).dtype;
   return (x == DType::kFloat || x == DType::kUndefined) && w && r && w->dtype() == DType::kFloat &&
-         r->dtype() == DType::kFloat && w->rank() == 3 && r->rank() == 3 && (!has_b || (b && b->dtype() == DType::kFloat)) &&
-         default_activations(init);
+         r->dtype() == DType::kFloat && w->rank() == 3 && r->rank() == 3 &&
+         (!has_b || (b && b->dtype() == DType::kFloat)) && default_activations(init);
 }
 
 // One (direction, batch row) sequence: where its inputs and outputs are and how they step.
@@ -63,13 +63,13 @@ struct GruSeq {
   const float* h0 = nullptr;   // [H] or null (zeros)
   float* y = nullptr;          // Y row of t = 0 or null; row t at y + t * y_step
   int64_t y_step = 0;
-  float* yh = nullptr;  // [H] or null
+  float* yh = nullptr;    // [H] or null
   float* work = nullptr;  // 5H floats
 };
 
 // acc[j] += sum_k v[k] * m[k * ld + j] for j < n.
-__attribute__((always_inline)) inline void gemv_kmajor(const float* m, int64_t ld, int64_t K, int64_t n,
-                                                       const float* v, float* acc) {
+__attribute__((always_inline)) inline void gemv_kmajor(const float* m, int64_t ld, int64_t K, int64_t n, const float* v,
+                                                       float* acc) {
   int64_t j = 0;
   for (; j + 32 <= n; j += 32) {
     vf8 a0 = vf8_load(acc + j), a1 = vf8_load(acc + j + 8), a2 = vf8_load(acc + j + 16), a3 = vf8_load(acc + j + 24);
@@ -105,7 +105,7 @@ __attribute__((always_inline)) inline void clip_inplace(float* x, int64_t n, flo
 __attribute__((always_inline)) inline void gru_sequence_body(const GruSeq& s) {
   const int64_t H = s.H;
   float* h = s.work;
-  float* acc = h + H;        // [3H]: z, r pre-activations, then h·Rhᵀ + Rbh or r⊙h
+  float* acc = h + H;         // [3H]: z, r pre-activations, then h·Rhᵀ + Rbh or r⊙h
   float* cand = acc + 3 * H;  // [H]
   if (s.h0) {
     std::copy_n(s.h0, H, h);
@@ -160,9 +160,11 @@ class CpuGruKernel : public OpKernel {
     if (spec_.hidden_attr >= 0 && spec_.hidden_attr != H_) {
       fail(init.where() + ": hidden_size " + std::to_string(spec_.hidden_attr) + " does not match R " + r.describe());
     }
-    if (w.shape() != Shape{dirs_, 3 * H_, in_}) fail(init.where() + ": W " + w.describe() + " does not match R " + r.describe());
-    if (r.shape() != Shape{dirs_, 3 * H_, H_}) fail(init.where() + ": R has shape " + r.describe() + ", expected [" +
-                                                   std::to_string(dirs_) + "," + std::to_string(3 * H_) + "," + std::to_string(H_) + "]");
+    if (w.shape() != Shape{dirs_, 3 * H_, in_})
+      fail(init.where() + ": W " + w.describe() + " does not match R " + r.describe());
+    if (r.shape() != Shape{dirs_, 3 * H_, H_})
+      fail(init.where() + ": R has shape " + r.describe() + ", expected [" + std::to_string(dirs_) + "," +
+           std::to_string(3 * H_) + "," + std::to_string(H_) + "]");
     w_.assign(w.data<float>(), w.data<float>() + w.numel());
     const int64_t G = 3 * H_;
     rt_.resize(static_cast<size_t>(dirs_ * H_ * G));
@@ -175,8 +177,9 @@ class CpuGruKernel : public OpKernel {
     bias_x_.assign(static_cast<size_t>(dirs_ * G), 0.f);
     rbh_.assign(static_cast<size_t>(dirs_ * H_), 0.f);
     if (const Tensor* b = init.constant(3)) {
-      if (b->shape() != Shape{dirs_, 2 * G}) fail(init.where() + ": B has shape " + b->describe() + ", expected [" +
-                                                  std::to_string(dirs_) + "," + std::to_string(2 * G) + "]");
+      if (b->shape() != Shape{dirs_, 2 * G})
+        fail(init.where() + ": B has shape " + b->describe() + ", expected [" + std::to_string(dirs_) + "," +
+             std::to_string(2 * G) + "]");
       for (int64_t d = 0; d < dirs_; ++d) {
         const float* wb = b->data<float>() + d * 2 * G;
         const float* rb = wb + G;
@@ -195,10 +198,12 @@ class CpuGruKernel : public OpKernel {
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    if (x.dtype() != DType::kFloat || x.rank() != 3) fail(ctx.where() + ": X must be float32 of rank 3, got " + x.describe());
+    if (x.dtype() != DType::kFloat || x.rank() != 3)
+      fail(ctx.where() + ": X must be float32 of rank 3, got " + x.describe());
     const bool bl = spec_.layout == 1;
     const int64_t T = bl ? x.dim(1) : x.dim(0), B = bl ? x.dim(0) : x.dim(1), D = dirs_, H = H_, G = 3 * H_;
-    if (x.dim(2) != in_) fail(ctx.where() + ": X " + x.describe() + " does not match W's input size " + std::to_string(in_));
+    if (x.dim(2) != in_)
+      fail(ctx.where() + ": X " + x.describe() + " does not match W's input size " + std::to_string(in_));
     read_lens(ctx, T, B);
     const float* h0 = nullptr;
     const Shape state_shape = bl ? Shape{B, D, H} : Shape{D, B, H};
@@ -209,8 +214,9 @@ class CpuGruKernel : public OpKernel {
       }
       h0 = ih.data<float>();
     }
-    float* y = ctx.has_output(0) ? ctx.alloc_output(0, DType::kFloat, bl ? Shape{B, T, D, H} : Shape{T, D, B, H}).data<float>()
-                                 : nullptr;
+    float* y = ctx.has_output(0)
+                   ? ctx.alloc_output(0, DType::kFloat, bl ? Shape{B, T, D, H} : Shape{T, D, B, H}).data<float>()
+                   : nullptr;
     float* yh = ctx.has_output(1) ? ctx.alloc_output(1, DType::kFloat, state_shape).data<float>() : nullptr;
     if (T * B == 0) {
       if (yh && h0) std::copy_n(h0, D * B * H, yh);

@@ -67,7 +67,9 @@ bool softmax_accepts(const KernelInit& init) {
 class CpuSoftmaxKernel : public OpKernel {
  public:
   explicit CpuSoftmaxKernel(const KernelInit& init) : axis_(init.attrs.get_int("axis", default_axis(init.opset))) {}
-  std::string algorithm() const override { return linalg::sgemm_uses_avx2() ? "softmax-rows-avx2" : "softmax-rows-generic"; }
+  std::string algorithm() const override {
+    return linalg::sgemm_uses_avx2() ? "softmax-rows-avx2" : "softmax-rows-generic";
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
