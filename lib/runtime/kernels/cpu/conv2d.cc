@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/graph_fusion.h"
+#include "runtime/kernels/cpu/fused_activation.h"
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/linalg/conv2d_direct.h"
@@ -30,47 +31,7 @@ bool conv_accepts(const KernelInit& init) {
          bias_ok;
 }
 
-// The epilogue of FusedConv (graph_fusion.h): Relu, Clip(min, max) or LeakyRelu(alpha).
-struct Activation {
-  enum Kind { kNone, kRelu, kClip, kLeaky } kind = kNone;
-  float a = 0, b = 0;
-
-  static Activation parse(const KernelInit& init) {
-    Activation act;
-    const std::string name = init.attrs.get_string("activation", "");
-    const auto p = init.attrs.get_floats("activation_params");
-    if (name.empty()) return act;
-    if (name == "Relu") {
-      act.kind = kRelu;
-    } else if (name == "Clip" && p.size() == 2) {
-      act = {kClip, p[0], p[1]};
-    } else if (name == "LeakyRelu" && p.size() == 1) {
-      act = {kLeaky, p[0], 0};
-    } else {
-      fail(init.where() + ": unknown fused activation '" + name + "'");
-    }
-    return act;
-  }
-  void apply(float* y, int64_t n) const {
-    switch (kind) {
-      case kNone:
-        return;
-      case kRelu:
-        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];
-        return;
-      case kClip:
-        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < a ? a : (y[i] > b ? b : y[i]);
-        return;
-      case kLeaky:
-        for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? y[i] * a : y[i];
-        return;
-    }
-  }
-  std::string suffix() const {
-    static const char* names[] = {"", "+relu", "+clip", "+leakyrelu"};
-    return names[kind];
-  }
-};
+using Activation = FusedActivation;
 
 class CpuConvKernel : public OpKernel {
  public:
@@ -211,8 +172,8 @@ class CpuConvKernel : public OpKernel {
             } else {
               for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + bias;
             }
-            act_.apply(dst, OW);
           }
+          act_.apply(py + base, OH * OW);  // the channel's plane is contiguous: one call
         }
       }
     }

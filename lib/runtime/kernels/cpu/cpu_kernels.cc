@@ -5,7 +5,17 @@
 namespace edge::rt {
 
 void register_cpu_Conv(KernelRegistry& r);
+void register_cpu_GRU(KernelRegistry& r);
+void register_cpu_DepthwiseConv(KernelRegistry& r);
+void register_cpu_UnaryMath(KernelRegistry& r);
+void register_cpu_Softmax(KernelRegistry& r);
 
-void register_cpu_kernels(KernelRegistry& r) { register_cpu_Conv(r); }
+void register_cpu_kernels(KernelRegistry& r) {
+  register_cpu_Conv(r);
+  register_cpu_GRU(r);
+  register_cpu_DepthwiseConv(r);
+  register_cpu_UnaryMath(r);
+  register_cpu_Softmax(r);
+}
 
 }  // namespace edge::rt
