@@ -48,20 +48,21 @@ APP_OBJS=$(find "$B" -path '*CMakeFiles/edge-run.dir/*' -name '*.o' | sort)
 COMMON=$(find "$B" -name libedge_app_common.a | head -1)
 if [ "$LEAN" = 1 ]; then
   DEPS=(-lprotobuf-lite -lzstd -lpthread -lm)
-else
-  DEPS=(-lonnx -lonnx_proto -lprotobuf -lzstd -lpthread -lm)
+else  # the full edge-run also reads datasets (lib/data: zlib)
+  COMMON="$COMMON $(find "$B" -name libedge_data.a | head -1)"
+  DEPS=(-lonnx -lonnx_proto -lprotobuf -lzstd -lz -lpthread -lm)
 fi
 # shellcheck disable=SC2086
 "$CXX" -o "$T/robot_loop_static_lib" "$T/robot_loop.o" "$B/lib/libedge_run.a" "${DEPS[@]}"
 report "robot_loop (libedge_run.a)" "$T/robot_loop_static_lib"
 # shellcheck disable=SC2086
-"$CXX" -o "$T/edge-run_static_lib" $APP_OBJS "$COMMON" "$B/lib/libedge_run.a" "${DEPS[@]}"
+"$CXX" -o "$T/edge-run_static_lib" $APP_OBJS $COMMON "$B/lib/libedge_run.a" "${DEPS[@]}"
 report "edge-run (libedge_run.a)" "$T/edge-run_static_lib"
 if [ "$LEAN" = 1 ]; then
   "$CXX" -static -o "$T/robot_loop_full_static" "$T/robot_loop.o" "$B/lib/libedge_run.a" "${DEPS[@]}"
   report "robot_loop (-static)" "$T/robot_loop_full_static"
   # shellcheck disable=SC2086
-  "$CXX" -static -o "$T/edge-run_full_static" $APP_OBJS "$COMMON" "$B/lib/libedge_run.a" "${DEPS[@]}"
+  "$CXX" -static -o "$T/edge-run_full_static" $APP_OBJS $COMMON "$B/lib/libedge_run.a" "${DEPS[@]}"
   report "edge-run (-static)" "$T/edge-run_full_static"
   if [ -n "${KEEP_STATIC:-}" ]; then cp "$T/robot_loop_full_static" "$T/edge-run_full_static" "$KEEP_STATIC/"; fi
 fi
