@@ -21,6 +21,9 @@ int info(bool list_kernels) {
 #if defined(__SANITIZE_ADDRESS__)
   std::printf(", ASan");
 #endif
+#if defined(EDGE_RUNTIME_ONLY)
+  std::printf(", runtime-only (protobuf-lite, no libonnx)");
+#endif
   std::printf("\n");
 #if defined(__x86_64__)
   std::printf("arch: x86_64\n");

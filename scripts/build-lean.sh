@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The runtime-only build (-DEDGE_RUNTIME_ONLY=ON: runtime, C API, edge-run; no libonnx, no
+# compressor), natively or cross-compiled for aarch64 and tested under qemu-aarch64.
+#   scripts/build-lean.sh [--arm64] [--test [CTEST ARGS...]] [--footprint]
+# Build folders: build-lean/ (native), build-lean-arm64/ (LEAN_BUILD_DIR overrides). --test runs
+# the lean ctest suite (conformance, C API + install consumer, no-alloc, fuzz replays, hostile
+# corpus); under qemu every test binary runs emulated. --footprint prints the sizes that
+# docs/performance.md reports (scripts/measure-footprint.sh).
+# --arm64 needs: g++-aarch64-linux-gnu qemu-user-static, and (multiarch) libprotobuf-dev:arm64
+# libzstd-dev:arm64 — see docs/deploy.md, "Cross-building for aarch64".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR="$PWD"
+ARM64=0 TEST=0 FOOTPRINT=0
+CTEST_ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arm64) ARM64=1 ;;
+    --test) TEST=1 ;;
+    --footprint) FOOTPRINT=1 ;;
+    *) if [ "$TEST" = 1 ]; then CTEST_ARGS+=("$1"); else echo "build-lean.sh: unknown argument '$1'" >&2; exit 2; fi ;;
+  esac
+  shift
+done
+WERROR=OFF
+if [ "${CI:-}" = "true" ]; then WERROR=ON; fi
+ARGS=(-DCMAKE_BUILD_TYPE=Release -DEDGE_RUNTIME_ONLY=ON -DEDGE_WERROR=$WERROR)
+if [ "$ARM64" = 1 ]; then
+  B=${LEAN_BUILD_DIR:-build-lean-arm64}
+  ARGS+=(-DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/aarch64-linux-gnu.cmake")
+else
+  B=${LEAN_BUILD_DIR:-build-lean}
+fi
+cmake -S . -B "$B" -G Ninja "${ARGS[@]}" >/dev/null
+ninja -C "$B" -j"${JOBS:-$(nproc)}"
+if [ "$TEST" = 1 ]; then
+  (cd "$B" && ctest --output-on-failure -j"${JOBS:-$(nproc)}" "${CTEST_ARGS[@]}")
+fi
+if [ "$FOOTPRINT" = 1 ]; then
+  if [ "$ARM64" = 1 ]; then
+    CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ STRIP=aarch64-linux-gnu-strip \
+      READELF=aarch64-linux-gnu-readelf bash scripts/measure-footprint.sh "$B"
+  else
+    bash scripts/measure-footprint.sh "$B"
+  fi
+fi
