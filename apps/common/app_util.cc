@@ -7,6 +7,7 @@
 
 #include "data/error_text.h"
 #include "data/npy.h"
+#include "ir/sparse_storage.h"
 #include "ir/tensor_proto.h"
 
 namespace edge::app {
@@ -20,9 +21,14 @@ void MemoryLimitOptions::add_to(CLI::App& app) {
                  "Budget in MiB for all tensor memory alive at once (weights, activations, arenas); above it the "
                  "command stops with exit 2 (default: no budget)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+  app.add_option("--max-sparse-expansion", max_sparse_expansion,
+                 "Sparse initializers may expand to this many times the model file's size when loaded (at least "
+                 "32 MiB; default 32: a 99%-sparse float weight needs 33, 99.9% needs 330)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
 }
 
 void MemoryLimitOptions::apply() const {
+  if (max_sparse_expansion) set_sparse_max_expansion(max_sparse_expansion);
   if (max_tensor_mb) set_max_tensor_bytes(max_tensor_mb << 20);
   if (max_memory_mb) set_max_total_tensor_bytes(max_memory_mb << 20);
 }

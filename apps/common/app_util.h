@@ -22,6 +22,7 @@ namespace edge::app {
 struct MemoryLimitOptions {
   uint64_t max_tensor_mb = 0;
   uint64_t max_memory_mb = 0;
+  uint64_t max_sparse_expansion = 0;  // 0: the default (ir/sparse_storage.h)
   void add_to(CLI::App& app);
   void apply() const;
 };

@@ -74,7 +74,7 @@ void validate_opsets(const Model& m) {
 }
 
 Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::string& name,
-                  const LoadOptions& opts) {
+                  const LoadOptions& opts, uint64_t source_bytes) {
   Model m(std::move(proto), path);
   if (!m.proto().has_graph()) fail(name + ": model has no graph");
   validate_opsets(m);
@@ -82,7 +82,7 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   if (dir.empty() && !path.empty()) dir = ".";
   materialize_external(m.graph(), dir, name);
   name_unnamed_nodes(m.graph());  // stable names for inspect, layer rules, profiles and logs
-  densify_sparse_initializers(m.proto(), dir, name);  // the model in memory is dense
+  densify_sparse_initializers(m.proto(), dir, name, source_bytes);  // the model in memory is dense
   if (opts.run_checker) m.check();
   if (opts.infer_shapes) m.infer_shapes();
   return m;
@@ -245,6 +245,7 @@ Model load_model(const fs::path& path, const LoadOptions& opts) {
   if (!in) fail(path.string() + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.empty()) fail(path.string() + ": file is empty (0 bytes)");
+  const uint64_t file_bytes = bytes.size();
   if (has_zstd_magic(bytes)) bytes = zstd_decompress(bytes, max_decompressed_model_bytes(bytes.size()), path.string());
   onnx::ModelProto proto;
   if (!proto.ParseFromString(bytes)) {
@@ -252,7 +253,7 @@ Model load_model(const fs::path& path, const LoadOptions& opts) {
   }
   bytes.clear();
   bytes.shrink_to_fit();
-  return finish_load(std::move(proto), path, path.string(), opts);
+  return finish_load(std::move(proto), path, path.string(), opts, file_bytes);
 }
 
 Model load_model_from_bytes(const std::string& bytes, const std::string& name, const LoadOptions& opts) {
@@ -264,7 +265,7 @@ Model load_model_from_bytes(const std::string& bytes, const std::string& name, c
     parsed = !bytes.empty() && proto.ParseFromString(bytes);
   }
   if (!parsed) fail(name + ": not a valid ONNX model (protobuf parse failed)");
-  return finish_load(std::move(proto), {}, name, opts);
+  return finish_load(std::move(proto), {}, name, opts, bytes.size());
 }
 
 namespace {

@@ -1,5 +1,8 @@
 #include "ir/sparse_storage.h"
 
+#include <atomic>
+#include <cstdint>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -244,8 +247,10 @@ struct Densifier {
     if (nbytes > budget - std::min(bytes_made, budget)) {
       throw Error(ErrorCode::kResourceLimit,
                   what + ": sparse tensors of this model expand to more than " + std::to_string(budget) +
-                      " bytes (" + std::to_string(kSparseMaxExpansion) + "x the model, at least " +
-                      std::to_string(kSparseMinBudget >> 20) + " MiB, within --max-tensor-mb): a decompression bomb?");
+                      " bytes (" + std::to_string(sparse_max_expansion()) + "x the file, at least " +
+                      std::to_string(kSparseMinBudget >> 20) +
+                      " MiB, within --max-tensor-mb): a decompression bomb? (for a very sparse model, raise "
+                      "--max-sparse-expansion)");
     }
     bytes_made += nbytes;
     ++count;
@@ -316,9 +321,20 @@ void collect_graphs(onnx::GraphProto& g, std::vector<onnx::GraphProto*>& out) {
 
 }  // namespace
 
-int64_t densify_sparse_initializers(onnx::ModelProto& model, const fs::path& base_dir, const std::string& model_name) {
+namespace {
+std::atomic<uint64_t> g_sparse_max_expansion{kSparseDefaultMaxExpansion};
+}  // namespace
+
+void set_sparse_max_expansion(uint64_t factor) { g_sparse_max_expansion = std::max<uint64_t>(1, factor); }
+uint64_t sparse_max_expansion() { return g_sparse_max_expansion; }
+
+int64_t densify_sparse_initializers(onnx::ModelProto& model, const fs::path& base_dir, const std::string& model_name,
+                                    uint64_t source_bytes) {
   if (!has_sparse_tensors(*model.mutable_graph())) return 0;
-  const uint64_t ratio_budget = std::max(kSparseMinBudget, model.ByteSizeLong() * kSparseMaxExpansion);
+  const uint64_t file_bytes = source_bytes ? source_bytes : model.ByteSizeLong();
+  const uint64_t factor = sparse_max_expansion();
+  const uint64_t scaled = file_bytes > UINT64_MAX / factor ? UINT64_MAX : file_bytes * factor;
+  const uint64_t ratio_budget = std::max(kSparseMinBudget, scaled);
   Densifier d{base_dir, model_name, model.ir_version(), std::min(max_tensor_bytes(), ratio_budget)};
   d.graph(*model.mutable_graph(), true);
   return d.count;

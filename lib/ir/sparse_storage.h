@@ -25,11 +25,15 @@ class Model;
 constexpr int64_t kSparseMinElements = 256;
 constexpr double kSparseMaxRatio = 0.75;
 // Loading: the dense bytes all sparse tensors of a model expand to are at most
-// kSparseMaxExpansion x the model's serialized size (at least kSparseMinBudget) and at most
-// max_tensor_bytes(), so that a small file cannot claim gigabytes (a 99.9 %-sparse float
-// weight expands about 330x).
-constexpr uint64_t kSparseMaxExpansion = 1024;
-constexpr uint64_t kSparseMinBudget = uint64_t{64} << 20;
+// sparse_max_expansion() x the size of the file as read (the .zst container's compressed
+// size for a .onnx.zst), at least kSparseMinBudget, and at most max_tensor_bytes(), so that
+// a file under 1 MB stays under 100 MB of memory. A 90 %-sparse float weight expands 3.3x,
+// 99 % 33x, 99.9 % 330x: very sparse models raise the factor (--max-sparse-expansion).
+constexpr uint64_t kSparseDefaultMaxExpansion = 32;
+constexpr uint64_t kSparseMinBudget = uint64_t{32} << 20;
+// The process-wide expansion factor (default kSparseDefaultMaxExpansion; at least 1).
+void set_sparse_max_expansion(uint64_t factor);
+uint64_t sparse_max_expansion();
 // sparse_initializer exists since IR version 6: a model written with one is raised to it.
 constexpr int64_t kSparseMinIrVersion = 6;
 
@@ -61,8 +65,9 @@ onnx::TensorProto to_dense(const onnx::SparseTensorProto& s, const std::filesyst
 // attribute). Dense bytes made this way count together against the budget above: a small
 // file cannot expand into an out-of-memory kill. Below IR 4, a densified main-graph initializer
 // is also listed as a graph input, as that IR requires. Returns the tensors densified.
+// `source_bytes`: the size of the file the model was read from (0: the serialized model's size).
 int64_t densify_sparse_initializers(onnx::ModelProto& model, const std::filesystem::path& base_dir,
-                                    const std::string& model_name);
+                                    const std::string& model_name, uint64_t source_bytes = 0);
 
 // Rewrites `proto`'s initializers (every graph) that pay to be stored sparse as
 // sparse_initializers, in place, and puts everything back as it was (order included) when

@@ -68,6 +68,11 @@ const GradRegistry& GradRegistry::builtin() {
     register_elementwise_grads(r);
     register_activation_grads(r);
     register_gemm_grads(r);
+    register_conv_grads(r);
+    register_matmul_grads(r);
+    register_pool_grads(r);
+    register_shape_grads(r);
+    register_math_grads(r);
     return r;
   }();
   return reg;

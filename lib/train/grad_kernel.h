@@ -80,5 +80,10 @@ class GradRegistry {
 void register_elementwise_grads(GradRegistry& r);  // Add (Sub, Mul, Div: grads/arith_grad.cc)
 void register_activation_grads(GradRegistry& r);   // Relu (and the other activations)
 void register_gemm_grads(GradRegistry& r);         // Gemm
+void register_conv_grads(GradRegistry& r);         // Conv (grads/conv_grad.cc)
+void register_matmul_grads(GradRegistry& r);       // MatMul
+void register_pool_grads(GradRegistry& r);         // MaxPool, AveragePool, GlobalAverage/MaxPool
+void register_shape_grads(GradRegistry& r);        // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
+void register_math_grads(GradRegistry& r);         // Neg, Sqrt, Exp, Log, Abs
 
 }  // namespace edge::train

@@ -115,6 +115,15 @@ void write_storage_cases() {
   write("sparse-unsorted-indices.onnx", sparse(4, {1.f, 2.f}, {2, 1}));
   write("sparse-more-values-than-elements.onnx", sparse(4, {1.f, 2.f, 3.f, 4.f, 5.f}, {0, 1, 2, 3, 4}));
   write("sparse-huge-claim.onnx", sparse(int64_t{1} << 31, {1.f}, {0}));
+  // Just under 1 MB on disk (a 900 kB padding initializer) claiming 64 MiB of dense floats:
+  // within the old 1024x bound, refused now (32x the file, at least 32 MiB).
+  auto near_mb = sparse(int64_t{16} << 20, {1.f}, {0});
+  auto* pad = near_mb.mutable_graph()->add_initializer();
+  pad->set_name("pad");
+  pad->set_data_type(onnx::TensorProto::UINT8);
+  pad->add_dims(900000);
+  pad->set_raw_data(std::string(900000, '\x01'));
+  write("sparse-claim-under-1mb.onnx", near_mb);
   std::string good;
   base().SerializeToString(&good);
   const std::string frame = edge::zstd_compress(good, 9, "good.onnx");

@@ -280,6 +280,26 @@ TEST_CASE("load: a small file cannot claim gigabytes through a sparse tensor wit
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::kResourceLimit);
     CHECK(std::string(e.what()).find("bomb.onnx: sparse initializer 'big': sparse tensors of this model expand to "
-                                     "more than 67108864 bytes (1024x the model, at least 64 MiB") == 0);
+                                     "more than 33554432 bytes (32x the file, at least 32 MiB") == 0);
   }
+}
+
+TEST_CASE("load: a very sparse model loads when the expansion factor is raised") {
+  // 48 MiB dense from a file of a few hundred bytes: over the default 32 MiB floor, within
+  // a raised factor only when the floor scales with it (here via a padded file of ~2 MB).
+  onnx::ModelProto proto = matmul_model(4, 4, 1.0).proto();
+  auto s = sparse_floats({1}, {0}, {1}, {12 << 20});  // 48 MiB dense, one non-zero
+  s.mutable_values()->set_name("very_sparse");
+  *proto.mutable_graph()->add_sparse_initializer() = s;
+  auto* pad = proto.mutable_graph()->add_initializer();
+  pad->set_name("pad");
+  pad->set_data_type(onnx::TensorProto::UINT8);
+  pad->add_dims(1 << 20);
+  pad->set_raw_data(std::string(1 << 20, '\1'));
+  const std::string bytes = proto.SerializeAsString();  // ~1 MiB: 32x is 32 MiB, too little
+  CHECK_THROWS_WITH(load_model_from_bytes(bytes, "sparse.onnx", {false, false}),
+                    Catch::Contains("--max-sparse-expansion"));
+  set_sparse_max_expansion(64);
+  CHECK_NOTHROW(load_model_from_bytes(bytes, "sparse.onnx", {false, false}));
+  set_sparse_max_expansion(kSparseDefaultMaxExpansion);
 }
