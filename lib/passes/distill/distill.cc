@@ -146,10 +146,12 @@ void Distill::run(Model& model, PassContext& ctx) {
   ObjectiveConfig oc;
   oc.kl = opts_.get_string("loss") == "kl";
   const double spread = train::logit_spread(teacher_rows.outputs.front(), set.size());
-  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : std::max(spread, 1e-3);
+  // A teacher whose outputs are constant or not finite has no spread: T = 1 (a NaN stops training below).
+  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
+  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : auto_t;
   for (const auto& t : teacher_rows.outputs) {
     const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, set.size()) : 1.0;
-    oc.mse_weight.push_back(1.0 / std::max(sp * sp, 1e-12));
+    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
   }
   oc.alpha = opts_.get_float("alpha");
   oc.hint_student = hint_student;
