@@ -284,6 +284,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   bool reads_calib = false, reads_train = false;
   for (const auto& entry : opts.pipeline) {
     reads_calib = reads_calib || entry.info->stage == StageKind::Quantize || entry.info->stage == StageKind::Prune;
+    reads_calib = reads_calib || entry.info->name == "qat";  // trains on it when no --train-data is given
     reads_train = reads_train || entry.info->stage == StageKind::Distill || entry.info->stage == StageKind::Prune;
   }
   for (const auto& [spec, used, flag] : {std::tuple{&opts.calib, reads_calib, "--calib-data"},

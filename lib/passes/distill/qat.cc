@@ -41,7 +41,7 @@ std::vector<OptionSpec> Qat::options() {
        "original (the float model the last quantize stage started from, else the pipeline's input) or a model path", {}},
       {"epochs", OptionType::kInt, "5", "passes over the training data", {}, 0, 100000},
       {"learn_scales", OptionType::kBool, "false", "also train the weight and activation scales (LSQ step sizes)", {}},
-      {"scale_lr", OptionType::kFloat, "0.001",
+      {"scale_lr", OptionType::kFloat, "0.0001",
        "learn_scales=1: relative change of a scale per step at full learning rate (scales train as S0*exp(t))", {}, 0,
        1},
       lr,
