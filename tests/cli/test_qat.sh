@@ -7,7 +7,7 @@
 #    op/input/output lists), initializer types and shapes, zero points, int8 weights in
 #    [-127, 127], and every bias scale = input scale * weight scale (float32) from the learned
 #    scales; ONNX Runtime loads it and agrees with edge-run on >= 99.5 % of the eval digits;
-#  - a QDQ file given to compress with teacher=PATH; bad input: a float model (no Q/DQ), no
+#  - a QDQ file given to compress with teacher=PATH, byte-identical when run again; bad input: a float model (no Q/DQ), no
 #    data (exit 2, one line).
 # Needs /usr/bin/python3 with onnx and numpy and onnxruntime-node: without them the test is
 # skipped (exit 77, EDGE-SKIP), or fails where EDGE_REQUIRE_ORT=1.
@@ -95,6 +95,8 @@ a=$("$COMPRESSOR" eval t.onnx --data "$MX" --labels ort.npy --scale 1/255 --batc
 import json; m = [s for s in json.load(open("u.json"))["stages"] if s["name"] == "qat"][0]["metrics"]
 assert m["epochs_run"] == 1 and m["train_samples"] == 180, m' && ok "QDQ file + teacher=PATH on --train-data" \
   || bad "QDQ file + teacher: $(cat u.log)"
+"$COMPRESSOR" compress q.onnx -o u2.onnx --passes "qat<teacher=f.onnx,epochs=1>" --train-data small.npy "${D[@]}" \
+  -q 2>/dev/null && cmp -s u.onnx u2.onnx && ok "same seed: byte-identical output" || bad "two runs differ"
 
 # --- bad input -----------------------------------------------------------------------------------
 expect_error 2 "qat: .*has no QuantizeLinear/DequantizeLinear.*quantize-static" "float model refused" -- \

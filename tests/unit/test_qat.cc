@@ -4,7 +4,6 @@
 // write a QDQ model with the same nodes, int8 weights in their grid, biases with scale
 // s_in * s_w from the learned scales and unchanged zero points; bad input is refused.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "data/dataset.h"
@@ -119,7 +118,8 @@ TEST_CASE("qat: training lowers the loss and writes back a valid QDQ model", "[q
   const Model qdq = quantized_lenet5(fp);
   const qat::QatPlan plan = qat::analyze_qdq(qdq);
   report::StageRecord stage;
-  const Model out = run_qat(qdq, fp, {{"epochs", "2"}, {"learn_scales", "1"}, {"lr", "0.001"}, {"patience", "0"}}, &stage);
+  const Model out = run_qat(
+      qdq, fp, {{"epochs", "2"}, {"learn_scales", "1"}, {"lr", "0.001"}, {"patience", "0"}, {"loss", "kl"}}, &stage);
   CHECK(structure(out) == structure(qdq));
   const auto& m = stage.metrics;
   CHECK(m.at("epochs_run") == 2);
@@ -138,7 +138,8 @@ TEST_CASE("qat: training lowers the loss and writes back a valid QDQ model", "[q
   for (const auto& w : plan.weights) {
     const Tensor& q = after.at(w.q);
     for (int64_t i = 0; i < q.numel(); ++i) REQUIRE(std::abs(q.get_int64(i)) <= 127);
-    if (!w.zero_point.empty()) CHECK(after.at(w.zero_point).to_int64_vector() == before.at(w.zero_point).to_int64_vector());
+    if (!w.zero_point.empty())
+      CHECK(after.at(w.zero_point).to_int64_vector() == before.at(w.zero_point).to_int64_vector());
   }
   int scales_moved = 0;
   for (const auto& b : plan.biases) {
@@ -171,7 +172,7 @@ TEST_CASE("qat: reduce_range weights stay in [-63, 63]; scales kept without lear
   const qat::QatPlan plan = qat::analyze_qdq(qdq);
   for (const auto& w : plan.weights) CHECK(w.hi == 63);
   report::StageRecord stage;
-  const Model out = run_qat(qdq, fp, {{"epochs", "2"}, {"lr", "0.001"}, {"patience", "0"}}, &stage);
+  const Model out = run_qat(qdq, fp, {{"epochs", "2"}, {"lr", "0.001"}, {"patience", "0"}, {"loss", "kl"}}, &stage);
   const auto before = initializers(qdq), after = initializers(out);
   for (const auto& w : plan.weights) {
     const Tensor& q = after.at(w.q);

@@ -37,27 +37,67 @@ std::vector<OptionSpec> Qat::options() {
   OptionSpec lr{"lr", OptionType::kFloat, "0.0001", "peak learning rate of the weights and biases", {}, 0, 10};
   lr.exclusive_min = true;
   return {
-      {"teacher", OptionType::kString, "original",
-       "original (the float model the last quantize stage started from, else the pipeline's input) or a model path", {}},
+      {"teacher",
+       OptionType::kString,
+       "original",
+       "original (the float model the last quantize stage started from, else the pipeline's input) or a model path",
+       {}},
       {"epochs", OptionType::kInt, "5", "passes over the training data", {}, 0, 100000},
       {"learn_scales", OptionType::kBool, "false", "also train the weight and activation scales (LSQ step sizes)", {}},
-      {"scale_lr", OptionType::kFloat, "0.0001",
-       "learn_scales=1: relative change of a scale per step at full learning rate (scales train as S0*exp(t))", {}, 0,
+      {"scale_lr",
+       OptionType::kFloat,
+       "0.0001",
+       "learn_scales=1: relative change of a scale per step at full learning rate (scales train as S0*exp(t))",
+       {},
+       0,
        1},
       lr,
-      {"batch", OptionType::kInt, "32", "samples per optimizer step (a fixed-batch model accumulates runs)", {}, 1, 1e6},
+      {"batch",
+       OptionType::kInt,
+       "32",
+       "samples per optimizer step (a fixed-batch model accumulates runs)",
+       {},
+       1,
+       1e6},
       {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
-      {"loss", OptionType::kString, "kl", "kl: KL(soft teacher || soft student)*T^2; mse: MSE on logits / spread^2",
+      {"loss",
+       OptionType::kString,
+       "mse",
+       "mse: MSE on logits / spread^2 (matches the float logits; measured best); kl: KL*T^2",
        {"kl", "mse"}},
-      {"temperature", OptionType::kFloat, "0",
-       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)", {}, 0,
+      {"temperature",
+       OptionType::kFloat,
+       "0",
+       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
+       {},
+       0,
        1e12},
-      {"alpha", OptionType::kFloat, "0.5", "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy", {}, 0, 1},
-      {"patience", OptionType::kInt, "5", "stop after this many epochs without a lower validation loss; 0 = never", {}, 0,
+      {"alpha",
+       OptionType::kFloat,
+       "0.5",
+       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
+       {},
+       0,
+       1},
+      {"patience",
+       OptionType::kInt,
+       "5",
+       "stop after this many epochs without a lower validation loss; 0 = never",
+       {},
+       0,
        100000},
-      {"val", OptionType::kFloat, "0.1",
-       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples", {}, 0, 0.9},
-      {"schedule", OptionType::kString, "cosine", "learning-rate schedule after warm-up", {"cosine", "constant", "step"}},
+      {"val",
+       OptionType::kFloat,
+       "0.1",
+       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
+       {},
+       0,
+       0.9},
+      {"schedule",
+       OptionType::kString,
+       "cosine",
+       "learning-rate schedule after warm-up",
+       {"cosine", "constant", "step"}},
       {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
       {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
   };
@@ -71,8 +111,9 @@ class TrainingDataScope {
   explicit TrainingDataScope(PassContext& ctx) : ctx_(ctx), saved_(ctx.train) {
     if (!ctx.train.empty()) return;
     if (ctx.calib.empty()) {
-      fail("qat needs training data: give --train-data (or data.train in the recipe), or --calib-data, which is used "
-           "when no training data is given; labels are optional");
+      fail(
+          "qat needs training data: give --train-data (or data.train in the recipe), or --calib-data, which is used "
+          "when no training data is given; labels are optional");
     }
     ctx.train = ctx.calib;
     from_calib_ = true;
@@ -204,8 +245,8 @@ void Qat::run(Model& model, PassContext& ctx) {
                   set.labels ? "top-1" : "agree", p.val_top1.value_or(0), p.samples_per_s);
     ctx.progress(what, p.step, p.steps);
   };
-  const train::TrainResult result =
-      trainer.fit(train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+  const train::TrainResult result = trainer.fit(
+      train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
 
   const qat::WriteBackStats stats = qat::write_back(model, plan, copy, param_values(graph));
 

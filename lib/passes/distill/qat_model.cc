@@ -165,7 +165,8 @@ QatPlan analyze_qdq(const Model& qdq) {
 Tensor learned_scale(const Tensor& s0, const Tensor& t, double k) {
   Tensor out(DType::kFloat, s0.shape());
   const float kf = static_cast<float>(k);
-  for (int64_t i = 0; i < s0.numel(); ++i) out.data<float>()[i] = s0.data<float>()[i] * std::exp(t.data<float>()[i] * kf);
+  for (int64_t i = 0; i < s0.numel(); ++i)
+    out.data<float>()[i] = s0.data<float>()[i] * std::exp(t.data<float>()[i] * kf);
   return out;
 }
 

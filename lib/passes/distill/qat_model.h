@@ -27,9 +27,9 @@ namespace edge::pass::qat {
 
 // A DequantizeLinear of a constant 8-bit initializer (a weight or a constant operand).
 struct QatWeight {
-  int index = -1;          // the DequantizeLinear's position in the graph
-  std::string node;        // its name (may be empty: quantize-static names none)
-  std::string layer;       // the node reading its output (for reports)
+  int index = -1;     // the DequantizeLinear's position in the graph
+  std::string node;   // its name (may be empty: quantize-static names none)
+  std::string layer;  // the node reading its output (for reports)
   std::string layer_op;
   std::string q, scale, zero_point;  // initializer names; zero_point empty when absent
   int64_t axis = 1;
@@ -59,10 +59,10 @@ QatPlan analyze_qdq(const Model& qdq);
 
 struct TrainingCopy {
   Model model;
-  std::vector<std::string> params;  // weight and bias copies, then the log-scales (learn_scales)
+  std::vector<std::string> params;               // weight and bias copies, then the log-scales (learn_scales)
   std::map<std::string, std::string> float_of;   // quantized weight initializer -> its float32 copy
   std::map<std::string, std::string> log_scale;  // scale initializer -> its trainable log-scale
-  double scale_factor = 1;                        // k in S = S0 * Exp(k * t)
+  double scale_factor = 1;                       // k in S = S0 * Exp(k * t)
 };
 
 // The training model. `scale_factor` > 0: the scales are learned (k above).

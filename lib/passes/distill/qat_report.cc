@@ -31,7 +31,8 @@ void report_qat(const QatSummary& s, const QatNotes& notes, PassContext& ctx) {
   if (r.stopped_early) outcome += "; stopped early (no better validation loss for `patience` epochs)";
   if (r.nonfinite) outcome += "; STOPPED on a non-finite value (" + r.nonfinite_detail + "), best checkpoint kept";
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%lld of %lld int8 weight values changed, %d of %d learned scales changed (largest %.3g %%)",
+  std::snprintf(buf, sizeof buf,
+                "%lld of %lld int8 weight values changed, %d of %d learned scales changed (largest %.3g %%)",
                 static_cast<long long>(w.weight_values_changed), static_cast<long long>(w.weight_values),
                 w.scales_changed, w.scales_total, 100 * w.max_scale_change);
   const std::string changes = buf;
@@ -80,9 +81,10 @@ void report_qat(const QatSummary& s, const QatNotes& notes, PassContext& ctx) {
   for (const auto& e : r.epochs) st.notes.push_back(qat_epoch_line(e, epochs_run, s.metric_name).substr(5));
   st.notes.push_back(outcome);
   st.notes.push_back(changes);
-  std::string how = s.kl ? "loss KL(soft teacher || soft student)*T^2, T " + report::fmt::fixed(s.temperature, 4) +
-                               " (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")"
-                         : "loss MSE on logits / spread^2 (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")";
+  std::string how =
+      s.kl ? "loss KL(soft teacher || soft student)*T^2, T " + report::fmt::fixed(s.temperature, 4) +
+                 " (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")"
+           : "loss MSE on logits / spread^2 (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")";
   if (s.labelled) how += ", plus cross-entropy with the training labels";
   st.notes.push_back(how + "; " + std::to_string(s.samples - s.val_samples) + " training samples, " +
                      std::to_string(s.val_samples) + " held out for validation");
@@ -90,7 +92,8 @@ void report_qat(const QatSummary& s, const QatNotes& notes, PassContext& ctx) {
     st.notes.push_back(std::to_string(w.weight_values_clamped) +
                        " weight value(s) clamped into their original grid when written back");
   }
-  if (w.bias_values_saturated > 0) st.notes.push_back(std::to_string(w.bias_values_saturated) + " bias value(s) saturated int32");
+  if (w.bias_values_saturated > 0)
+    st.notes.push_back(std::to_string(w.bias_values_saturated) + " bias value(s) saturated int32");
   if (w.biases_scale_kept > 0) {
     st.notes.push_back(std::to_string(w.biases_scale_kept) +
                        " bias(es) kept their scale: their layer's input and weight scales were not found");
@@ -113,9 +116,8 @@ void report_qat(const QatSummary& s, const QatNotes& notes, PassContext& ctx) {
     row.op = "QuantizeLinear";
     row.metrics["scale_before"] = w.activation_scale[k].first;
     row.metrics["scale_after"] = w.activation_scale[k].second;
-    row.metrics["scale_change"] = w.activation_scale[k].first > 0
-                                      ? w.activation_scale[k].second / w.activation_scale[k].first - 1
-                                      : 0;
+    row.metrics["scale_change"] =
+        w.activation_scale[k].first > 0 ? w.activation_scale[k].second / w.activation_scale[k].first - 1 : 0;
     st.layers.push_back(std::move(row));
   }
 }
