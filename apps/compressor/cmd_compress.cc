@@ -112,8 +112,11 @@ int compress(const CompressFlags& f) {
     o.progress = [](const std::string& what, int64_t done, int64_t total) {
       int width = 30;
       int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-      std::fprintf(stderr, "\r  %-24.24s [%.*s%*s] %lld/%lld", what.c_str(), filled, "==============================",
-                   width - filled, "", static_cast<long long>(done), static_cast<long long>(total));
+      // Training progress carries its numbers in `what` ("distill 3/20 loss ... samples/s"): shown whole.
+      const int what_width = what.size() > 24 ? static_cast<int>(what.size()) : 24;
+      std::fprintf(stderr, "\r  %-*.*s [%.*s%*s] %lld/%lld\x1b[K", what_width, what_width, what.c_str(), filled,
+                   "==============================", width - filled, "", static_cast<long long>(done),
+                   static_cast<long long>(total));
       if (done >= total) std::fprintf(stderr, "\n");
     };
   }

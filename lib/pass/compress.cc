@@ -284,6 +284,7 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   bool reads_calib = false, reads_train = false;
   for (const auto& entry : opts.pipeline) {
     reads_calib = reads_calib || entry.info->stage == StageKind::Quantize || entry.info->stage == StageKind::Prune;
+    reads_calib = reads_calib || entry.info->name == "qat";  // trains on it when no --train-data is given
     reads_train = reads_train || entry.info->stage == StageKind::Distill || entry.info->stage == StageKind::Prune;
   }
   for (const auto& [spec, used, flag] : {std::tuple{&opts.calib, reads_calib, "--calib-data"},
@@ -401,6 +402,13 @@ CompressResult compress(const Model& input, const std::string& input_path, const
     }
   }
   evaluate_gates(opts, r);
+  // A training stage that stopped on a NaN/inf loss kept its best checkpoint; without gates to
+  // judge that result, the run fails (exit 1, outputs written).
+  for (const auto& st : r.stages) {
+    auto it = st.metrics.find("nonfinite_loss");
+    if (it == st.metrics.end() || it->second == 0 || opts.gates.any()) continue;
+    r.gates.push_back({"finite-loss", 0, 1, false, "", "stage '" + st.name + "' stopped on a non-finite loss (best checkpoint kept); give gates to accept such a result"});
+  }
   res.gates_passed = std::all_of(r.gates.begin(), r.gates.end(), [](const auto& g) { return g.passed; });
   r.verdict = res.gates_passed ? "pass" : "gate-failed";
   r.total_seconds = seconds_since(t_start);

@@ -9,6 +9,8 @@
 #include "passes/prune/prune_channels.h"
 #include "passes/quantize/weight_quant_passes.h"
 #include "passes/quantize/quantize_accuracy_passes.h"
+#include "passes/distill/distill_pass.h"
+#include "passes/distill/qat_pass.h"
 
 namespace edge::pass {
 

@@ -1,0 +1,241 @@
+// distill: knowledge distillation / mask-preserving fine-tuning on the ONNX graph.
+//
+// Before: student S (e.g. pruned to 90 %), teacher T (the pipeline's input model)
+// After:  S with its float32 initializers trained so that S(x) matches T(x) on the training
+//         data; pruned weights (metadata "edge.pruned") stay exactly zero; graph unchanged.
+//
+// Defaults are read off the teacher: temperature=0 means T = the teacher's logit spread
+// (mean over samples of the std of its logits across classes), so soft targets are soft
+// whatever the logits' scale (mnist-8's are in the thousands); loss=mse divides by the
+// spread squared, for the same reason.
+#include <cmath>
+
+#include "data/evaluate.h"
+#include "ir/status.h"
+#include "ir/text_util.h"
+#include "passes/distill/distill_data.h"
+#include "passes/distill/distill_objective.h"
+#include "passes/distill/distill_pass.h"
+#include "passes/distill/distill_report.h"
+#include "passes/prune/prune_record.h"
+#include "passes/prune/prune_stage.h"
+#include "train/loss.h"
+#include "train/params.h"
+#include "train/trainer.h"
+
+namespace edge::pass {
+
+using namespace distill;
+
+const char* Distill::summary() {
+  return "knowledge distillation / fine-tuning of the current model (or student=PATH) against the input model "
+         "(or teacher=PATH) on --train-data; pruned weights stay zero; per-epoch loss and accuracy in the report";
+}
+
+std::vector<OptionSpec> Distill::options() {
+  OptionSpec lr{"lr", OptionType::kFloat, "0.01", "peak learning rate", {}, 0, 10};
+  lr.exclusive_min = true;
+  return {
+      {"teacher", OptionType::kString, "original", "original (the pipeline's input model) or a model path", {}},
+      {"temperature", OptionType::kFloat, "0",
+       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)", {}, 0,
+       1e12},
+      {"alpha", OptionType::kFloat, "0.5", "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy", {}, 0, 1},
+      {"epochs", OptionType::kInt, "20", "passes over the training data", {}, 0, 100000},
+      lr,
+      {"batch", OptionType::kInt, "32", "samples per optimizer step (a fixed-batch model accumulates runs)", {}, 1, 1e6},
+      {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
+      {"loss", OptionType::kString, "kl", "kl: KL(soft teacher || soft student)*T^2; mse: MSE on logits / spread^2",
+       {"kl", "mse"}},
+      {"student", OptionType::kString, "", "train this model instead of the pipeline's current one (it becomes the result)",
+       {}},
+      {"hints", OptionType::kString, "",
+       "intermediate values matched by MSE: NAME (same name in both) or STUDENT:TEACHER, comma list", {}},
+      {"hint_weight", OptionType::kFloat, "1", "weight of each hint loss (relative to the teacher value's mean square)",
+       {}, 0, 1e6},
+      {"patience", OptionType::kInt, "5", "stop after this many epochs without a lower validation loss; 0 = never", {}, 0,
+       100000},
+      {"val", OptionType::kFloat, "0.1",
+       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples", {}, 0, 0.9},
+      {"schedule", OptionType::kString, "cosine", "learning-rate schedule after warm-up",
+       {"cosine", "constant", "step"}},
+      {"warmup", OptionType::kInt, "0", "epochs of linear learning-rate warm-up", {}, 0, 100000},
+      {"step_epochs", OptionType::kInt, "10", "schedule=step: epochs between decays (x0.1)", {}, 1, 100000},
+      {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
+      {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
+      {"params", OptionType::kString, "",
+       "trainable initializers: names or re:REGEX, comma list; empty = every float32 initializer a gradient reaches", {}},
+  };
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+// Top-1 on the labelled evaluation data after every epoch (reported, never used to choose).
+class EvalEachEpoch {
+ public:
+  EvalEachEpoch(const Model& student, PassContext& ctx) : ctx_(ctx) {
+    if (ctx.eval.empty()) return;
+    labels_ = ctx.labels(ctx.eval);
+    auto data = ctx.open(ctx.eval);
+    if (!labels_ && !data->embedded_labels()) return;
+    session_ = ctx.make_session(student);
+  }
+  bool active() const { return session_ != nullptr; }
+  std::optional<double> operator()(const train::TrainGraph& g) {
+    for (size_t k = 0; k < g.params().size(); ++k) session_->set_weight(g.param_names()[k], g.params()[k]);
+    auto data = ctx_.open(ctx_.eval);
+    data::EvalOptions eo;
+    eo.batch = ctx_.eval.batch;
+    return data::evaluate(*session_, *data, labels_ ? &*labels_ : nullptr, nullptr, eo).top1;
+  }
+
+ private:
+  PassContext& ctx_;
+  std::optional<data::Labels> labels_;
+  std::unique_ptr<rt::Session> session_;
+};
+
+}  // namespace
+
+void Distill::run(Model& model, PassContext& ctx) {
+  const std::string who = "distill";
+  TrainingSet set = read_training_set(ctx, who);
+  const std::string teacher_opt = opts_.get_string("teacher");
+  Model teacher_file, student_file;
+  const Model* teacher = ctx.original;
+  if (teacher_opt != "original") {
+    teacher_file = load_model(teacher_opt);
+    teacher = &teacher_file;
+  }
+  if (!teacher) fail_internal("distill: no original model in the context");
+  const bool own_student = !opts_.get_string("student").empty();
+  if (own_student) student_file = load_model(opts_.get_string("student"));
+  Model& student = own_student ? student_file : model;
+  check_same_inputs(*teacher, student);
+
+  std::vector<std::string> hint_student, hint_teacher;
+  for (const auto& h : split_list(opts_.get_string("hints"))) {
+    const size_t colon = h.find(':');
+    hint_student.push_back(colon == std::string::npos ? h : h.substr(0, colon));
+    hint_teacher.push_back(colon == std::string::npos ? h : h.substr(colon + 1));
+  }
+  const int64_t batch = opts_.get_int("batch");
+  const TeacherRows teacher_rows = run_teacher(*teacher, set, hint_teacher, batch, ctx);
+
+  const train::ParamSelection sel = train::select_params(student, split_list(opts_.get_string("params")));
+  if (sel.trainable.empty()) fail(student.name() + ": no float32 initializer to train");
+  train::TrainGraphOptions gopts;
+  gopts.backends = ctx.session_options.backends;
+  gopts.extra_seeds = hint_student;
+  train::TrainGraph graph(student, sel.trainable, gopts);
+
+  ObjectiveConfig oc;
+  oc.kl = opts_.get_string("loss") == "kl";
+  const double spread = train::logit_spread(teacher_rows.outputs.front(), set.size());
+  // A teacher whose outputs are constant or not finite has no spread: T = 1 (a NaN stops training below).
+  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
+  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : auto_t;
+  for (const auto& t : teacher_rows.outputs) {
+    const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, set.size()) : 1.0;
+    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
+  }
+  oc.alpha = opts_.get_float("alpha");
+  oc.hint_student = hint_student;
+  for (const auto& h : teacher_rows.hints) oc.hint_weight.push_back(opts_.get_float("hint_weight") / std::max(mean_square(h), 1e-12));
+  DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
+
+  StudentFeeds feeds(student, set, batch, ctx);
+  // Shapes are checked on one sample before any training.
+  {
+    train::Tape tape;
+    graph.forward(feeds.feeds({0}), tape);
+    objective.loss(graph, tape, {0}, nullptr);
+  }
+
+  train::TrainerOptions to;
+  to.epochs = static_cast<int>(opts_.get_int("epochs"));
+  to.batch = batch;
+  to.run_rows = feeds.run_rows();
+  to.seed = ctx.seed();
+  to.patience = static_cast<int>(opts_.get_int("patience"));
+  to.optimizer.kind = train::parse_optimizer(opts_.get_string("optimizer"), who);
+  to.optimizer.weight_decay = opts_.get_float("weight_decay");
+  to.optimizer.momentum = opts_.get_float("momentum");
+  to.schedule.kind = train::parse_schedule(opts_.get_string("schedule"), who);
+  to.schedule.lr = opts_.get_float("lr");
+  to.warmup_epochs = opts_.get_int("warmup");
+  const auto steps_per_epoch = (set.size() + batch - 1) / batch;
+  to.schedule.step_every = opts_.get_int("step_epochs") * steps_per_epoch;
+  train::Trainer trainer(graph, to);
+
+  // Masks: what the prune stages zeroed stays zero.
+  const auto pruned = prune::read_pruned(student);
+  std::vector<std::string> masked;
+  for (size_t k = 0; k < graph.param_names().size(); ++k) {
+    if (!pruned.count(graph.param_names()[k])) continue;
+    trainer.set_mask(graph.param_names()[k], train::zero_mask(graph.params()[k]));
+    masked.push_back(graph.param_names()[k]);
+  }
+  std::vector<Tensor> initial;
+  for (const auto& p : graph.params()) initial.push_back(p.clone());
+
+  // Validation: a seeded share of the samples, the rest trains.
+  std::vector<int64_t> all(static_cast<size_t>(set.size()));
+  for (int64_t i = 0; i < set.size(); ++i) all[static_cast<size_t>(i)] = i;
+  train::seeded_shuffle(all, ctx.seed());
+  const auto n_val = static_cast<size_t>(std::llround(opts_.get_float("val") * static_cast<double>(set.size())));
+  std::vector<int64_t> val(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_val));
+  std::vector<int64_t> train_idx(all.begin() + static_cast<std::ptrdiff_t>(n_val), all.end());
+  std::sort(val.begin(), val.end());
+  if (train_idx.empty()) fail("distill: val=" + opts_.values().at("val") + " leaves no training sample");
+
+  EvalEachEpoch eval_each(student, ctx);
+  if (eval_each.active()) trainer.epoch_metric = [&](const train::TrainGraph& g) { return eval_each(g); };
+  const std::string metric_name = set.labels ? "val top-1" : "val agreement";
+  trainer.on_progress = [&](const train::TrainProgress& p) {
+    if (p.epoch_done && p.stats) {
+      ctx.log().info("{}", epoch_line(*p.stats, to.epochs, metric_name));
+      return;
+    }
+    if (!ctx.progress) return;
+    char what[128];
+    std::snprintf(what, sizeof what, "distill %d/%d loss %.4g %s %.3f %.0f samples/s", p.epoch, p.epochs, p.loss,
+                  set.labels ? "top-1" : "agree", p.val_top1.value_or(0), p.samples_per_s);
+    ctx.progress(what, p.step, p.steps);
+  };
+  const train::TrainResult result =
+      trainer.fit(train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+
+  for (size_t k = 0; k < graph.param_names().size(); ++k) prune::write_weight(student, graph.param_names()[k], graph.params()[k]);
+  if (own_student) model = std::move(student_file);
+
+  DistillSummary summary;
+  summary.result = &result;
+  summary.temperature = oc.temperature;
+  summary.spread = spread;
+  summary.kl = oc.kl;
+  summary.samples = set.size();
+  summary.val_samples = static_cast<int64_t>(val.size());
+  summary.labelled = set.labels.has_value();
+  summary.teacher_seconds = teacher_rows.seconds;
+  summary.metric_name = metric_name;
+  summary.frozen = sel.frozen;
+  summary.masked = masked;
+  report_distill(model, graph, initial, summary, ctx);
+}
+
+}  // namespace edge::pass

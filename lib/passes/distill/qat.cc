@@ -1,0 +1,268 @@
+// qat: quantization-aware training of a QDQ model.
+//
+// Before: the QDQ model (int8 weights, int32 biases, Q/DQ pairs on activations) and a float
+//         teacher (the model the last quantize stage started from, else the pipeline's input,
+//         or teacher=PATH)
+// After:  the same graph, node for node, with int8 weights, int32 biases and (learn_scales=1)
+//         scales trained so that its outputs match the teacher's on the training data; zero
+//         points unchanged.
+//
+// Training runs on a float copy (qat_model.h) whose forward is the QDQ model's; the distill
+// objective (KL with T from the teacher's logit spread, or MSE; cross-entropy with labels),
+// the teacher's rows and the feeds are the distill pass's. The epoch kept is the one with
+// the lowest validation loss (epoch 0, the model as given, when none is better).
+#include <cmath>
+
+#include "data/evaluate.h"
+#include "ir/status.h"
+#include "passes/distill/distill_data.h"
+#include "passes/distill/distill_objective.h"
+#include "passes/distill/qat_model.h"
+#include "passes/distill/qat_pass.h"
+#include "passes/distill/qat_report.h"
+#include "train/loss.h"
+#include "train/trainer.h"
+
+namespace edge::pass {
+
+using namespace distill;
+
+const char* Qat::summary() {
+  return "quantization-aware training of a QDQ model (after quantize-static, or a QDQ file): weights fake-quantized "
+         "with their scales (STE), scales learned with learn_scales=1, against the float model on --train-data (else "
+         "--calib-data); writes back the same QDQ graph";
+}
+
+std::vector<OptionSpec> Qat::options() {
+  OptionSpec lr{"lr", OptionType::kFloat, "0.0001", "peak learning rate of the weights and biases", {}, 0, 10};
+  lr.exclusive_min = true;
+  return {
+      {"teacher",
+       OptionType::kString,
+       "original",
+       "original (the float model the last quantize stage started from, else the pipeline's input) or a model path",
+       {}},
+      {"epochs", OptionType::kInt, "5", "passes over the training data", {}, 0, 100000},
+      {"learn_scales", OptionType::kBool, "false", "also train the weight and activation scales (LSQ step sizes)", {}},
+      {"scale_lr",
+       OptionType::kFloat,
+       "0.0001",
+       "learn_scales=1: relative change of a scale per step at full learning rate (scales train as S0*exp(t))",
+       {},
+       0,
+       1},
+      lr,
+      {"batch",
+       OptionType::kInt,
+       "32",
+       "samples per optimizer step (a fixed-batch model accumulates runs)",
+       {},
+       1,
+       1e6},
+      {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
+      {"loss",
+       OptionType::kString,
+       "mse",
+       "mse: MSE on logits / spread^2 (matches the float logits; measured best); kl: KL*T^2",
+       {"kl", "mse"}},
+      {"temperature",
+       OptionType::kFloat,
+       "0",
+       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
+       {},
+       0,
+       1e12},
+      {"alpha",
+       OptionType::kFloat,
+       "0.5",
+       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
+       {},
+       0,
+       1},
+      {"patience",
+       OptionType::kInt,
+       "5",
+       "stop after this many epochs without a lower validation loss; 0 = never",
+       {},
+       0,
+       100000},
+      {"val",
+       OptionType::kFloat,
+       "0.1",
+       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
+       {},
+       0,
+       0.9},
+      {"schedule",
+       OptionType::kString,
+       "cosine",
+       "learning-rate schedule after warm-up",
+       {"cosine", "constant", "step"}},
+      {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
+      {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
+  };
+}
+
+namespace {
+
+// Points ctx.train at the calibration data for the stage when no training data is given.
+class TrainingDataScope {
+ public:
+  explicit TrainingDataScope(PassContext& ctx) : ctx_(ctx), saved_(ctx.train) {
+    if (!ctx.train.empty()) return;
+    if (ctx.calib.empty()) {
+      fail(
+          "qat needs training data: give --train-data (or data.train in the recipe), or --calib-data, which is used "
+          "when no training data is given; labels are optional");
+    }
+    ctx.train = ctx.calib;
+    from_calib_ = true;
+  }
+  ~TrainingDataScope() { ctx_.train = saved_; }
+  TrainingDataScope(const TrainingDataScope&) = delete;
+  TrainingDataScope& operator=(const TrainingDataScope&) = delete;
+  bool from_calib() const { return from_calib_; }
+
+ private:
+  PassContext& ctx_;
+  DataSpec saved_;
+  bool from_calib_ = false;
+};
+
+bool has_qdq(const Model& m) {
+  for (const auto& n : m.graph().node()) {
+    if (n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear") return true;
+  }
+  return false;
+}
+
+std::map<std::string, Tensor> param_values(const train::TrainGraph& g) {
+  std::map<std::string, Tensor> v;
+  for (size_t k = 0; k < g.param_names().size(); ++k) v[g.param_names()[k]] = g.params()[k];
+  return v;
+}
+
+}  // namespace
+
+void Qat::run(Model& model, PassContext& ctx) {
+  const qat::QatPlan plan = qat::analyze_qdq(model);  // refuses a model without Q/DQ
+  TrainingDataScope data_scope(ctx);
+  qat::QatNotes notes;
+  if (data_scope.from_calib()) {
+    notes.lines.push_back("no training data given: trained on the calibration data (" + ctx.train.path.string() + ")");
+    ctx.log().info("qat: {}", notes.lines.back());
+  }
+  TrainingSet set = read_training_set(ctx, "qat");
+
+  Model teacher_file;
+  const Model* teacher = ctx.quantized_from ? ctx.quantized_from.get() : ctx.original;
+  if (opts_.get_string("teacher") != "original") {
+    teacher_file = load_model(opts_.get_string("teacher"));
+    teacher = &teacher_file;
+  }
+  if (!teacher) fail_internal("qat: no original model in the context");
+  if (has_qdq(*teacher)) {
+    notes.lines.push_back("warning: the teacher (" + teacher->name() +
+                          ") is itself quantized (no quantize stage ran in this pipeline): give teacher=PATH of the "
+                          "float model");
+    ctx.log().warn("qat: {}", notes.lines.back());
+  }
+  check_same_inputs(*teacher, model);
+
+  const bool learn_scales = opts_.get_bool("learn_scales");
+  const double lr = opts_.get_float("lr");
+  const qat::TrainingCopy copy =
+      qat::make_training_copy(model, plan, learn_scales, learn_scales ? opts_.get_float("scale_lr") / lr : 0);
+  const int64_t batch = opts_.get_int("batch");
+  const TeacherRows teacher_rows = run_teacher(*teacher, set, {}, batch, ctx);
+
+  train::TrainGraphOptions gopts;
+  gopts.backends = ctx.session_options.backends;
+  train::TrainGraph graph(copy.model, copy.params, gopts);
+
+  ObjectiveConfig oc;
+  oc.kl = opts_.get_string("loss") == "kl";
+  const double spread = train::logit_spread(teacher_rows.outputs.front(), set.size());
+  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
+  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : auto_t;
+  for (const auto& t : teacher_rows.outputs) {
+    const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, set.size()) : 1.0;
+    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
+  }
+  oc.alpha = opts_.get_float("alpha");
+  DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
+  StudentFeeds feeds(copy.model, set, batch, ctx);
+
+  train::TrainerOptions to;
+  to.epochs = static_cast<int>(opts_.get_int("epochs"));
+  to.batch = batch;
+  to.run_rows = feeds.run_rows();
+  to.seed = ctx.seed();
+  to.patience = static_cast<int>(opts_.get_int("patience"));
+  to.optimizer.kind = train::parse_optimizer(opts_.get_string("optimizer"), "qat");
+  to.optimizer.weight_decay = opts_.get_float("weight_decay");
+  to.optimizer.momentum = opts_.get_float("momentum");
+  to.schedule.kind = train::parse_schedule(opts_.get_string("schedule"), "qat");
+  to.schedule.lr = lr;
+  train::Trainer trainer(graph, to);
+
+  std::vector<int64_t> all(static_cast<size_t>(set.size()));
+  for (int64_t i = 0; i < set.size(); ++i) all[static_cast<size_t>(i)] = i;
+  train::seeded_shuffle(all, ctx.seed());
+  const auto n_val = static_cast<size_t>(std::llround(opts_.get_float("val") * static_cast<double>(set.size())));
+  std::vector<int64_t> val(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_val));
+  std::vector<int64_t> train_idx(all.begin() + static_cast<std::ptrdiff_t>(n_val), all.end());
+  std::sort(val.begin(), val.end());
+  if (train_idx.empty()) fail("qat: val=" + opts_.values().at("val") + " leaves no training sample");
+
+  // Top-1 of the written-back QDQ model (edge-run's integer kernels) on labelled eval data.
+  std::optional<data::Labels> eval_labels;
+  bool eval_on = false;
+  if (!ctx.eval.empty()) {
+    eval_labels = ctx.labels(ctx.eval);
+    eval_on = eval_labels || ctx.open(ctx.eval)->embedded_labels();
+  }
+  if (eval_on) {
+    trainer.epoch_metric = [&](const train::TrainGraph& g) -> std::optional<double> {
+      Model trial = model;
+      qat::write_back(trial, plan, copy, param_values(g));
+      auto session = ctx.make_session(trial);
+      auto data = ctx.open(ctx.eval);
+      data::EvalOptions eo;
+      eo.batch = ctx.eval.batch;
+      return data::evaluate(*session, *data, eval_labels ? &*eval_labels : nullptr, nullptr, eo).top1;
+    };
+  }
+  const std::string metric_name = set.labels ? "val top-1" : "val agreement";
+  trainer.on_progress = [&](const train::TrainProgress& p) {
+    if (p.epoch_done && p.stats) {
+      ctx.log().info("{}", qat::qat_epoch_line(*p.stats, to.epochs, metric_name));
+      return;
+    }
+    if (!ctx.progress) return;
+    char what[128];
+    std::snprintf(what, sizeof what, "qat %d/%d loss %.4g %s %.3f %.0f samples/s", p.epoch, p.epochs, p.loss,
+                  set.labels ? "top-1" : "agree", p.val_top1.value_or(0), p.samples_per_s);
+    ctx.progress(what, p.step, p.steps);
+  };
+  const train::TrainResult result = trainer.fit(
+      train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+
+  const qat::WriteBackStats stats = qat::write_back(model, plan, copy, param_values(graph));
+
+  qat::QatSummary summary;
+  summary.result = &result;
+  summary.plan = &plan;
+  summary.stats = &stats;
+  summary.learn_scales = learn_scales;
+  summary.temperature = oc.temperature;
+  summary.spread = spread;
+  summary.kl = oc.kl;
+  summary.samples = set.size();
+  summary.val_samples = static_cast<int64_t>(val.size());
+  summary.labelled = set.labels.has_value();
+  summary.metric_name = metric_name;
+  qat::report_qat(summary, notes, ctx);
+}
+
+}  // namespace edge::pass
