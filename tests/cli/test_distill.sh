@@ -6,6 +6,7 @@
 #    up from the pruned model's; every weight the prune stage zeroed is still exactly zero
 #    (numpy, against the prune-only output) and the Conv weights stay >= 0.89 sparse;
 #  - the report: per-epoch loss/accuracy, epochs run, best epoch, samples/s, per-layer rows;
+#    the same command gives the same bytes;
 #  - plain per-epoch log lines on a non-TTY stderr, nothing with -q;
 #  - bad input: no training data, a teacher with other inputs, an unknown option value
 #    (exit 2, one line); a NaN in the data stops training, keeps the starting weights and
@@ -89,6 +90,9 @@ assert rows["Parameter88"]["attrs"]["masked"] == "no" and rows["Parameter88"]["m
 assert r["result"]["top1"] > 0.9, r["result"]
 PY
 grep -q "epoch 2/2: loss" r.md && ok "markdown report lists the epochs" || bad "markdown report"
+"$COMPRESSOR" compress "$M8" -o r2.onnx --passes "prune-magnitude<sparsity=0.9>,distill<epochs=2,patience=0>" \
+  --train-data "$CAL" --eval-data "$MX" --eval-labels "$MY" -q 2>/dev/null && cmp -s r.onnx r2.onnx \
+  && ok "same command, same seed: byte-identical model" || bad "r.onnx and r2.onnx differ"
 
 # --- bad input -----------------------------------------------------------------------------------
 expect_error 2 "distill.*needs training data: give --train-data" "no training data" -- \
