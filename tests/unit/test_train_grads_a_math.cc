@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernel_test_util.h"
+#include "train/grad_util.h"
 #include "train_grad_check.h"
 
 using namespace edge;
@@ -137,4 +138,32 @@ TEST_CASE("grad: HardSigmoid, HardSwish, Elu, Selu with their attributes", "[tra
     add_float_attr(n, "gamma", 0.9f);
   };
   check_node_gradients(selu);
+}
+
+TEST_CASE("reduce_to_shape sums a broadcast gradient like a plain loop over every element", "[train]") {
+  const Shape gs{2, 3, 4, 5};
+  const Tensor g = random_tensor(gs, 1700);
+  const std::vector<Shape> targets = {{3, 1, 5}, {2, 1, 4, 1}, {1}, {5}, {}, {4, 1}, {2, 3, 1, 1}, {1, 3, 4, 5}, {2, 3, 4, 5}};
+  for (const Shape& t : targets) {
+    INFO("target rank " << t.size() << " numel " << shape_numel(t));
+    const Tensor r = train::reduce_to_shape(g, t);
+    REQUIRE(r.shape() == t);
+    // Reference in double: element (a, b, c, d) of g goes to the target index with broadcast dims at 0.
+    std::vector<double> want(static_cast<size_t>(shape_numel(t)), 0.0);
+    const size_t off = gs.size() - t.size();
+    for (int64_t i = 0; i < g.numel(); ++i) {
+      int64_t rest = i, idx = 0, mul = 1;
+      for (size_t d = gs.size(); d-- > 0;) {
+        const int64_t c = rest % gs[d];
+        rest /= gs[d];
+        if (d >= off) {
+          const int64_t td = t[d - off];
+          idx += (td == 1 ? 0 : c) * mul;
+          mul *= td;
+        }
+      }
+      want[static_cast<size_t>(idx)] += g.data<float>()[i];
+    }
+    for (size_t j = 0; j < want.size(); ++j) CHECK(std::abs(r.data<float>()[j] - want[j]) <= 1e-5 * (1 + std::abs(want[j])));
+  }
 }

@@ -113,9 +113,9 @@ Model mini_mnist() {
 }  // namespace
 
 TEST_CASE("autodiff: Conv-Relu-MaxPool-Reshape-MatMul-Add model, every weight", "[train]") {
-  // Fixed seeds: with these values no Relu input or MaxPool runner-up lies within the
-  // finite-difference step of its kink, so central differences are valid (a kink would show
-  // as a failure here, not pass silently).
+  // Fixed seeds. Random data may put a Relu input or a MaxPool runner-up within a
+  // finite-difference step of its kink, where central differences are invalid; with these
+  // seeds none does, and such a crossing would show as a failure here, never as a silent pass.
   test::check_model_gradients(mini_mnist(), {"W1", "B1", "W2", "b2"}, {{"x", random_tensor({2, 1, 8, 8}, 955)}});
 }
 

@@ -56,27 +56,37 @@ void conv_grad(GradContext& ctx) {
   if (on > 0 && Kg > 0 && Mg > 0 && (want_x || want_w)) {
     std::vector<float> col(pointwise || !want_w ? 0 : static_cast<size_t>(Kg * on));
     std::vector<float> dcol(pointwise || !want_x ? 0 : static_cast<size_t>(Kg * on));
-    for (int64_t n = 0; n < N; ++n) {
-      for (int64_t g = 0; g < G; ++g) {
+    // 2-D patch matrices come from the row-wise im2col (whole rows copied at once).
+    const bool two_d = geom.rank() == 2;
+    const rt::linalg::Conv2dGeom g2 =
+        two_d ? rt::linalg::Conv2dGeom{Cg,           geom.in[0],        geom.in[1],        geom.kernel[0],
+                                       geom.kernel[1], geom.stride[0],  geom.stride[1],    geom.dil[0],
+                                       geom.dil[1],  geom.pad_begin[0], geom.pad_begin[1], geom.out[0],
+                                       geom.out[1]}
+              : rt::linalg::Conv2dGeom{};
+    for (int64_t g = 0; g < G; ++g) {
+      const float* wg = pw + g * Mg * Kg;
+      // W[g]^T is the A operand of every image's dcol product: packed once per group.
+      const rt::linalg::PackedA wt = want_x ? rt::linalg::PackedA(true, Kg, Mg, wg, Kg) : rt::linalg::PackedA();
+      for (int64_t n = 0; n < N; ++n) {
         const float* xg = px + (n * C + g * Cg) * in_n;
         const float* dyg = pdy + (n * M + g * Mg) * on;
-        const float* wg = pw + g * Mg * Kg;
         if (want_w) {
           const float* colp = xg;
           if (!pointwise) {
-            rt::nn_im2col(xg, geom, 0, Kg, col.data());
+            if (two_d) {
+              rt::linalg::im2col_2d(xg, g2, col.data());
+            } else {
+              rt::nn_im2col(xg, geom, 0, Kg, col.data());
+            }
             colp = col.data();
           }
           rt::linalg::sgemm(false, true, Mg, Kg, on, 1.f, dyg, on, colp, on, 1.f, dwp + g * Mg * Kg, Kg, nullptr);
         }
         if (want_x) {
           float* dxg = dxp + (n * C + g * Cg) * in_n;
-          if (pointwise) {
-            rt::linalg::sgemm(true, false, Kg, on, Mg, 1.f, wg, Kg, dyg, on, 0.f, dxg, on, nullptr);
-          } else {
-            rt::linalg::sgemm(true, false, Kg, on, Mg, 1.f, wg, Kg, dyg, on, 0.f, dcol.data(), on, nullptr);
-            rt::nn_col2im(dcol.data(), geom, 0, Kg, dxg);
-          }
+          rt::linalg::sgemm_packed(wt, false, on, 1.f, dyg, on, 0.f, pointwise ? dxg : dcol.data(), on, nullptr);
+          if (!pointwise) rt::nn_col2im(dcol.data(), geom, 0, Kg, dxg);
         }
       }
     }
