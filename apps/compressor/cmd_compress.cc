@@ -182,8 +182,9 @@ void add_compress_command(CLI::App& root, Action& action) {
   c->add_flag("--no-calib-cache", f->no_calib_cache, "Neither read nor write a calibration cache");
   c->add_option("--eval-data", f->eval_data, "Evaluation data (accuracy/agreement per stage, accuracy gates)");
   c->add_option("--eval-labels", f->eval_labels, "Labels of the evaluation data (idx or .npy)");
-  c->add_option("--train-data", f->train_data, "Training data (distillation)");
-  c->add_option("--train-labels", f->train_labels, "Labels of the training data");
+  c->add_option("--train-data", f->train_data,
+                "Training data of the distill stage (unlabelled is fine; held in memory; docs/distillation.md)");
+  c->add_option("--train-labels", f->train_labels, "Labels of the training data (distill adds cross-entropy)");
   c->add_option("--scale", f->pre.scale, "Preprocessing for all data: multiply (e.g. 1/255)");
   c->add_option("--mean", f->pre.mean, "Per-channel mean to subtract (after --scale)");
   c->add_option("--std", f->pre.std, "Per-channel std to divide by");
@@ -223,6 +224,8 @@ void add_compress_command(CLI::App& root, Action& action) {
       "  compressor compress m.onnx -o sparse.onnx --passes \"fold-constants,prune-magnitude<sparsity=0.8>\"\n"
       "      (scope=global|layer|sensitivity; prune-nm<n=2,m=4>; sensitivity<sparsities=0.5,0.7,0.9>)\n"
       "  compressor compress m.onnx -o m.onnx.zst --passes \"fold-constants,eliminate-dead\"   (zstd container)\n"
+      "  compressor compress m.onnx -o d.onnx --passes \"prune-magnitude<sparsity=0.9>,distill\" --train-data x.npy\n"
+      "      (fine-tunes the pruned model against m.onnx; zeros kept; distill<epochs=20,lr=0.01,loss=kl|mse>)\n"
       "Exit codes: 0 ok, 1 a gate failed (model and report still written), 2 bad input, 3 internal error.");
   c->callback([f, &action] { action = [f] { return compress(*f); }; });
 }

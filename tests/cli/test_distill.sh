@@ -6,6 +6,8 @@
 #    up from the pruned model's; every weight the prune stage zeroed is still exactly zero
 #    (numpy, against the prune-only output) and the Conv weights stay >= 0.89 sparse;
 #  - the report: per-epoch loss/accuracy, epochs run, best epoch, samples/s, per-layer rows;
+#    resnet8 channel-pruned with its BatchNormalization: per-epoch eval top-1 = the result's;
+#    the same command gives the same bytes;
 #  - plain per-epoch log lines on a non-TTY stderr, nothing with -q;
 #  - bad input: no training data, a teacher with other inputs, an unknown option value
 #    (exit 2, one line); a NaN in the data stops training, keeps the starting weights and
@@ -87,8 +89,26 @@ rows = {l["attrs"]["initializer"]: l for l in s["layers"]}
 assert rows["Parameter87"]["attrs"]["masked"] == "yes" and rows["Parameter87"]["metrics"]["sparsity"] > 0.9, rows
 assert rows["Parameter88"]["attrs"]["masked"] == "no" and rows["Parameter88"]["metrics"]["change"] > 0, rows
 assert r["result"]["top1"] > 0.9, r["result"]
+assert abs(m["eval_top1@%d" % m["best_epoch"]] - r["result"]["top1"]) < 1e-9, (m, r["result"])
 PY
 grep -q "epoch 2/2: loss" r.md && ok "markdown report lists the epochs" || bad "markdown report"
+"$COMPRESSOR" compress "$M8" -o r2.onnx --passes "prune-magnitude<sparsity=0.9>,distill<epochs=2,patience=0>" \
+  --train-data "$CAL" --eval-data "$MX" --eval-labels "$MY" -q 2>/dev/null && cmp -s r.onnx r2.onnx \
+  && ok "same command, same seed: byte-identical model" || bad "r.onnx and r2.onnx differ"
+
+# resnet8 keeps its BatchNormalization (trained gamma/beta, stored statistics): the per-epoch
+# eval top-1 of the kept epoch is the result's top-1 (the Conv+BN fusion must not hide weights).
+"$COMPRESSOR" compress "$F/models/resnet8.onnx" -o rn.onnx --passes "prune-channels<ratio=0.5>,distill<epochs=2>" \
+  --train-data "$F/data/fashion_calib_x.npy" --eval-data "$F/data/fashion_eval_x.npy" \
+  --eval-labels "$F/data/fashion_eval_y.npy" --scale 1/255 --batch 50 --report rn.json -q 2>/dev/null \
+  || bad "resnet8 prune-channels + distill failed"
+"$PY" - <<'PY' && ok "resnet8 (BatchNormalization): per-epoch eval top-1 matches the result; accuracy recovers" || bad "resnet8 report"
+import json
+r = json.load(open("rn.json"))
+m = [x for x in r["stages"] if x["name"] == "distill"][0]["metrics"]
+assert abs(m["eval_top1@%d" % m["best_epoch"]] - r["result"]["top1"]) < 1e-9, (m, r["result"])
+assert m["eval_top1@%d" % m["best_epoch"]] > m["eval_top1@0"] + 0.2, m
+PY
 
 # --- bad input -----------------------------------------------------------------------------------
 expect_error 2 "distill.*needs training data: give --train-data" "no training data" -- \

@@ -92,7 +92,11 @@ class EvalEachEpoch {
     labels_ = ctx.labels(ctx.eval);
     auto data = ctx.open(ctx.eval);
     if (!labels_ && !data->embedded_labels()) return;
-    session_ = ctx.make_session(student);
+    // Unfused: set_weight must reach every trained initializer, and a Conv+BatchNormalization
+    // fusion folds the BN parameters into the Conv's weights when the session is prepared.
+    rt::SessionOptions so = ctx.session_options;
+    so.fuse = false;
+    session_ = rt::Session::create(student, so);
   }
   bool active() const { return session_ != nullptr; }
   std::optional<double> operator()(const train::TrainGraph& g) {

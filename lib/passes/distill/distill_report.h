@@ -1,6 +1,6 @@
-// The distill stage's report section: per-epoch numbers (stage metrics "<name>@<epoch>", which
-// the HTML report draws as curves, and one note a line), the outcome (epochs run, best epoch,
-// early stop, non-finite loss, samples/s) and one row per trained initializer.
+// The distill stage's report section: per-epoch numbers (stage metrics "<name>@<epoch>" for
+// JSON readers, and one note a line), the outcome (epochs run, best epoch, early stop,
+// non-finite loss, samples/s) and one row per trained initializer.
 #pragma once
 
 #include <string>
