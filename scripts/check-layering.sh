@@ -26,6 +26,7 @@ declare -A ALLOWED=(
   [train]="ir runtime data"
   [pass]="ir runtime data calib train report"
   [passes]="ir runtime data calib train report pass"
+  [search]="ir runtime data calib train report pass passes"
   [capi]="ir runtime"  # the C API (edge_run.h): an app-level layer over runtime::Session
 )
 

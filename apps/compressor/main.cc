@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   edge::app::add_compress_command(app, action);
   edge::app::add_passes_command(app, action);
   edge::app::add_eval_command(app, action);
+  edge::app::add_search_command(app, action);
   if (auto unknown = edge::app::unknown_argument(app, argc, argv)) return edge::app::usage_error("compressor", *unknown);
   try {
     app.parse(argc, argv);
