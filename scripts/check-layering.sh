@@ -7,6 +7,7 @@
 #    └──── report ◀───────────────────────────────┘
 #
 # (report depends on ir only; pass builds report::StageRecord rows, so report sits below it.)
+# search (compressor search) sits on top of passes and may include everything below it.
 # capi (the C API, edge_run.h) is an app-level layer over runtime: nothing under lib/ includes it.
 # A module under lib/ that is not in the table below is an error too: add it where it belongs.
 #

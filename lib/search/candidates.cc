@@ -89,13 +89,13 @@ std::vector<Candidate> plan_candidates(const Model& m, const PlanInputs& in) {
     if (s >= 0.7) p.add("prune-global+fp16", "prune-magnitude<sparsity=" + num(s) + ",scope=global>,quantize-fp16", 1.5, id);
   }
   if (in.has_calib) {
-    const int int8 = p.add("int8-static", "quantize-static", 3);
+    p.add("int8-static", "quantize-static", 3);
     // Channel pruning changes shapes (smaller dense kernels: the latency lever).
     std::vector<std::pair<double, int>> channel_ids;
     if (conv || matmul) {
       prev = 0;
-      for (double r : {0.25, 0.5}) {
-        prev = p.add("prune-channels", "prune-channels<ratio=" + num(r) + ">", 2, prev);
+      for (double r : {0.1, 0.2}) {
+        prev = p.add("prune-channels", "prune-channels<ratio=" + num(r) + ",criterion=sensitivity>", 3, prev);
         channel_ids.emplace_back(r, prev);
       }
     }
@@ -114,7 +114,6 @@ std::vector<Candidate> plan_candidates(const Model& m, const PlanInputs& in) {
             "prune-magnitude<sparsity=0.7,scope=global>,quantize-auto<max_drop=" + num(in.max_accuracy_drop) + ">", 10,
             global_ids[1].second);
     }
-    (void)int8;
   }
   // Distillation after pruning, when the stage exists and training data is given.
   if (in.has_train && pass_exists("distill")) {

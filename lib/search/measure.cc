@@ -79,12 +79,16 @@ std::map<std::string, LayerTime> Measurer::layer_times(const Model& m) const {
   auto s = rt::Session::create(m, session_options(true));
   auto feeds = rt::random_feeds(*s, opts_.seed);
   for (int i = 0; i < std::max(1, opts_.warmup_runs); ++i) s->run(feeds);
-  s->reset_profile();
-  for (int i = 0; i < std::max(1, opts_.timed_runs); ++i) s->run(feeds);
+  // Each node's fastest run: a run preempted by another process only raises some samples.
   std::map<std::string, LayerTime> out;
-  for (const auto& p : s->profile()) {
-    if (p.depth != 0 || p.calls == 0 || p.name.empty()) continue;
-    out[p.name] = {p.op, p.kernel, p.total_ms / static_cast<double>(std::max(1, opts_.timed_runs))};
+  for (int i = 0; i < std::max(1, opts_.timed_runs); ++i) {
+    s->reset_profile();
+    s->run(feeds);
+    for (const auto& p : s->profile()) {
+      if (p.depth != 0 || p.calls == 0 || p.name.empty()) continue;
+      auto [it, fresh] = out.try_emplace(p.name, LayerTime{p.op, p.kernel, p.total_ms});
+      if (!fresh) it->second.ms = std::min(it->second.ms, p.total_ms);
+    }
   }
   return out;
 }

@@ -18,7 +18,7 @@ namespace edge::search {
 struct LayerTime {
   std::string op;
   std::string kernel;  // "cpu:conv2d-packed", "reference", ...
-  double ms = 0;       // mean per run
+  double ms = 0;       // fastest of the timed runs
 };
 
 class Measurer {
@@ -28,7 +28,7 @@ class Measurer {
 
   // Every metric but size_bytes (the caller knows how the model is stored).
   Metrics measure(const Model& m) const;
-  // Per-node mean time over profiled runs, by node name (fused nodes keep the op's name).
+  // Per-node time (fastest of the timed runs), by node name (fused nodes keep the op's name).
   std::map<std::string, LayerTime> layer_times(const Model& m) const;
 
   const pass::DataSpec& eval() const { return eval_; }

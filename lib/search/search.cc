@@ -35,7 +35,7 @@ struct Runner {
   std::string model_sha;
   std::shared_ptr<spdlog::logger> log;
   Measurer meas;
-  std::optional<std::map<std::string, LayerTime>> float_times;  // of the cleanup-only model
+  std::optional<Model> float_model;  // the cleanup-only model: per-layer times to compare with
 
   fs::path work_path(const std::string& key) const {
     return opts.out_dir / "work" / (key.substr(0, 16) + (is_zstd_path(opts.output) ? ".onnx.zst" : ".onnx"));
@@ -78,12 +78,14 @@ struct Runner {
   // Layers the candidate changed (pruned rows, or a different op/kernel than the float model)
   // that run slower than in the float/dense model.
   std::vector<LayerRevert> slower_layers(const pass::CompressResult& res) {
-    if (!float_times) {
+    if (!float_model) {
       Candidate base;
       base.pipeline = cleanup_prefix(model);
-      auto fr = build(base, opts.out_dir / "work" / "float-baseline.onnx");
-      float_times = meas.layer_times(fr.model);
+      float_model = build(base, opts.out_dir / "work" / "float-baseline.onnx").model;
     }
+    // Float and candidate profiled back to back, each node's fastest run kept.
+    const auto float_times = meas.layer_times(*float_model);
+    const auto times = meas.layer_times(res.model);
     std::set<std::string> pruned;
     for (const auto& s : res.report.stages) {
       for (const auto& l : s.layers) {
@@ -92,9 +94,9 @@ struct Runner {
       }
     }
     std::vector<LayerRevert> out;
-    for (const auto& [name, t] : meas.layer_times(res.model)) {
-      auto f = float_times->find(name);
-      if (f == float_times->end()) continue;
+    for (const auto& [name, t] : times) {
+      auto f = float_times.find(name);
+      if (f == float_times.end()) continue;
       const bool changed = pruned.count(name) || t.op != f->second.op || t.kernel != f->second.kernel;
       if (changed && t.ms > f->second.ms * kSlowerRatio && t.ms - f->second.ms > kSlowerMs) {
         out.push_back({name, t.op, t.ms, f->second.ms});
