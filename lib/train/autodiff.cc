@@ -243,7 +243,18 @@ void TrainGraph::forward(const rt::NamedTensors& feeds, Tape& tape) const {
       ctx.inputs.push_back(t);
     }
     ctx.outputs.assign(s.outputs.size(), Tensor());
-    s.kernel->compute(ctx);
+    if (opts_.bn_training && s.grad && s.grad->train_forward) {
+      // An op whose training forward differs from inference (BatchNormalization).
+      GradContext tc;
+      tc.node = s.node;
+      tc.opset = s.opset;
+      tc.attrs = &s.attrs;
+      tc.bn_training = true;
+      tc.inputs = ctx.inputs;
+      s.grad->train_forward(tc, ctx.outputs);
+    } else {
+      s.kernel->compute(ctx);
+    }
     for (size_t o = 0; o < s.outputs.size(); ++o) {
       if (s.outputs[o] >= 0) tape.values[static_cast<size_t>(s.outputs[o])] = std::move(ctx.outputs[o]);
     }

@@ -29,7 +29,9 @@ struct TrainGraphOptions {
   const rt::KernelRegistry* registry = nullptr;  // forward kernels; default builtin()
   std::vector<std::string> backends;             // enabled forward backends; empty = all
   const GradRegistry* grads = nullptr;           // backward kernels; default builtin()
-  bool bn_training = false;                      // BatchNormalization uses batch statistics
+  // BatchNormalization uses batch statistics: ops whose GradDef has a train_forward run it
+  // instead of the runtime's inference kernel, and their backward goes through the statistics.
+  bool bn_training = false;
   // Intermediate values whose gradients may be seeded (hint losses) besides the outputs.
   std::vector<std::string> extra_seeds;
 };

@@ -52,7 +52,10 @@ bool GradDef::is_differentiable(int input) const {
   return differentiable.empty() || std::count(differentiable.begin(), differentiable.end(), input) > 0;
 }
 
-void GradRegistry::add(GradDef def) { defs_.push_back(std::move(def)); }
+void GradRegistry::add(GradDef def) {
+  if (find(def.domain, def.op)) fail_internal("backward kernel for " + def.op + " registered twice");
+  defs_.push_back(std::move(def));
+}
 
 const GradDef* GradRegistry::find(const std::string& domain, const std::string& op) const {
   const std::string d = domain == "ai.onnx" ? "" : domain;
@@ -68,6 +71,18 @@ const GradRegistry& GradRegistry::builtin() {
     register_elementwise_grads(r);
     register_activation_grads(r);
     register_gemm_grads(r);
+    register_conv_grads(r);
+    register_matmul_grads(r);
+    register_pool_grads(r);
+    register_shape_grads(r);
+    register_math_grads(r);
+    register_qdq_grads(r);
+    register_softmax_grads(r);
+    register_shuffle_grads(r);
+    register_index_grads(r);
+    register_reduce_grads(r);
+    register_norm_grads(r);
+    register_variadic_grads(r);
     return r;
   }();
   return reg;

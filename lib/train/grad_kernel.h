@@ -50,6 +50,10 @@ struct GradContext {
 };
 
 using GradFn = void (*)(GradContext&);
+// The forward of an op whose training forward differs from inference (BatchNormalization
+// normalizing with the batch's statistics): fills `outputs` (one per node output, left
+// undefined where omitted) from ctx.inputs / ctx.attrs. ctx has no gradients yet.
+using TrainForwardFn = void (*)(const GradContext& ctx, std::vector<Tensor>& outputs);
 
 struct GradDef {
   std::string domain;  // "" for ai.onnx
@@ -60,6 +64,9 @@ struct GradDef {
   // True for ops whose backward needs the forward outputs (kept on the tape); every op
   // keeps its inputs.
   bool needs_outputs = true;
+  // When set, TrainGraph::forward runs this instead of the runtime's (inference) kernel
+  // while training mode is on (TrainGraphOptions::bn_training).
+  TrainForwardFn train_forward = nullptr;
   bool is_differentiable(int input) const;
 };
 
@@ -80,5 +87,17 @@ class GradRegistry {
 void register_elementwise_grads(GradRegistry& r);  // Add (Sub, Mul, Div: grads/arith_grad.cc)
 void register_activation_grads(GradRegistry& r);   // Relu (and the other activations)
 void register_gemm_grads(GradRegistry& r);         // Gemm
+void register_conv_grads(GradRegistry& r);         // Conv (grads/conv_grad.cc)
+void register_matmul_grads(GradRegistry& r);       // MatMul
+void register_pool_grads(GradRegistry& r);         // MaxPool, AveragePool, GlobalAverage/MaxPool
+void register_shape_grads(GradRegistry& r);        // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
+void register_math_grads(GradRegistry& r);         // Neg, Sqrt, Exp, Log, Abs
+void register_qdq_grads(GradRegistry& r);          // QuantizeLinear, DequantizeLinear (STE)
+void register_softmax_grads(GradRegistry& r);      // Softmax, LogSoftmax
+void register_shuffle_grads(GradRegistry& r);      // Transpose, Concat, Split, Expand, Tile
+void register_index_grads(GradRegistry& r);        // Slice, Gather, Pad, Where
+void register_reduce_grads(GradRegistry& r);       // ReduceSum/Mean/Max/Min/L2
+void register_norm_grads(GradRegistry& r);         // LayerNormalization, BatchNormalization
+void register_variadic_grads(GradRegistry& r);     // Cast, Sum, Mean, Max, Min
 
 }  // namespace edge::train

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ir/status.h"
+#include "runtime/kernels/reference/broadcast.h"
 
 namespace edge::train {
 
@@ -46,18 +47,40 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& shape) {
   Tensor out(DType::kFloat, shape);
   float* o = out.data<float>();
   const float* src = g.data<float>();
-  const auto tstr = strides_of(target);
-  std::vector<int64_t> idx(static_cast<size_t>(rank), 0);
-  for (int64_t i = 0; i < g.numel(); ++i) {
-    int64_t t = 0;
-    for (int d = 0; d < rank; ++d) {
-      if (target[static_cast<size_t>(d)] != 1) t += idx[static_cast<size_t>(d)] * tstr[static_cast<size_t>(d)];
+  // The trailing dims that are all kept or all summed form one contiguous block of B
+  // elements, handled by a tight loop; the outer dims are walked in row-major order.
+  const Shape& gs = g.shape();
+  int k = rank;
+  int kind = -1;  // 1: the block is kept, 0: it is summed; -1: only size-1 dims so far
+  while (k > 0) {
+    const size_t d = static_cast<size_t>(k - 1);
+    if (gs[d] != 1) {
+      const int dk = target[d] == gs[d] ? 1 : 0;
+      if (kind >= 0 && dk != kind) break;
+      kind = dk;
     }
-    o[t] += src[i];
-    for (int d = rank - 1; d >= 0; --d) {
-      if (++idx[static_cast<size_t>(d)] < g.shape()[static_cast<size_t>(d)]) break;
-      idx[static_cast<size_t>(d)] = 0;
-    }
+    --k;
+  }
+  int64_t block = 1;
+  for (int d = k; d < rank; ++d) block *= gs[static_cast<size_t>(d)];
+  const Shape outer_g(gs.begin(), gs.begin() + k), outer_t(target.begin(), target.begin() + k);
+  if (kind == 1) {
+    rt::for_each_broadcast<1>(outer_g, {outer_t}, [&](int64_t i, const int64_t* at) {
+      add_into(o + at[0] * block, src + i * block, block);
+    });
+  } else {
+    rt::for_each_broadcast<1>(outer_g, {outer_t}, [&](int64_t i, const int64_t* at) {
+      const float* p = src + i * block;
+      float part[8] = {};  // eight running sums: independent adds, a fixed order
+      int64_t j = 0;
+      for (; j + 8 <= block; j += 8) {
+        for (int l = 0; l < 8; ++l) part[l] += p[j + l];
+      }
+      float sum = 0.f;
+      for (; j < block; ++j) sum += p[j];
+      for (int l = 0; l < 8; ++l) sum += part[l];
+      o[at[0]] += sum;
+    });
   }
   return out;
 }

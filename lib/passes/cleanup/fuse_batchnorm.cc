@@ -195,7 +195,11 @@ void fuse_graph(Fuser& f, PassContext& ctx, FuseCounts& counts) {
     if (b) candidates.insert(conv.input(bi));
     for (int q = 1; q < 5; ++q) candidates.insert(bn.input(q));
     f.store(conv, wi, wv, wshape, base + "_weight_bn");
-    f.store(conv, bi, bias, Shape{channels}, base + "_bias_bn");
+    // A new bias takes the weight's name with "weight" -> "bias" ("stem.weight" -> "stem.bias",
+    // PyTorch's convention) when the weight is named that way.
+    const std::string& wname = conv.input(wi);
+    const bool torch_style = wname.size() > 6 && wname.compare(wname.size() - 6, 6, "weight") == 0;
+    f.store(conv, bi, bias, Shape{channels}, torch_style ? wname.substr(0, wname.size() - 6) + "bias" : base + "_bias_bn");
     if (op == "Gemm" && beta != 1.0) {
       for (auto& a : *conv.mutable_attribute()) {
         if (a.name() == "beta") a.set_f(1.0f);

@@ -1,25 +1,14 @@
-// Backward of Gemm: Y = alpha * op(A) * op(B) + beta * C, op = optional transpose.
+// Backward of Gemm: Y = alpha * op(A) * op(B) + beta * C, op = optional transpose. The two
+// products run on the runtime's blocked sgemm, reading transposed operands in place (no copies).
 #include "ir/status.h"
+#include "runtime/linalg/gemm.h"
 #include "train/grad_kernel.h"
 #include "train/grad_util.h"
 
 namespace edge::train {
 namespace {
 
-// C[m x n] += sum_k A(m,k) * B(k,n), with A and B read through strides so that transposed
-// operands need no copy.
-void matmul_acc(const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs, int64_t b_cs, float* c,
-                int64_t m, int64_t n, int64_t k, float scale) {
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t p = 0; p < k; ++p) {
-      const float av = a[i * a_rs + p * a_cs] * scale;
-      if (av == 0.f) continue;
-      const float* brow = b + p * b_rs;
-      float* crow = c + i * n;
-      for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j * b_cs];
-    }
-  }
-}
+using rt::linalg::sgemm;
 
 void gemm_grad(GradContext& ctx) {
   const float alpha = ctx.attrs->get_float("alpha", 1.f);
@@ -35,29 +24,23 @@ void gemm_grad(GradContext& ctx) {
   const float* ap = a.data<float>();
   const float* bp = b.data<float>();
   const float* g = dy.data<float>();
-  // op(A)(i,p) = ta ? A[p,i] : A[i,p]; op(B)(p,j) = tb ? B[j,p] : B[p,j].
+  // Stored shapes: A is [m, k] ([k, m] when ta), B is [k, n] ([n, k] when tb); lda/ldb are
+  // their row lengths. d op(A) = alpha * dY * op(B)^T, d op(B) = alpha * op(A)^T * dY.
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
   if (ctx.wants_grad(0)) {
-    // d op(A) = dY * op(B)^T  (m x k); dA is its transpose when ta.
-    Tensor& da = ctx.grad(0);
-    float* dap = da.data<float>();
+    float* da = ctx.grad(0).data<float>();
     if (!ta) {
-      // dA[i,p] = sum_j dY[i,j] * op(B)(p,j)
-      matmul_acc(g, n, 1, bp, tb ? k : 1, tb ? 1 : n, dap, m, k, n, alpha);
+      sgemm(false, !tb, m, k, n, alpha, g, n, bp, ldb, 0.f, da, k, nullptr);  // dA = dY * op(B)^T
     } else {
-      // dA[p,i] = sum_j op(B)(p,j) * dY[i,j]
-      matmul_acc(bp, tb ? 1 : n, tb ? k : 1, g, 1, n, dap, k, m, n, alpha);
+      sgemm(tb, true, k, m, n, alpha, bp, ldb, g, n, 0.f, da, m, nullptr);  // dA = op(B) * dY^T
     }
   }
   if (ctx.wants_grad(1)) {
-    // d op(B) = op(A)^T * dY (k x n); dB is its transpose when tb.
-    Tensor& db = ctx.grad(1);
-    float* dbp = db.data<float>();
+    float* db = ctx.grad(1).data<float>();
     if (!tb) {
-      // dB[p,j] = sum_i op(A)(i,p) * dY[i,j]
-      matmul_acc(ap, ta ? m : 1, ta ? 1 : k, g, n, 1, dbp, k, n, m, alpha);
+      sgemm(!ta, false, k, n, m, alpha, ap, lda, g, n, 0.f, db, n, nullptr);  // dB = op(A)^T * dY
     } else {
-      // dB[j,p] = sum_i dY[i,j] * op(A)(i,p)
-      matmul_acc(g, 1, n, ap, ta ? 1 : k, ta ? m : 1, dbp, n, k, m, alpha);
+      sgemm(true, ta, n, k, m, alpha, g, n, ap, lda, 0.f, db, k, nullptr);  // dB = dY^T * op(A)
     }
   }
   if (ctx.wants_grad(2)) {

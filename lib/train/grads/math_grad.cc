@@ -2,6 +2,7 @@
 //   Neg   dX = -dY              Sqrt  dX = dY / (2 * Y)
 //   Exp   dX = dY * Y           Log   dX = dY / X
 //   Abs   dX = dY * sign(X)     (0 at X = 0)
+// (Pow, a binary op with broadcasting, is in arith_grad.cc.)
 #include "train/grad_kernel.h"
 #include "train/grads/unary_grad_util.h"
 
@@ -9,23 +10,23 @@ namespace edge::train {
 namespace {
 
 void neg_grad(GradContext& ctx) {
-  unary_grad(ctx, [](float, float, float g) { return -g; });
+  unary_grad_from_input(ctx, [](float, float g) { return -g; });
 }
 
 void sqrt_grad(GradContext& ctx) {
-  unary_grad(ctx, [](float, float y, float g) { return g * 0.5f / y; });
+  unary_grad_from_output(ctx, [](float y, float g) { return g * 0.5f / y; });
 }
 
 void exp_grad(GradContext& ctx) {
-  unary_grad(ctx, [](float, float y, float g) { return g * y; });
+  unary_grad_from_output(ctx, [](float y, float g) { return g * y; });
 }
 
 void log_grad(GradContext& ctx) {
-  unary_grad(ctx, [](float x, float, float g) { return g / x; });
+  unary_grad_from_input(ctx, [](float x, float g) { return g / x; });
 }
 
 void abs_grad(GradContext& ctx) {
-  unary_grad(ctx, [](float x, float, float g) { return x > 0.f ? g : x < 0.f ? -g : 0.f; });
+  unary_grad_from_input(ctx, [](float x, float g) { return x > 0.f ? g : x < 0.f ? -g : 0.f; });
 }
 
 }  // namespace
