@@ -91,12 +91,13 @@ std::vector<Candidate> plan_candidates(const Model& m, const PlanInputs& in) {
   if (in.has_calib) {
     p.add("int8-static", "quantize-static", 3);
     // Channel pruning changes shapes (smaller dense kernels: the latency lever).
-    std::vector<std::pair<double, int>> channel_ids;
+    std::vector<std::pair<std::string, int>> channel_ids;  // stage, candidate id
     if (conv || matmul) {
       prev = 0;
       for (double r : {0.1, 0.2}) {
-        prev = p.add("prune-channels", "prune-channels<ratio=" + num(r) + ",criterion=sensitivity>", 3, prev);
-        channel_ids.emplace_back(r, prev);
+        const std::string stage = "prune-channels<ratio=" + num(r) + ",criterion=sensitivity>";
+        prev = p.add("prune-channels", stage, 3, prev);
+        channel_ids.emplace_back(stage, prev);
       }
     }
     // Combinations: prune, then int8.
@@ -104,9 +105,7 @@ std::vector<Candidate> plan_candidates(const Model& m, const PlanInputs& in) {
       if (s <= 0.8) p.add("prune-global+int8", "prune-magnitude<sparsity=" + num(s) + ",scope=global>,quantize-static", 3, id);
     }
     p.add("prune-2:4+int8", "prune-nm<n=2,m=4>,quantize-static", 3, nm);
-    for (const auto& [r, id] : channel_ids) {
-      p.add("prune-channels+int8", "prune-channels<ratio=" + num(r) + ">,quantize-static", 4, id);
-    }
+    for (const auto& [stage, id] : channel_ids) p.add("prune-channels+int8", stage + ",quantize-static", 4, id);
     // int8 with per-layer fallback to float until the drop fits (many evaluations).
     if (in.has_labels) {
       p.add("int8-auto", "quantize-auto<max_drop=" + num(in.max_accuracy_drop) + ">", 10, 0);
