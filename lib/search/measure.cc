@@ -63,11 +63,11 @@ Metrics Measurer::measure(const Model& m) const {
   if (!eval_.empty()) {
     auto s = rt::Session::create(m, session_options(false));
     auto d = data::open_dataset(eval_.path, eval_.options);
-    if (eval_.limit > 0) d->set_limit(eval_.limit);
     std::optional<data::Labels> labels;
     if (!eval_.labels.empty()) labels = data::open_labels(eval_.labels);
     data::EvalOptions eo;
     eo.batch = eval_.batch;
+    eo.limit = eval_.limit;  // evaluate() sets the dataset's limit from this
     auto r = data::evaluate(*s, *d, labels ? &*labels : nullptr, reference_.get(), eo);
     if (r.has_labels) out.top1 = r.top1;
     out.agreement = r.has_reference ? r.agreement_top1 : 1.0;

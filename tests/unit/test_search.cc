@@ -91,9 +91,14 @@ TEST_CASE("search: gates, best by objective, closest when none passes", "[search
   REQUIRE(pick_best(cs, Objective::kSize) == 0);
   // #1: 5x over size (excess 5); #2: 9x (9); #3: 1x over size + 3 gate-widths over accuracy (4).
   REQUIRE(pick_closest(cs, original, g) == 3);
-  g.max_latency_ms = 0.6;
+  g.max_latency_ms = 0.4;
   g.max_peak_memory = 10;
-  REQUIRE(gate_failures(*cs[1].metrics, original, g).size() == 2);  // size and peak memory (0 > 10 is false)
+  cs[1].metrics->peak_memory_bytes = 20;
+  auto fails = gate_failures(*cs[1].metrics, original, g);  // latency, size and peak memory
+  REQUIRE(fails.size() == 3);
+  REQUIRE_THAT(fails[0], Catch::Contains("latency 0.500 ms > 0.400 ms"));
+  REQUIRE_THAT(fails[1], Catch::Contains("size 500 bytes > 50"));
+  REQUIRE_THAT(fails[2], Catch::Contains("peak memory 20 bytes > 10"));
   REQUIRE_THROWS_WITH(parse_objective("speed"), Catch::Contains("expected size, latency or accuracy"));
 }
 
@@ -223,9 +228,11 @@ TEST_CASE("search: the measurer's accuracy is data::evaluate's; memory counts ar
   Metrics got = meas.measure(m);
   auto s = rt::Session::create(m);
   auto d = data::open_dataset(o.eval.path, o.eval.options);
-  d->set_limit(200);
   auto labels = data::open_labels(o.eval.labels);
-  auto want = data::evaluate(*s, *d, &labels, nullptr);
+  data::EvalOptions eo;
+  eo.limit = 200;
+  auto want = data::evaluate(*s, *d, &labels, nullptr, eo);
+  REQUIRE(want.samples == 200);
   REQUIRE(got.top1);
   REQUIRE(*got.top1 == want.top1);
   REQUIRE(got.agreement == 1.0);  // the original against itself
