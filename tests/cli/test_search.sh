@@ -110,6 +110,21 @@ m2=$(py 'import json; print(json.load(open("D/pareto.json"))["measured_now"])')
 if [ $rc -eq 0 ] && [ "$m2" = 0 ] && cmp -s best.onnx best2.onnx; then ok "rerun measures nothing new and writes the same best"
 else bad "rerun: exit $rc, measured_now $m2"; fi
 
+# --- an interrupted run (SIGINT) resumes from its cache ----------------------------------------
+"$COMPRESSOR" search "$M" --out-dir DI "${DATA[@]}" "${RUNS[@]}" -o bi.onnx >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do [ -s DI/cache.json ] && break; sleep 0.1; done
+sleep 1
+kill -INT $pid 2>/dev/null
+wait $pid
+rc=$?
+"$COMPRESSOR" search "$M" --out-dir DI "${DATA[@]}" "${RUNS[@]}" -o bi.onnx --budget-minutes 0.05 >outi.txt 2>erri.txt
+rc2=$?
+cached=$(py 'import json; print(sum(c["status"] == "cached" for c in json.load(open("DI/pareto.json"))["candidates"]))')
+if [ "$rc" -ne 0 ] && [ $rc2 -le 1 ] && [ "$cached" -ge 1 ] && ! ls DI/*.tmp-* >/dev/null 2>&1; then
+  ok "interrupted run (exit $rc): the rerun takes $cached candidate(s) from the cache"
+else bad "interrupt: exit $rc, rerun exit $rc2, $cached cached"; fi
+
 # --- gates nobody meets: exit 1, the closest is still written --------------------------------
 rm -f closest.onnx
 "${SEARCH[@]}" -o closest.onnx --max-size 1KB >out3.txt 2>err3.txt
