@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -10,12 +9,13 @@
 #include "ir/graph_edit.h"
 #include "ir/onnx_infer_guard.h"
 #include "ir/opset_shadow.h"
+#include "ir/safe_infer.h"
+#include "ir/schema_validation.h"
 #include "ir/sparse_storage.h"
 #include "ir/tensor_proto.h"
 #include "ir/zstd_container.h"
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
-#include "onnx/shape_inference/implementation.h"
 
 namespace edge {
 namespace fs = std::filesystem;
@@ -88,79 +88,21 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   return m;
 }
 
-// ONNX 1.12 shape-inference functions that crash (read past malformed shapes, divide by
-// zero) on hostile models, found by fuzzing (tests/fuzz/regressions/fuzz_model_load):
-// STFT and DFT always; conv/pool ops with non-positive strides/dilations/kernel_shape or
-// inputs of rank < 3. Models with such nodes load without ONNX shape inference, with a
-// warning; the runtime's kernels validate these cases themselves.
-bool conv_like(const std::string& op) {
-  static const char* const kOps[] = {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv",
-                                     "MaxPool", "AveragePool", "LpPool", "MaxUnpool"};
-  for (const char* o : kOps) {
-    if (op == o) return true;
-  }
-  return false;
-}
-
-void collect_ranks(const onnx::GraphProto& g, std::map<std::string, int>& ranks) {
-  for (const auto& i : g.initializer()) ranks[i.name()] = i.dims_size();
-  for (const auto* list : {&g.input(), &g.value_info(), &g.output()}) {
-    for (const auto& v : *list) {
-      if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
-        ranks[v.name()] = v.type().tensor_type().shape().dim_size();
-      }
-    }
-  }
-}
-
-// Inputs or attributes of a conv/pool node that ONNX 1.12's convPoolShapeInference does not
-// validate before indexing with them; nullptr when the node is safe to infer.
-const char* unsafe_conv_pool(const onnx::NodeProto& n, const std::map<std::string, int>& ranks) {
-  auto rank_of = [&](int i) {
-    if (i >= n.input_size()) return -1;
-    auto it = ranks.find(n.input(i));
-    return it == ranks.end() ? -1 : it->second;
-  };
-  const std::string& t = n.op_type();
-  int w_index = t == "QLinearConv" ? 3 : (t == "Conv" || t == "ConvTranspose" || t == "ConvInteger" || t == "MaxUnpool") ? 1 : -1;
-  int x_rank = rank_of(0);
-  int w_rank = w_index >= 0 ? rank_of(w_index) : -1;
-  if ((x_rank >= 0 && x_rank < 3) || (w_rank >= 0 && w_rank < 3)) return "an input of rank < 3";
-  if (x_rank >= 0 && w_rank >= 0 && x_rank != w_rank) return "inputs of different ranks";
-  int spatial = x_rank >= 0 ? x_rank - 2 : (w_rank >= 0 ? w_rank - 2 : -1);
-  for (const auto& a : n.attribute()) {
-    const std::string& name = a.name();
-    bool per_dim = name == "strides" || name == "dilations" || name == "kernel_shape" || name == "output_padding" ||
-                   name == "output_shape";
-    if (name == "strides" || name == "dilations" || name == "kernel_shape") {
-      for (int64_t v : a.ints()) {
-        if (v <= 0) return "non-positive strides, dilations or kernel_shape";
-      }
-    }
-    if (spatial >= 0 && per_dim && a.ints_size() != spatial) return "attributes of the wrong length";
-    if (spatial >= 0 && name == "pads" && a.ints_size() != 2 * spatial) return "pads of the wrong length";
-  }
-  return nullptr;
-}
-
-bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op, std::map<std::string, int> ranks = {}) {
-  collect_ranks(g, ranks);
+// ONNX 1.12's STFT and DFT shape inference crashes on malformed nodes (found by fuzzing,
+// tests/fuzz/regressions/fuzz_model_load); models with them load without ONNX shape inference,
+// with a warning. Rank and axis requirements of the other ops (conv/pool strides, ranks and
+// attribute lengths included) are checked right before ONNX infers each node (safe_infer.h).
+bool has_unsafe_shape_inference(const onnx::GraphProto& g, std::string* op) {
   for (const auto& n : g.node()) {
     bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
     if (default_domain && (n.op_type() == "STFT" || n.op_type() == "DFT")) {
       *op = n.op_type();
       return true;
     }
-    if (default_domain && conv_like(n.op_type())) {
-      if (const char* why = unsafe_conv_pool(n, ranks)) {
-        *op = n.op_type() + " with " + why;
-        return true;
-      }
-    }
     for (const auto& a : n.attribute()) {
-      if (a.has_g() && has_unsafe_shape_inference(a.g(), op, ranks)) return true;
+      if (a.has_g() && has_unsafe_shape_inference(a.g(), op)) return true;
       for (const auto& sg : a.graphs()) {
-        if (has_unsafe_shape_inference(sg, op, ranks)) return true;
+        if (has_unsafe_shape_inference(sg, op)) return true;
       }
     }
   }
@@ -184,6 +126,8 @@ void Model::check() const {
     shadow = std::make_unique<OpsetShadow>(*this);
     shadow->validate();
   }
+  // Our structural validation first: ONNX's checker and inference trust what it verifies.
+  validate_against_schemas(shadow ? shadow->proto() : proto_, name(), {.check_allowed_types = !shadow});
   try {
     onnx::checker::check_model(shadow ? shadow->proto() : proto_);
   } catch (const std::exception& e) {
@@ -195,6 +139,7 @@ void Model::infer_shapes() {
   std::unique_ptr<OpsetShadow> shadow;
   if (needs_opset_shadow(*this)) shadow = std::make_unique<OpsetShadow>(*this);
   onnx::ModelProto& target = shadow ? shadow->proto() : proto_;
+  validate_against_schemas(target, name(), {.check_allowed_types = !shadow});
   std::string unsafe_op;
   if (has_unsafe_shape_inference(target.graph(), &unsafe_op)) {
     add_warning("shape inference skipped: ONNX 1.12's inference for " + unsafe_op + " is not safe on untrusted models");
@@ -207,12 +152,12 @@ void Model::infer_shapes() {
   std::string stopped;
   for (size_t round = 0; stopped.empty(); ++round) {
     try {
-      onnx::ShapeInferenceOptions options(false, 0, true);
-      onnx::shape_inference::InferShapes(target, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception& e) {
-      stopped = one_line(e.what());
-      break;
+      stopped = safe_infer_shapes(target, name());  // throws when a node's ranks or axes cannot hold
+    } catch (...) {
+      placeholders.remove();
+      throw;
     }
+    if (!stopped.empty()) break;
     if (!shadow || round >= max_rounds) break;
     try {
       if (!shadow->infer_opaque_nodes()) break;

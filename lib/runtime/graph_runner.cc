@@ -89,6 +89,7 @@ GraphRunner::GraphRunner(const onnx::GraphProto& g_in, const std::vector<std::st
   for (const auto& in : g.input()) {
     if (!seen_inputs.insert(in.name()).second) fail("graph input '" + in.name() + "' is listed twice");
     if (initializer_names.count(in.name())) {
+      if (opts_.initializer_inputs_are_constants && opts_.depth == 0) continue;
       overridable_names_.push_back(in.name());
       overridable_ids_.push_back(value_id(in.name()));
     } else {

@@ -58,6 +58,10 @@ struct RunnerOptions {
   bool profile = false;
   const RunObserver* observer = nullptr;  // called when set and non-empty
   bool fuse = true;  // graph fusions at preparation (qdq_fusion.h, graph_fusion.h)
+  // Below IR version 4 every initializer is also listed as a graph input by rule: there the
+  // main graph's initializers are constants, not inputs a caller may override (as ONNX Runtime
+  // treats them), so kernels can pack them. Subgraphs never get this.
+  bool initializer_inputs_are_constants = false;
 };
 
 class GraphRunner {

@@ -82,6 +82,7 @@ std::unique_ptr<Session> Session::create(Model model, const SessionOptions& opts
   ro.profile = opts.profile;
   ro.backends = opts.backends;
   ro.fuse = opts.fuse;
+  ro.initializer_inputs_are_constants = s->model_.proto().ir_version() < 4;
   ro.observer = &s->observer_;
   for (const auto& b : opts.backends) {
     const auto known = ro.registry->backends();

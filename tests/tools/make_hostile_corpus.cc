@@ -227,6 +227,29 @@ g (float[1, 1, 4, 4] x) => (float[1, 16] y) { y = Flatten(x) })");
 }
 }  // namespace
 
+// Models that crashed ONNX 1.12's shape inference (fuzzing): refused by our schema validation and
+// the rank/axis guards in front of ONNX's inference functions (lib/ir/safe_infer.h).
+void write_guard_cases() {
+  write("layernorm-rank0.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 17]>
+g (float x, float[5] w) => (float y) { y, mean = LayerNormalization(x, w) })"));
+  // Rank 0 known only after ONNX inferred the ReduceMax before the Softmax.
+  write("softmax-rank0-inferred.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 17]>
+g (float[3] x) => (float y) { s = ReduceMax <keepdims = 0> (x)  y = Softmax(s) })"));
+  write("transpose-bad-perm.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 17]>
+g (float[2, 3] x) => (float[3, 2] y) { y = Transpose <perm = [1, 1]> (x) })"));
+  write("attribute-wrong-type.onnx", parse(R"(
+<ir_version: 8, opset_import: ["" : 17]>
+g (float[2, 3] x) => (float[2, 3] y) { y = Softmax <axis = 1.5> (x) })"));
+  auto empty_input = parse(R"(
+<ir_version: 8, opset_import: ["" : 17]>
+g (float[2, 2] a, float[2, 2] b) => (float[2, 2] y) { y = Gemm(a, b) })");
+  empty_input.mutable_graph()->mutable_node(0)->set_input(1, "");
+  write("required-input-empty.onnx", empty_input);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::cerr << "usage: make_hostile_corpus HOSTILE_DIR\n";
@@ -338,6 +361,7 @@ g (float[1, 4, 2] x) => (float[1, 4, 2] y) <float[2] s = {1.0, 1.0}> { y = Group
   write("deep-subgraphs.onnx",
         parse("<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1, 4] x, bool c) => (float[1, 4] y) { " + nested + " }"));
   write_size_claims();
+  write_guard_cases();
   write_hostile_names();
   g_out = root / "inputs";
   write_inputs();

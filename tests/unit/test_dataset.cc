@@ -22,8 +22,10 @@ std::string u8_payload(size_t n) {
   for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>(i % 251));
   return s;
 }
-std::unique_ptr<rt::Session> session_for(const std::string& sig) {
-  return rt::Session::create(parse_model_text("<ir_version: 8, opset_import: [\"\" : 13]>\ng " + sig + " { y = Relu(x) }"));
+// `op` must accept the input's element type (Relu-13 takes float types only; loading checks it).
+std::unique_ptr<rt::Session> session_for(const std::string& sig, const std::string& op = "Relu") {
+  return rt::Session::create(
+      parse_model_text("<ir_version: 8, opset_import: [\"\" : 13]>\ng " + sig + " { y = " + op + "(x) }"));
 }
 }  // namespace
 
@@ -230,7 +232,7 @@ TEST_CASE("batcher fits samples to the model input", "[data]") {
   auto d3 = data::open_dataset(dir / "x-idx3-ubyte", o3);
   REQUIRE_THROWS_WITH(data::Batcher(*dyn, *d3, 1), Catch::Contains("--mean has 3 values"));
   // Integer inputs take raw values and refuse preprocessing.
-  auto ints = session_for("(uint8[N, 2, 2] x) => (uint8[N, 2, 2] y)");
+  auto ints = session_for("(uint8[N, 2, 2] x) => (uint8[N, 2, 2] y)", "Identity");
   REQUIRE_THROWS_WITH(data::Batcher(*ints, *d, 1), Catch::Contains("apply to float inputs"));
 }
 
