@@ -7,6 +7,7 @@
 #    └──── report ◀───────────────────────────────┘
 #
 # (report depends on ir only; pass builds report::StageRecord rows, so report sits below it.)
+# search (compressor search) sits on top of passes and may include everything below it.
 # capi (the C API, edge_run.h) is an app-level layer over runtime: nothing under lib/ includes it.
 # A module under lib/ that is not in the table below is an error too: add it where it belongs.
 #
@@ -26,6 +27,7 @@ declare -A ALLOWED=(
   [train]="ir runtime data"
   [pass]="ir runtime data calib train report"
   [passes]="ir runtime data calib train report pass"
+  [search]="ir runtime data calib train report pass passes"
   [capi]="ir runtime"  # the C API (edge_run.h): an app-level layer over runtime::Session
 )
 

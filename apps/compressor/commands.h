@@ -13,5 +13,6 @@ void add_inspect_command(CLI::App& root, Action& action);
 void add_compress_command(CLI::App& root, Action& action);
 void add_passes_command(CLI::App& root, Action& action);
 void add_eval_command(CLI::App& root, Action& action);
+void add_search_command(CLI::App& root, Action& action);
 
 }  // namespace edge::app

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       "  compressor inspect model.onnx\n"
       "  compressor compress model.onnx -o small.onnx --passes \"fold-constants,fuse-bn\" --report r.html\n"
       "  compressor passes\n"
+      "  compressor search model.onnx -o best.onnx --out-dir D --calib-data c.npy --eval-data x.npy --eval-labels y.npy\n"
       "  compressor inspect model.onnx --format json > summary.json\n"
       "  compressor eval model.onnx --data t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --scale 1/255\n"
       "  compressor eval small.onnx --data test_data/ --reference model.onnx --format json\n"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   edge::app::add_compress_command(app, action);
   edge::app::add_passes_command(app, action);
   edge::app::add_eval_command(app, action);
+  edge::app::add_search_command(app, action);
   if (auto unknown = edge::app::unknown_argument(app, argc, argv)) return edge::app::usage_error("compressor", *unknown);
   try {
     app.parse(argc, argv);
