@@ -27,6 +27,7 @@ struct SearchFlags {
   std::optional<double> max_latency_ms;
   std::string max_size, max_peak_memory, objective = "size";
   double budget_minutes = 0;
+  int max_candidates = 0;
   int threads = 1, warmup = 5, runs = 50;
   uint64_t seed = 0;
   bool plan_only = false, quiet = false;
@@ -107,6 +108,7 @@ int run_search_command(const SearchFlags& f) {
   if (!f.max_peak_memory.empty()) o.gates.max_peak_memory = pass::parse_size(f.max_peak_memory, "--max-peak-memory");
   o.objective = search::parse_objective(f.objective);
   o.budget_minutes = f.budget_minutes;
+  o.max_candidates = f.max_candidates;
   o.threads = f.threads;
   o.seed = f.seed;
   o.warmup_runs = f.warmup;
@@ -179,6 +181,9 @@ void add_search_command(CLI::App& root, Action& action) {
   c->add_option("--max-peak-memory", f->max_peak_memory, "Gate: arena + weights, e.g. 2MB (docs/search.md)");
   c->add_option("--objective", f->objective, "What the best minimizes among those meeting the gates: size, latency, accuracy")
       ->check(CLI::IsMember({"size", "latency", "accuracy"}));
+  c->add_option("--max-candidates", f->max_candidates,
+                 "Measure at most this many new candidates in this run (0: no limit; a rerun goes on from the cache)")
+      ->check(CLI::Range(0, 100000));
   c->add_option("--budget-minutes", f->budget_minutes, "Start no candidate after this many minutes (0: no limit)")
       ->check(CLI::Range(0.0, 1e6));
   c->add_option("--threads", f->threads, "Intra-op threads for every measurement")->check(CLI::Range(1, 256));

@@ -227,6 +227,9 @@ SearchResult run_search(const SearchOptions& opts) {
     } else if (opts.budget_minutes > 0 && since(t_start) > budget_s && done > 0) {
       c.status = "not-run";
       c.why = "budget spent";
+    } else if (opts.max_candidates > 0 && r.measured_now >= opts.max_candidates) {
+      c.status = "not-run";
+      c.why = "budget spent (--max-candidates " + std::to_string(opts.max_candidates) + ")";
     } else {
       const auto t0 = Clock::now();
       log->info("candidate {}/{}: {}", c.id, r.candidates.size(), c.pipeline);

@@ -43,6 +43,7 @@ struct SearchOptions {
   SearchGates gates;
   Objective objective = Objective::kSize;
   double budget_minutes = 0;       // 0: no limit; else no candidate starts after it
+  int max_candidates = 0;          // 0: no limit; else at most this many new measurements per run
   int threads = 1;
   uint64_t seed = 0;
   int warmup_runs = 5;             // latency: runs not timed
