@@ -147,17 +147,8 @@ void Distill::run(Model& model, PassContext& ctx) {
   gopts.extra_seeds = hint_student;
   train::TrainGraph graph(student, sel.trainable, gopts);
 
-  ObjectiveConfig oc;
-  oc.kl = opts_.get_string("loss") == "kl";
-  const double spread = train::logit_spread(teacher_rows.outputs.front(), set.size());
-  // A teacher whose outputs are constant or not finite has no spread: T = 1 (a NaN stops training below).
-  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
-  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : auto_t;
-  for (const auto& t : teacher_rows.outputs) {
-    const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, set.size()) : 1.0;
-    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
-  }
-  oc.alpha = opts_.get_float("alpha");
+  ObjectiveConfig oc = objective_from_teacher(teacher_rows, set.size(), opts_.get_string("loss") == "kl",
+                                              opts_.get_float("temperature"), opts_.get_float("alpha"));
   oc.hint_student = hint_student;
   for (const auto& h : teacher_rows.hints) oc.hint_weight.push_back(opts_.get_float("hint_weight") / std::max(mean_square(h), 1e-12));
   DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
@@ -230,7 +221,7 @@ void Distill::run(Model& model, PassContext& ctx) {
   DistillSummary summary;
   summary.result = &result;
   summary.temperature = oc.temperature;
-  summary.spread = spread;
+  summary.spread = oc.teacher_spread;
   summary.kl = oc.kl;
   summary.samples = set.size();
   summary.val_samples = static_cast<int64_t>(val.size());

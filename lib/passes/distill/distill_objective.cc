@@ -1,10 +1,29 @@
 #include "passes/distill/distill_objective.h"
 
+#include <cmath>
+
 #include "ir/status.h"
 #include "train/grad_util.h"
 #include "train/loss.h"
 
 namespace edge::pass::distill {
+
+ObjectiveConfig objective_from_teacher(const TeacherRows& teacher, int64_t samples, bool kl, double temperature,
+                                       double alpha) {
+  ObjectiveConfig oc;
+  oc.kl = kl;
+  const double spread = train::logit_spread(teacher.outputs.front(), samples);
+  oc.teacher_spread = spread;
+  // A teacher whose outputs are constant or not finite has no spread: T = 1 (a NaN stops training).
+  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
+  oc.temperature = temperature > 0 ? temperature : auto_t;
+  for (const auto& t : teacher.outputs) {
+    const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, samples) : 1.0;
+    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
+  }
+  oc.alpha = alpha;
+  return oc;
+}
 
 double mean_square(const Tensor& t) {
   const Tensor f = train::as_float(t);

@@ -15,6 +15,7 @@ namespace edge::pass::distill {
 struct ObjectiveConfig {
   bool kl = true;              // false: MSE on logits
   double temperature = 1;      // kl
+  double teacher_spread = 0;   // the teacher's logit spread (reported; the automatic T)
   std::vector<double> mse_weight;  // per output: 1 / (teacher's logit spread)^2
   double alpha = 0;            // weight of cross-entropy (with labels): (1-alpha)*distill + alpha*CE
   // Hints: student value name -> teacher row index in TeacherRows::hints, with its weight
@@ -22,6 +23,12 @@ struct ObjectiveConfig {
   std::vector<std::string> hint_student;
   std::vector<double> hint_weight;
 };
+
+// The loss settings read off the teacher's outputs over `samples` rows: loss kl (else MSE on
+// logits), T = `temperature` when positive, else the teacher's logit spread (1 when it has no
+// finite spread), per-output MSE weights 1 / spread^2, and `alpha`. Hints are left to the caller.
+ObjectiveConfig objective_from_teacher(const TeacherRows& teacher, int64_t samples, bool kl, double temperature,
+                                       double alpha);
 
 class DistillObjective : public train::Objective {
  public:

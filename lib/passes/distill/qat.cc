@@ -180,16 +180,8 @@ void Qat::run(Model& model, PassContext& ctx) {
   gopts.backends = ctx.session_options.backends;
   train::TrainGraph graph(copy.model, copy.params, gopts);
 
-  ObjectiveConfig oc;
-  oc.kl = opts_.get_string("loss") == "kl";
-  const double spread = train::logit_spread(teacher_rows.outputs.front(), set.size());
-  const double auto_t = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
-  oc.temperature = opts_.get_float("temperature") > 0 ? opts_.get_float("temperature") : auto_t;
-  for (const auto& t : teacher_rows.outputs) {
-    const double sp = t.dtype() == DType::kFloat ? train::logit_spread(t, set.size()) : 1.0;
-    oc.mse_weight.push_back(std::isfinite(sp) && sp > 1e-6 ? 1.0 / (sp * sp) : 1.0);
-  }
-  oc.alpha = opts_.get_float("alpha");
+  const ObjectiveConfig oc = objective_from_teacher(teacher_rows, set.size(), opts_.get_string("loss") == "kl",
+                                                    opts_.get_float("temperature"), opts_.get_float("alpha"));
   DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
   StudentFeeds feeds(copy.model, set, batch, ctx);
 
@@ -256,7 +248,7 @@ void Qat::run(Model& model, PassContext& ctx) {
   summary.stats = &stats;
   summary.learn_scales = learn_scales;
   summary.temperature = oc.temperature;
-  summary.spread = spread;
+  summary.spread = oc.teacher_spread;
   summary.kl = oc.kl;
   summary.samples = set.size();
   summary.val_samples = static_cast<int64_t>(val.size());
