@@ -50,8 +50,8 @@ prof=$("$EDGE_RUN" bench "$Q/cnn-qdq.onnx" --runs 3 --warmup 1 --profile 2>&1)
 for op in QLinearConv QLinearMatMul QLinearAdd QLinearMul QLinearConcat QLinearAveragePool QLinearGlobalAveragePool; do
   echo "$prof" | grep -q "^  $op " && ok "qdq profile shows $op" || bad "qdq profile lacks $op: $prof"
 done
-echo "$prof" | grep -q "reference:im2col-igemm+relu" && ok "profile names the integer conv kernel" ||
-  bad "no im2col-igemm+relu kernel in the profile"
+echo "$prof" | grep -qE "(reference:im2col-igemm|cpu:vnni-tap-gemm)\+relu" && ok "profile names the integer conv kernel" ||
+  bad "no im2col-igemm+relu or vnni-tap-gemm+relu kernel in the profile"
 echo "$prof" | grep -qE "^  (Conv|MatMul|Gemm|Add|Mul|Concat) " && bad "a float op is left: $prof" ||
   ok "no float Conv/MatMul/Gemm/Add/Mul/Concat left in the fused QDQ model"
 nofuse=$("$EDGE_RUN" bench "$Q/cnn-qdq.onnx" --runs 3 --warmup 1 --profile --no-fuse 2>&1)

@@ -28,6 +28,8 @@ struct NodeSpec {
   bool constant_inputs = false;                 // the kernel sees every input as a constant at preparation
   std::function<void(onnx::NodeProto&)> attrs;  // adds attributes
   rt::ThreadPool* pool = nullptr;
+  std::vector<std::string> backends{"reference"};  // the registry's choice among these
+  std::string* chosen = nullptr;                    // receives "backend:algorithm" when set
 };
 
 inline void add_int_attr(onnx::NodeProto& n, const std::string& name, int64_t v) {
@@ -55,7 +57,8 @@ inline void add_floats_attr(onnx::NodeProto& n, const std::string& name, const s
   for (float x : v) a->add_floats(x);
 }
 
-// Creates the kernel the registry selects (reference backend) and runs it once. Throws what
+// Creates the kernel the registry selects (among s.backends: the reference one by default) and
+// runs it once. Throws what
 // the kernel throws (at preparation or in compute).
 inline std::vector<Tensor> run_node(const NodeSpec& s) {
   onnx::NodeProto node;
@@ -73,9 +76,10 @@ inline std::vector<Tensor> run_node(const NodeSpec& s) {
     init.input_types.push_back(vt);
   }
   init.output_types.assign(static_cast<size_t>(s.outputs), rt::ValueType{});
-  const rt::KernelDef* def = rt::KernelRegistry::builtin().select(s.domain, s.op, s.opset, init, {"reference"});
+  const rt::KernelDef* def = rt::KernelRegistry::builtin().select(s.domain, s.op, s.opset, init, s.backends);
   if (!def) throw Error(ErrorCode::kUnsupported, "no kernel for " + s.op + " at opset " + std::to_string(s.opset));
   std::unique_ptr<rt::OpKernel> k = def->create(init);
+  if (s.chosen) *s.chosen = def->backend + ":" + k->algorithm();
   rt::KernelContext ctx;
   ctx.node = &node;
   ctx.opset = s.opset;
