@@ -29,7 +29,7 @@ struct NodeSpec {
   std::function<void(onnx::NodeProto&)> attrs;  // adds attributes
   rt::ThreadPool* pool = nullptr;
   std::vector<std::string> backends{"reference"};  // the registry's choice among these
-  std::string* chosen = nullptr;                    // receives "backend:algorithm" when set
+  std::string* chosen = nullptr;                   // receives "backend:algorithm" when set
 };
 
 inline void add_int_attr(onnx::NodeProto& n, const std::string& name, int64_t v) {

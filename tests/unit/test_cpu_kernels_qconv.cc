@@ -1,4 +1,4 @@
-// The cpu backend's QLinearConv (vnni-tap-gemm) against the reference
+// The cpu backend's QLinearConv (vnni-tap-gemm, and depthwise-direct for one channel per group) against the reference
 // QLinearConv on random geometry, types, zero points, scales, biases and fused
 // activations: the outputs must be bit-identical, with one and two threads. On
 // a CPU without AVX-512 VNNI the registry must pick the reference kernel
@@ -17,11 +17,10 @@ using test::run_node;
 
 namespace {
 
-Tensor random_q(DType t, const Shape &shape, std::mt19937 &rng) {
+Tensor random_q(DType t, const Shape& shape, std::mt19937& rng) {
   Tensor x(t, shape);
-  auto *p = static_cast<uint8_t *>(x.raw());
-  for (int64_t i = 0; i < x.numel(); ++i)
-    p[i] = static_cast<uint8_t>(rng() % 256);
+  auto* p = static_cast<uint8_t*>(x.raw());
+  for (int64_t i = 0; i < x.numel(); ++i) p[i] = static_cast<uint8_t>(rng() % 256);
   return x;
 }
 
@@ -35,54 +34,48 @@ Tensor scalar_q(DType t, int v) {
   return z;
 }
 
-Tensor float_tensor(const Shape &shape, float lo, float hi, std::mt19937 &rng) {
+Tensor float_tensor(const Shape& shape, float lo, float hi, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(lo, hi);
   Tensor s(DType::kFloat, shape);
-  for (int64_t i = 0; i < s.numel(); ++i)
-    s.data<float>()[i] = u(rng);
+  for (int64_t i = 0; i < s.numel(); ++i) s.data<float>()[i] = u(rng);
   return s;
 }
 
 struct Case {
   NodeSpec spec{"", "QLinearConv", 10, {}};
   bool expect_cpu = true;
+  std::string cpu_kernel = "cpu:vnni-tap-gemm";
 };
 
-// One random QLinearConv (or the fused form with an activation and a float
-// bias).
-Case random_case(std::mt19937 &rng, bool fused) {
-  auto pick = [&](int lo, int hi) {
-    return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1));
-  };
-  const int64_t N = pick(1, 2),
-                C = std::vector<int>{1, 3, 4, 5, 8, 16, 33}[rng() % 7];
-  const int64_t M = std::vector<int>{1, 7, 16, 17, 32, 40}[rng() % 6];
-  const int64_t KH = pick(1, 3), KW = pick(1, 3), H = pick(KH, 12),
-                W = pick(KW, 12);
-  const DType xt = rng() % 2 ? DType::kUint8 : DType::kInt8,
-              wt = rng() % 3 ? DType::kInt8 : DType::kUint8;
+// One random QLinearConv (or the fused form with an activation and a float bias); `depthwise`:
+// one input and one output channel per group, any weight zero points.
+Case random_case(std::mt19937& rng, bool fused, bool depthwise) {
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
+  const int64_t N = pick(1, 2), C = std::vector<int>{1, 3, 4, 5, 8, 16, 33}[rng() % 7];
+  const int64_t M = depthwise ? C : std::vector<int>{1, 7, 16, 17, 32, 40}[rng() % 6];
+  const int64_t KH = pick(1, 3), KW = pick(1, 3), H = pick(KH, 12), W = pick(KW, 12);
+  const DType xt = rng() % 2 ? DType::kUint8 : DType::kInt8, wt = rng() % 3 ? DType::kInt8 : DType::kUint8;
   const DType yt = rng() % 2 ? DType::kUint8 : DType::kInt8;
   const bool per_channel = rng() % 2;
   const float xs = 0.02f;
-  Tensor ws =
-      float_tensor(per_channel ? Shape{M} : Shape{}, 0.002f, 0.01f, rng);
-  const float ys = static_cast<float>(
-      5500.0 * std::sqrt(static_cast<double>(C * KH * KW)) * xs * 0.006 / 40.0);
+  Tensor ws = float_tensor(per_channel ? Shape{M} : Shape{}, 0.002f, 0.01f, rng);
+  const float ys = static_cast<float>(5500.0 * std::sqrt(static_cast<double>(C * KH * KW)) * xs * 0.006 / 40.0);
   Tensor wzp(wt, per_channel ? Shape{M} : Shape{});
-  auto *wz = static_cast<uint8_t *>(wzp.raw());
-  for (int64_t i = 0; i < wzp.numel(); ++i)
-    wz[i] = wt == DType::kUint8 ? 128 : 0;
+  auto* wz = static_cast<uint8_t*>(wzp.raw());
+  for (int64_t i = 0; i < wzp.numel(); ++i) wz[i] = wt == DType::kUint8 ? 128 : 0;
   Case c;
   c.spec.inputs = {random_q(xt, {N, C, H, W}, rng),
                    Tensor::scalar(xs),
                    scalar_q(xt, pick(0, 255) - (xt == DType::kInt8 ? 128 : 0)),
-                   random_q(wt, {M, C, KH, KW}, rng),
+                   random_q(wt, {M, depthwise ? 1 : C, KH, KW}, rng),
                    ws,
                    wzp,
                    Tensor::scalar(ys),
                    scalar_q(yt, pick(0, 255) - (yt == DType::kInt8 ? 128 : 0))};
-  if (rng() % 4 == 0 && wt == DType::kInt8) { // an asymmetric weight zero
-                                              // point: the reference runs it
+  if (depthwise) {
+    for (int64_t i = 0; i < wzp.numel(); ++i) wz[i] = static_cast<uint8_t>(rng() % 256);
+    c.cpu_kernel = "cpu:depthwise-direct";
+  } else if (rng() % 4 == 0 && wt == DType::kInt8) {  // asymmetric weights: the reference runs them
     wz[0] = 3;
     c.expect_cpu = false;
   }
@@ -92,27 +85,23 @@ Case random_case(std::mt19937 &rng, bool fused) {
     c.spec.inputs.push_back(float_tensor({M}, -0.5f, 0.5f, rng));
   } else if (rng() % 2) {
     Tensor b(DType::kInt32, {M});
-    for (int64_t m = 0; m < M; ++m)
-      b.data<int32_t>()[m] = static_cast<int32_t>(rng() % 20001) - 10000;
+    for (int64_t m = 0; m < M; ++m) b.data<int32_t>()[m] = static_cast<int32_t>(rng() % 20001) - 10000;
     c.spec.inputs.push_back(b);
   }
-  const int64_t sh = pick(1, 3), sw = pick(1, 2), dh = pick(1, 2),
-                dw = pick(1, 2);
+  const int64_t sh = pick(1, 3), sw = pick(1, 2), dh = pick(1, 2), dw = pick(1, 2);
   const int pad_kind = pick(0, 2);
-  const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2),
-                pr = pick(0, 2);
+  const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2), pr = pick(0, 2);
   const int act = fused ? pick(0, 2) : 0;
-  c.spec.attrs = [=](onnx::NodeProto &n) {
+  c.spec.attrs = [=](onnx::NodeProto& n) {
+    if (depthwise) test::add_int_attr(n, "group", C);
     test::add_ints_attr(n, "strides", {sh, sw});
     if (pad_kind == 1) {
       test::add_string_attr(n, "auto_pad", "SAME_UPPER");
     } else {
       test::add_ints_attr(n, "dilations", {dh, dw});
-      if (pad_kind == 2)
-        test::add_ints_attr(n, "pads", {pt, pl, pb, pr});
+      if (pad_kind == 2) test::add_ints_attr(n, "pads", {pt, pl, pb, pr});
     }
-    if (act == 1)
-      test::add_string_attr(n, "activation", "Relu");
+    if (act == 1) test::add_string_attr(n, "activation", "Relu");
     if (act == 2) {
       test::add_string_attr(n, "activation", "Clip");
       test::add_floats_attr(n, "activation_params", {-0.3f, 0.4f});
@@ -120,9 +109,9 @@ Case random_case(std::mt19937 &rng, bool fused) {
   };
   // Dilated windows must fit: shrink the dilation where the input is too small.
   const int64_t eh = (KH - 1) * dh + 1, ew = (KW - 1) * dw + 1;
-  if (pad_kind != 1 && (eh > H + (pad_kind == 2 ? pt + pb : 0) ||
-                        ew > W + (pad_kind == 2 ? pl + pr : 0))) {
-    c.spec.attrs = [=](onnx::NodeProto &n) {
+  if (pad_kind != 1 && (eh > H + (pad_kind == 2 ? pt + pb : 0) || ew > W + (pad_kind == 2 ? pl + pr : 0))) {
+    c.spec.attrs = [=](onnx::NodeProto& n) {
+      if (depthwise) test::add_int_attr(n, "group", C);
       test::add_ints_attr(n, "strides", {sh, sw});
     };
   }
@@ -130,46 +119,54 @@ Case random_case(std::mt19937 &rng, bool fused) {
   return c;
 }
 
-} // namespace
+}  // namespace
 
-TEST_CASE("cpu QLinearConv is bit-identical to the reference on random cases, "
-          "1 and 2 threads") {
+TEST_CASE(
+    "cpu QLinearConv is bit-identical to the reference on random cases, "
+    "1 and 2 threads") {
   std::mt19937 rng(20261130);
   rt::ThreadPool pool2(2);
-  int on_cpu = 0;
+  int on_cpu = 0, sizable = 0, flat = 0, nhwc = 0;
   for (int i = 0; i < 300; ++i) {
-    Case c = random_case(rng, i % 3 == 2);
+    Case c = random_case(rng, i % 3 == 2, i % 4 == 3);
     std::string chosen_ref, chosen_cpu;
     c.spec.chosen = &chosen_ref;
     const std::vector<Tensor> want = run_node(c.spec);
     REQUIRE(chosen_ref.rfind("reference:", 0) == 0);
-    for (rt::ThreadPool *pool :
-         {static_cast<rt::ThreadPool *>(nullptr), &pool2}) {
+    for (rt::ThreadPool* pool : {static_cast<rt::ThreadPool*>(nullptr), &pool2}) {
       c.spec.backends = {"cpu"};
       c.spec.chosen = &chosen_cpu;
       c.spec.pool = pool;
       const std::vector<Tensor> got = run_node(c.spec);
-      INFO("case " << i << " kernel " << chosen_cpu << " X "
-                   << c.spec.inputs[0]->describe() << " W "
+      INFO("case " << i << " kernel " << chosen_cpu << " X " << c.spec.inputs[0]->describe() << " W "
                    << c.spec.inputs[3]->describe());
-      const bool cpu = rt::linalg::qtap_gemm_supported() && c.expect_cpu;
-      REQUIRE(chosen_cpu.rfind(cpu ? "cpu:vnni-tap-gemm" : "reference:", 0) ==
-              0);
+      const bool depthwise = c.cpu_kernel == "cpu:depthwise-direct";
+      const bool cpu = (depthwise || rt::linalg::qtap_gemm_supported()) && c.expect_cpu;
+      // One input and one output channel is depthwise too: either cpu kernel may take it.
+      const bool one_channel = c.spec.inputs[3]->dim(0) == 1 && c.spec.inputs[3]->dim(1) == 1;
+      const std::string prefix = !cpu ? "reference:" : one_channel ? "cpu:" : c.cpu_kernel;
+      if (depthwise) nhwc += chosen_cpu.find("-nhwc") != std::string::npos;
+      REQUIRE(chosen_cpu.rfind(prefix, 0) == 0);
       on_cpu += cpu;
       REQUIRE(got[0].dtype() == want[0].dtype());
       REQUIRE(got[0].shape() == want[0].shape());
-      const auto *g = static_cast<const uint8_t *>(got[0].raw());
-      const auto *w = static_cast<const uint8_t *>(want[0].raw());
+      const auto* g = static_cast<const uint8_t*>(got[0].raw());
+      const auto* w = static_cast<const uint8_t*>(want[0].raw());
       int64_t differ = 0, varied = 0;
       for (int64_t e = 0; e < got[0].numel(); ++e) {
         differ += g[e] != w[e];
         varied += w[e] != w[0];
       }
       REQUIRE(differ == 0);
-      if (got[0].numel() > 16)
-        CHECK(varied > 0); // the outputs are not all clamped to one value
+      if (got[0].numel() > 16) {
+        ++sizable;
+        flat += varied == 0;
+      }
     }
   }
-  if (rt::linalg::qtap_gemm_supported())
-    REQUIRE(on_cpu > 300);
+  REQUIRE(on_cpu > (rt::linalg::qtap_gemm_supported() ? 300 : 100));
+  // The cases exercise the rounding, not only outputs all clamped to one value.
+  REQUIRE(sizable > 300);
+  REQUIRE(nhwc > 20);  // both depthwise layouts ran
+  REQUIRE(flat * 20 < sizable);
 }

@@ -31,15 +31,13 @@ class ThreadPool;
 namespace edge::rt::linalg {
 
 class PackedTapWeights {
-public:
-  static constexpr int64_t kBlock =
-      16; // output channels per packed block (one 512-bit vector)
+ public:
+  static constexpr int64_t kBlock = 16;  // output channels per packed block (one 512-bit vector)
 
   PackedTapWeights() = default;
   // w(m, t, c) gives the int8 weight of output channel m, tap t, channel c.
   template <class F>
-  PackedTapWeights(int64_t M, int64_t T, int64_t C, F &&w)
-      : M_(M), T_(T), C_(C), Cq_((C + 3) / 4) {
+  PackedTapWeights(int64_t M, int64_t T, int64_t C, F&& w) : M_(M), T_(T), C_(C), Cq_((C + 3) / 4) {
     blocks_ = (M + kBlock - 1) / kBlock;
     data_.assign(static_cast<size_t>(blocks_ * T * Cq_ * kBlock * 4), 0);
     row_sums_.assign(static_cast<size_t>(M), 0);
@@ -52,28 +50,22 @@ public:
           data_[static_cast<size_t>(index(m, t, c))] = v;
         }
       }
-      row_sums_[static_cast<size_t>(m)] =
-          static_cast<int32_t>(sum); // modulo 2^32, as the sums
+      row_sums_[static_cast<size_t>(m)] = static_cast<int32_t>(sum);  // modulo 2^32, as the sums
     }
   }
 
   int64_t rows() const { return M_; }
   int64_t taps() const { return T_; }
   int64_t channels() const { return C_; }
-  int64_t channel_quads() const {
-    return Cq_;
-  } // C rounded up to a multiple of 4, over 4
+  int64_t channel_quads() const { return Cq_; }  // C rounded up to a multiple of 4, over 4
   int64_t blocks() const { return blocks_; }
   int32_t row_sum(int64_t m) const { return row_sums_[static_cast<size_t>(m)]; }
   // Block b: [T][Cq][kBlock][4] int8.
-  const int8_t *block(int64_t b) const {
-    return data_.data() + b * T_ * Cq_ * kBlock * 4;
-  }
+  const int8_t* block(int64_t b) const { return data_.data() + b * T_ * Cq_ * kBlock * 4; }
 
-private:
+ private:
   int64_t index(int64_t m, int64_t t, int64_t c) const {
-    return (((m / kBlock) * T_ + t) * Cq_ + c / 4) * kBlock * 4 +
-           (m % kBlock) * 4 + c % 4;
+    return (((m / kBlock) * T_ + t) * Cq_ + c / 4) * kBlock * 4 + (m % kBlock) * 4 + c % 4;
   }
 
   int64_t M_ = 0, T_ = 0, C_ = 0, Cq_ = 0, blocks_ = 0;
@@ -83,23 +75,22 @@ private:
 
 // How the tiles are requantized and written (see the file comment).
 struct QTapOutput {
-  const int32_t *bias = nullptr;     // blocks() * 16 values (accumulator units,
-                                     // zero-point terms folded in)
-  const float *multiplier = nullptr; // blocks() * 16 values
+  const int32_t* bias = nullptr;      // blocks() * 16 values (accumulator units,
+                                      // zero-point terms folded in)
+  const float* multiplier = nullptr;  // blocks() * 16 values
   int32_t zero_point = 0, lo = 0, hi = 255;
-  uint8_t *y = nullptr; // int8 outputs are written as their bytes
+  uint8_t* y = nullptr;  // int8 outputs are written as their bytes
   int64_t m_stride = 1, p_stride = 1;
 };
 
 // Runs all P positions against all output channels; splits the tiles across
 // `pool` when it is non-null and the work is big enough. x must be readable at
 // every pos[p] + tap[t] + 4 * Cq.
-void qtap_gemm(const PackedTapWeights &w, const uint8_t *x, const int64_t *pos,
-               int64_t P, const int64_t *tap, const QTapOutput &out,
-               ThreadPool *pool);
+void qtap_gemm(const PackedTapWeights& w, const uint8_t* x, const int64_t* pos, int64_t P, const int64_t* tap,
+               const QTapOutput& out, ThreadPool* pool);
 
 // True when this CPU has AVX-512 VNNI, which qtap_gemm needs (callers check
 // before use).
 bool qtap_gemm_supported();
 
-} // namespace edge::rt::linalg
+}  // namespace edge::rt::linalg

@@ -10,6 +10,7 @@ void register_cpu_DepthwiseConv(KernelRegistry& r);
 void register_cpu_UnaryMath(KernelRegistry& r);
 void register_cpu_Softmax(KernelRegistry& r);
 void register_cpu_QLinearConv(KernelRegistry& r);
+void register_cpu_QLinearDepthwiseConv(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -18,6 +19,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_UnaryMath(r);
   register_cpu_Softmax(r);
   register_cpu_QLinearConv(r);
+  register_cpu_QLinearDepthwiseConv(r);
 }
 
 }  // namespace edge::rt

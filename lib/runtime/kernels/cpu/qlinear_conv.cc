@@ -29,37 +29,27 @@ namespace {
 // uint8.
 int32_t symmetric_zero_point(DType t) { return t == DType::kUint8 ? 128 : 0; }
 
-bool qconv_accepts(const KernelInit &init) {
-  if (!linalg::qtap_gemm_supported())
-    return false;
-  const Tensor *w = init.constant(3);
-  if (!w || !q_is_8bit(w->dtype()) || w->rank() != 4)
-    return false;
-  if (init.attrs.get_int("group", 1) != 1)
-    return false;
+bool qconv_accepts(const KernelInit& init) {
+  if (!linalg::qtap_gemm_supported()) return false;
+  const Tensor* w = init.constant(3);
+  if (!w || !q_is_8bit(w->dtype()) || w->rank() != 4) return false;
+  if (init.attrs.get_int("group", 1) != 1) return false;
   const DType x = init.input_type(0).dtype;
-  if (x != DType::kUndefined && !q_is_8bit(x))
-    return false;
-  const bool zp_given =
-      init.node.input_size() > 5 && !init.node.input(5).empty();
-  if (!zp_given)
-    return w->dtype() == DType::kInt8;
-  const Tensor *zp = init.constant(5);
-  if (!zp || zp->dtype() != w->dtype())
-    return false;
+  if (x != DType::kUndefined && !q_is_8bit(x)) return false;
+  const bool zp_given = init.node.input_size() > 5 && !init.node.input(5).empty();
+  if (!zp_given) return w->dtype() == DType::kInt8;
+  const Tensor* zp = init.constant(5);
+  if (!zp || zp->dtype() != w->dtype()) return false;
   for (int64_t i = 0; i < zp->numel(); ++i) {
-    if (static_cast<int32_t>(zp->get_double(i)) !=
-        symmetric_zero_point(w->dtype()))
-      return false;
+    if (static_cast<int32_t>(zp->get_double(i)) != symmetric_zero_point(w->dtype())) return false;
   }
   return true;
 }
 
 class CpuQLinearConvKernel : public OpKernel {
-public:
-  explicit CpuQLinearConvKernel(const KernelInit &init)
-      : attrs_(NnSpatialAttrs::parse(init)), params_(init) {
-    const Tensor &w = *init.constant(3);
+ public:
+  explicit CpuQLinearConvKernel(const KernelInit& init) : attrs_(NnSpatialAttrs::parse(init)), params_(init) {
+    const Tensor& w = *init.constant(3);
     M_ = w.dim(0);
     C_ = w.dim(1);
     kernel_ = {w.dim(2), w.dim(3)};
@@ -68,48 +58,38 @@ public:
     }
     const int64_t T = kernel_[0] * kernel_[1];
     const bool u8 = w.dtype() == DType::kUint8;
-    const auto *raw = static_cast<const uint8_t *>(w.raw());
-    weights_ = linalg::PackedTapWeights(
-        M_, T, C_, [&](int64_t m, int64_t t, int64_t c) {
-          const uint8_t v = raw[(m * C_ + c) * T + t];
-          return static_cast<int8_t>(u8 ? v ^ 0x80u : v);
-        });
-    const size_t padded = static_cast<size_t>(weights_.blocks() *
-                                              linalg::PackedTapWeights::kBlock);
+    const auto* raw = static_cast<const uint8_t*>(w.raw());
+    weights_ = linalg::PackedTapWeights(M_, T, C_, [&](int64_t m, int64_t t, int64_t c) {
+      const uint8_t v = raw[(m * C_ + c) * T + t];
+      return static_cast<int8_t>(u8 ? v ^ 0x80u : v);
+    });
+    const size_t padded = static_cast<size_t>(weights_.blocks() * linalg::PackedTapWeights::kBlock);
     bias_.assign(padded, 0);
     mult_.assign(padded, 0.f);
   }
 
-  std::string algorithm() const override {
-    return "vnni-tap-gemm" + params_.activation().suffix();
-  }
+  std::string algorithm() const override { return "vnni-tap-gemm" + params_.activation().suffix(); }
 
-  void compute(KernelContext &ctx) override {
-    const Tensor &x = ctx.input(0);
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
     q_require_8bit(ctx.where(), x, "X");
     if (x.rank() != 4 || x.dim(1) != C_) {
-      fail(ctx.where() + ": X " + x.describe() + " does not match W's " +
-           std::to_string(C_) + " input channels");
+      fail(ctx.where() + ": X " + x.describe() + " does not match W's " + std::to_string(C_) + " input channels");
     }
-    if (!has_geom_ || x.dim(2) != geom_.in[0] || x.dim(3) != geom_.in[1])
-      resolve(ctx, x);
+    if (!has_geom_ || x.dim(2) != geom_.in[0] || x.dim(3) != geom_.in[1]) resolve(ctx, x);
     const QConvOutput o = params_.resolve(ctx, M_);
     const int64_t N = x.dim(0), on = geom_.out_numel();
-    Tensor &y =
-        ctx.alloc_output(0, o.y_type, {N, M_, geom_.out[0], geom_.out[1]});
-    if (y.numel() == 0)
-      return;
+    Tensor& y = ctx.alloc_output(0, o.y_type, {N, M_, geom_.out[0], geom_.out[1]});
+    if (y.numel() == 0) return;
     const bool s8 = x.dtype() == DType::kInt8;
     const int32_t zx = o.x_zero_point + (s8 ? 128 : 0);
     for (int64_t m = 0; m < M_; ++m) {
       const uint32_t b = o.bias ? static_cast<uint32_t>(o.bias[m]) : 0u;
-      bias_[static_cast<size_t>(m)] = static_cast<int32_t>(
-          b - static_cast<uint32_t>(zx) *
-                  static_cast<uint32_t>(weights_.row_sum(m)));
+      bias_[static_cast<size_t>(m)] =
+          static_cast<int32_t>(b - static_cast<uint32_t>(zx) * static_cast<uint32_t>(weights_.row_sum(m)));
       mult_[static_cast<size_t>(m)] = o.multiplier[m];
     }
-    auto *xpad = static_cast<uint8_t *>(
-        ctx.scratch(static_cast<size_t>(Hp_ * Wp_ * Cp_ + 64)));
+    auto* xpad = static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(Hp_ * Wp_ * Cp_ + 64)));
     linalg::QTapOutput out;
     out.bias = bias_.data();
     out.multiplier = mult_.data();
@@ -123,46 +103,38 @@ public:
       // The padded NHWC copy of image n; the padding (and the channel padding)
       // reads zx.
       std::memset(xpad, zx, static_cast<size_t>(Hp_ * Wp_ * Cp_));
-      const auto *src = static_cast<const uint8_t *>(x.raw()) + n * C_ * H * W;
+      const auto* src = static_cast<const uint8_t*>(x.raw()) + n * C_ * H * W;
       const uint8_t flip = s8 ? 0x80 : 0;
       for (int64_t c = 0; c < C_; ++c) {
         for (int64_t ih = 0; ih < H; ++ih) {
-          const uint8_t *row = src + (c * H + ih) * W;
-          uint8_t *dst =
-              xpad +
-              ((ih + geom_.pad_begin[0]) * Wp_ + geom_.pad_begin[1]) * Cp_ + c;
-          for (int64_t iw = 0; iw < W; ++iw)
-            dst[iw * Cp_] = row[iw] ^ flip;
+          const uint8_t* row = src + (c * H + ih) * W;
+          uint8_t* dst = xpad + ((ih + geom_.pad_begin[0]) * Wp_ + geom_.pad_begin[1]) * Cp_ + c;
+          for (int64_t iw = 0; iw < W; ++iw) dst[iw * Cp_] = row[iw] ^ flip;
         }
       }
-      out.y = static_cast<uint8_t *>(y.raw()) + n * M_ * on;
-      linalg::qtap_gemm(weights_, xpad, pos_.data(), on, taps_.data(), out,
-                        ctx.pool);
+      out.y = static_cast<uint8_t*>(y.raw()) + n * M_ * on;
+      linalg::qtap_gemm(weights_, xpad, pos_.data(), on, taps_.data(), out, ctx.pool);
     }
   }
 
-private:
-  void resolve(const KernelContext &ctx, const Tensor &x) {
-    geom_ = nn_resolve_spatial(ctx.where(), attrs_, Shape{x.dim(2), x.dim(3)},
-                               kernel_);
+ private:
+  void resolve(const KernelContext& ctx, const Tensor& x) {
+    geom_ = nn_resolve_spatial(ctx.where(), attrs_, Shape{x.dim(2), x.dim(3)}, kernel_);
     has_geom_ = true;
     Cp_ = weights_.channel_quads() * 4;
     Hp_ = geom_.pad_begin[0] + geom_.in[0] + geom_.pad_end[0];
     Wp_ = geom_.pad_begin[1] + geom_.in[1] + geom_.pad_end[1];
-    const int64_t OH = geom_.out[0], OW = geom_.out[1], KH = kernel_[0],
-                  KW = kernel_[1];
+    const int64_t OH = geom_.out[0], OW = geom_.out[1], KH = kernel_[0], KW = kernel_[1];
     pos_.resize(static_cast<size_t>(OH * OW));
     for (int64_t oh = 0; oh < OH; ++oh) {
       for (int64_t ow = 0; ow < OW; ++ow) {
-        pos_[static_cast<size_t>(oh * OW + ow)] =
-            (oh * geom_.stride[0] * Wp_ + ow * geom_.stride[1]) * Cp_;
+        pos_[static_cast<size_t>(oh * OW + ow)] = (oh * geom_.stride[0] * Wp_ + ow * geom_.stride[1]) * Cp_;
       }
     }
     taps_.resize(static_cast<size_t>(KH * KW));
     for (int64_t kh = 0; kh < KH; ++kh) {
       for (int64_t kw = 0; kw < KW; ++kw) {
-        taps_[static_cast<size_t>(kh * KW + kw)] =
-            (kh * geom_.dil[0] * Wp_ + kw * geom_.dil[1]) * Cp_;
+        taps_[static_cast<size_t>(kh * KW + kw)] = (kh * geom_.dil[0] * Wp_ + kw * geom_.dil[1]) * Cp_;
       }
     }
   }
@@ -172,20 +144,19 @@ private:
   int64_t M_ = 0, C_ = 0;
   Shape kernel_;
   linalg::PackedTapWeights weights_;
-  std::vector<int32_t>
-      bias_; // per run: the bias with the zero-point term folded in
+  std::vector<int32_t> bias_;  // per run: the bias with the zero-point term folded in
   std::vector<float> mult_;
   NnSpatial geom_;
   bool has_geom_ = false;
   int64_t Hp_ = 0, Wp_ = 0, Cp_ = 0;
   std::vector<int64_t> pos_,
-      taps_; // byte offsets of output positions and kernel taps in xpad
+      taps_;  // byte offsets of output positions and kernel taps in xpad
 };
 
-} // namespace
+}  // namespace
 
-void register_cpu_QLinearConv(KernelRegistry &r) {
-  for (const char *domain : {"", kFusedDomain}) {
+void register_cpu_QLinearConv(KernelRegistry& r) {
+  for (const char* domain : {"", kFusedDomain}) {
     r.add({domain,
            "QLinearConv",
            domain[0] ? 1 : 10,
@@ -199,4 +170,4 @@ void register_cpu_QLinearConv(KernelRegistry &r) {
   }
 }
 
-} // namespace edge::rt
+}  // namespace edge::rt

@@ -22,27 +22,27 @@ struct QConvOutput {
   float x_scale = 1, y_scale = 1;
   int32_t x_zero_point = 0, y_zero_point = 0;
   DType y_type = DType::kUint8;
-  int32_t lo = 0, hi = 255;      // output range (the activation folded in)
-  const int32_t *bias = nullptr; // M values in accumulator units, or nullptr
-  const float *multiplier = nullptr; // M values: x_scale * w_scale[m] / y_scale
+  int32_t lo = 0, hi = 255;           // output range (the activation folded in)
+  const int32_t* bias = nullptr;      // M values in accumulator units, or nullptr
+  const float* multiplier = nullptr;  // M values: x_scale * w_scale[m] / y_scale
 };
 
 class QConvOutputParams {
-public:
-  explicit QConvOutputParams(const KernelInit &init);
+ public:
+  explicit QConvOutputParams(const KernelInit& init);
 
   // Reads the run's parameters for M output channels; the pointers stay valid
   // until the next call.
-  QConvOutput resolve(const KernelContext &ctx, int64_t M);
-  const QActivation &activation() const { return act_; }
+  QConvOutput resolve(const KernelContext& ctx, int64_t M);
+  const QActivation& activation() const { return act_; }
 
-private:
+ private:
   QActivation act_;
-  bool fused_; // the QDQ fusion's form (qdq_fusion.h)
+  bool fused_;  // the QDQ fusion's form (qdq_fusion.h)
   bool bias_const_ = false, bias_ready_ = false;
-  std::vector<float> ws_; // per output channel (run state, reused)
+  std::vector<float> ws_;  // per output channel (run state, reused)
   std::vector<float> mult_;
-  std::vector<int32_t> acc_bias_; // the fused form's bias in accumulator units
+  std::vector<int32_t> acc_bias_;  // the fused form's bias in accumulator units
 };
 
-} // namespace edge::rt
+}  // namespace edge::rt

@@ -67,19 +67,28 @@ inline int32_t q_requantize(int64_t acc, double multiplier, int32_t zero_point, 
 // int32 accumulators, in float32 as ONNX Runtime requantizes (vectorizable; exact integers up
 // to 2^24, beyond which the product is rounded before the final rounding). The sum with the
 // bias wraps in 32 bits like the accumulation.
+// One element of q_requantize_row: s = acc + bias (wrapped), a/b = the clamp before rounding
+// (lo - zero_point - 1, hi - zero_point + 1), fz/flo/fhi = zero point and range as floats.
+inline int32_t q_requantize_one(int32_t s, float multiplier, float a, float b, float fz, float flo, float fhi) {
+  constexpr float k = 12582912.0f;  // 1.5 * 2^23: (v + k) - k rounds |v| < 2^22 half to even
+  float v = static_cast<float>(s) * multiplier;
+  v = v < a ? a : (v > b ? b : v);
+  v = ((v + k) - k) + fz;
+  v = v < flo ? flo : (v > fhi ? fhi : v);
+  return static_cast<int32_t>(v);
+}
+
+inline int32_t q_wrap_add(int32_t x, int32_t y) {
+  return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));
+}
+
 template <typename T>
 void q_requantize_row(const int32_t* acc, int64_t n, int32_t bias, float multiplier, int32_t zero_point, int32_t lo,
                       int32_t hi, T* y) {
-  constexpr float k = 12582912.0f;  // 1.5 * 2^23: (v + k) - k rounds |v| < 2^22 half to even
   const float a = static_cast<float>(lo - zero_point - 1), b = static_cast<float>(hi - zero_point + 1);
   const float flo = static_cast<float>(lo), fhi = static_cast<float>(hi), fz = static_cast<float>(zero_point);
   for (int64_t i = 0; i < n; ++i) {
-    const int32_t s = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(bias));
-    float v = static_cast<float>(s) * multiplier;
-    v = v < a ? a : (v > b ? b : v);
-    v = ((v + k) - k) + fz;
-    v = v < flo ? flo : (v > fhi ? fhi : v);
-    y[i] = static_cast<T>(static_cast<int32_t>(v));
+    y[i] = static_cast<T>(q_requantize_one(q_wrap_add(acc[i], bias), multiplier, a, b, fz, flo, fhi));
   }
 }
 
