@@ -151,7 +151,7 @@ GraphRunner::GraphRunner(const onnx::GraphProto& g_in, const std::vector<std::st
       }
     }
     prepare_kernel(step);
-    if (domain.empty() && node.op_type() == "Constant") {
+    if (domain.empty() && (node.op_type() == "Constant" || (opts_.fuse && foldable_dequantize(step)))) {
       fold_constant_node(step);  // its value becomes a constant; no step at run time
       continue;
     }
@@ -205,15 +205,32 @@ void GraphRunner::prepare_kernel(Step& step) {
   step.kernel = step.def->create(init);
 }
 
+bool GraphRunner::is_constant(int id) const {
+  return id >= 0 && constants_[static_cast<size_t>(id)].defined() &&
+         std::count(overridable_ids_.begin(), overridable_ids_.end(), id) == 0;
+}
+
+// A DequantizeLinear of constants (the weights of a QDQ model whose consumer the QDQ fusion did
+// not turn into an integer op): computed once here, so the consumer sees constant float
+// weights (packed at preparation, as in the float model) instead of dequantizing every run.
+bool GraphRunner::foldable_dequantize(const Step& step) const {
+  if (step.node->op_type() != "DequantizeLinear") return false;
+  for (int id : step.inputs) {
+    if (id >= 0 && !is_constant(id)) return false;
+  }
+  return !step.inputs.empty() && step.inputs[0] >= 0;
+}
+
 void GraphRunner::fold_constant_node(Step& step) {
   KernelContext ctx;
   ctx.node = step.node;
   ctx.opset = step.opset;
+  for (int id : step.inputs) ctx.inputs.push_back(id >= 0 ? &constants_[static_cast<size_t>(id)] : nullptr);
   ctx.outputs.assign(step.outputs.size(), Tensor());
   step.kernel->compute(ctx);
   for (size_t o = 0; o < step.outputs.size(); ++o) {
     if (step.outputs[o] < 0) continue;
-    if (!ctx.outputs[o].defined()) fail_internal(describe_node(*step.node) + ": Constant produced no value");
+    if (!ctx.outputs[o].defined()) fail_internal(describe_node(*step.node) + ": a folded node produced no value");
     constants_[static_cast<size_t>(step.outputs[o])] = std::move(ctx.outputs[o]);
   }
 }

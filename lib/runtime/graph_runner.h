@@ -117,6 +117,8 @@ class GraphRunner {
   ValueType value_type(const std::string& name) const;
   void prepare_kernel(Step& step);
   void fold_constant_node(Step& step);
+  bool is_constant(int id) const;  // a constant that a caller cannot override
+  bool foldable_dequantize(const Step& step) const;
   void compute_lifetimes();
   void run_step(Step& s);
   void clear_run_values();

@@ -54,6 +54,18 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile(const PackedTap
       }
     }
   }
+  if (out.acc) {
+    for (int b = 0; b < NB; ++b) {
+      const int64_t m0 = (b0 + b) * 16, mc = std::min<int64_t>(16, w.rows() - m0);
+      if (mc <= 0) break;
+      const __m512i bias = _mm512_loadu_si512(out.bias + m0);
+      const __mmask16 mask = static_cast<__mmask16>((1u << mc) - 1u);
+      for (int p = 0; p < np; ++p) {
+        _mm512_mask_storeu_epi32(out.acc + (p0 + p) * out.acc_stride + m0, mask, _mm512_add_epi32(acc[p][b], bias));
+      }
+    }
+    return;
+  }
   // Requantize as q_requantize_row: v = float(acc + bias) * mult, clamped to
   // [lo - zp - 1, hi - zp + 1], rounded half to even, plus zp, clamped to [lo,
   // hi].

@@ -81,6 +81,10 @@ struct QTapOutput {
   int32_t zero_point = 0, lo = 0, hi = 255;
   uint8_t* y = nullptr;  // int8 outputs are written as their bytes
   int64_t m_stride = 1, p_stride = 1;
+  // When set, the sums plus `bias` (wrapping) are written instead, unquantized, to
+  // acc[p * acc_stride + m] (multiplier, zero point, range and y unused).
+  int32_t* acc = nullptr;
+  int64_t acc_stride = 0;
 };
 
 // Runs all P positions against all output channels; splits the tiles across

@@ -11,6 +11,7 @@ void register_cpu_UnaryMath(KernelRegistry& r);
 void register_cpu_Softmax(KernelRegistry& r);
 void register_cpu_QLinearConv(KernelRegistry& r);
 void register_cpu_QLinearDepthwiseConv(KernelRegistry& r);
+void register_cpu_QLinearMatMul(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -20,6 +21,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Softmax(r);
   register_cpu_QLinearConv(r);
   register_cpu_QLinearDepthwiseConv(r);
+  register_cpu_QLinearMatMul(r);
 }
 
 }  // namespace edge::rt

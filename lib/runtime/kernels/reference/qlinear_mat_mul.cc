@@ -69,21 +69,15 @@ class QLinearMatMulKernel : public OpKernel {
     if (y.numel() == 0) return;
     int32_t* acc = static_cast<int32_t*>(ctx.scratch(static_cast<size_t>(y.numel()) * sizeof(int32_t)));
     core_.run(ctx, acc);
-    uint8_t* pu = yt == DType::kUint8 ? y.data<uint8_t>() : nullptr;
-    int8_t* ps = yt == DType::kInt8 ? y.data<int8_t>() : nullptr;
     for (int64_t i = 0; i < core_.batches(); ++i) {
       const double* sa = a_scale_.data() + core_.a_batch(i) * M;
       const double* cb = col_mult_.data() + core_.b_batch(i) * N;
       for (int64_t m = 0; m < M; ++m) {
-        const int32_t* row = acc + (i * M + m) * N;
         const int64_t base = (i * M + m) * N;
-        for (int64_t n = 0; n < N; ++n) {
-          const int32_t q = q_requantize(static_cast<int64_t>(row[n]) + (pb ? pb[n] : 0), sa[m] * cb[n], yzp, lo, hi);
-          if (pu) {
-            pu[base + n] = static_cast<uint8_t>(q);
-          } else {
-            ps[base + n] = static_cast<int8_t>(q);
-          }
+        if (yt == DType::kUint8) {
+          q_matmul_requantize_row(acc + base, N, pb, sa[m], cb, yzp, lo, hi, y.data<uint8_t>() + base);
+        } else {
+          q_matmul_requantize_row(acc + base, N, pb, sa[m], cb, yzp, lo, hi, y.data<int8_t>() + base);
         }
       }
     }

@@ -92,6 +92,17 @@ void q_requantize_row(const int32_t* acc, int64_t n, int32_t bias, float multipl
   }
 }
 
+// One output row of QLinearMatMul: y[n] = q_requantize(acc[n] + bias[n] (bias: nullptr for none,
+// summed in 64 bits), a_scale * col_multiplier[n] (b_scale[n] / y_scale), ...).
+template <typename T>
+void q_matmul_requantize_row(const int32_t* acc, int64_t n, const int32_t* bias, double a_scale,
+                             const double* col_multiplier, int32_t zero_point, int32_t lo, int32_t hi, T* y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t s = static_cast<int64_t>(acc[j]) + (bias ? bias[j] : 0);
+    y[j] = static_cast<T>(q_requantize(s, a_scale * col_multiplier[j], zero_point, lo, hi));
+  }
+}
+
 // The bias of a QDQ-fused integer Conv/MatMul/Gemm in accumulator units (scale x_scale *
 // w_scale[c], zero point 0): round_half_even(real / (x_scale * w_scale[c])), where real is
 // (bias - zero_point) * scale for an int32 bias (dequantized in float32, as DequantizeLinear) or
