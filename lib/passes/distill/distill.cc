@@ -17,7 +17,7 @@
 #include "passes/distill/distill_objective.h"
 #include "passes/distill/distill_pass.h"
 #include "passes/distill/distill_report.h"
-#include "passes/distill/training_setup.h"
+#include "passes/distill/training_stage.h"
 #include "passes/prune/prune_record.h"
 #include "passes/prune/prune_stage.h"
 #include "train/loss.h"

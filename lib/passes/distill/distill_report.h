@@ -1,5 +1,5 @@
 // The distill stage's report section: the run as every training stage reports it
-// (training_report.h: per-epoch metrics "<name>@<epoch>" and notes, the outcome, the loss),
+// (training_stage.h: per-epoch metrics "<name>@<epoch>" and notes, the outcome, the loss),
 // samples/s, the teacher's time, masks and frozen initializers, and one row per trained
 // initializer.
 #pragma once
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "pass/context.h"
-#include "passes/distill/training_report.h"
+#include "passes/distill/training_stage.h"
 #include "train/autodiff.h"
 
 namespace edge::pass::distill {

@@ -20,7 +20,7 @@
 #include "passes/distill/qat_model.h"
 #include "passes/distill/qat_pass.h"
 #include "passes/distill/qat_report.h"
-#include "passes/distill/training_setup.h"
+#include "passes/distill/training_stage.h"
 #include "train/loss.h"
 #include "train/trainer.h"
 

@@ -1,5 +1,5 @@
 // The qat stage's report section: the run as every training stage reports it
-// (training_report.h: per-epoch metrics "<name>@<epoch>" and notes, the outcome, the loss),
+// (training_stage.h: per-epoch metrics "<name>@<epoch>" and notes, the outcome, the loss),
 // top-1 of the QDQ model before and after, how many quantized values and
 // scales changed, and one row per quantized weight (and per activation scale when learned).
 #pragma once
@@ -9,7 +9,7 @@
 
 #include "pass/context.h"
 #include "passes/distill/qat_model.h"
-#include "passes/distill/training_report.h"
+#include "passes/distill/training_stage.h"
 
 namespace edge::pass::qat {
 
