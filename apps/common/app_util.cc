@@ -48,6 +48,12 @@ int guarded_main(const std::string& tool, const std::function<int()>& body) {
   }
 }
 
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
 int usage_error(const std::string& tool, const std::string& message) {
   std::string m = message;
   for (char& c : m) {

@@ -58,6 +58,9 @@ rt::NamedTensors read_input_specs(const std::vector<std::string>& specs, const r
 // values) may hold invalid UTF-8, which is written as U+FFFD instead of failing the dump.
 std::string json_text(const nlohmann::ordered_json& j);
 
+// Whether a and b name the same file (existing files: the same inode; else the same normalized path).
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
+
 using edge::format_bytes;                   // "1.2 MiB" (ir/text_util.h)
 std::string format_count(int64_t n);        // "1.23M"
 

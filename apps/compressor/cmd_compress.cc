@@ -8,10 +8,9 @@
 #include <filesystem>
 
 #include "../common/app_util.h"
-#include "../common/data_flags.h"
-#include "calib/calibrate.h"
 #include "commands.h"
 #include "pass/compress.h"
+#include "stage_data_flags.h"
 
 namespace edge::app {
 namespace fs = std::filesystem;
@@ -19,9 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 struct CompressFlags {
   std::string input, output, passes, recipe;
-  std::string calib_data, calib_cache, eval_data, eval_labels, train_data, train_labels;
-  bool no_calib_cache = false;
-  DataFlags pre;  // shared preprocessing flags (--scale, --mean, ...)
+  StageDataFlags data;  // --calib-data, --eval-data, ..., --scale, ... (shared with search)
   std::vector<std::string> reports;
   std::optional<uint64_t> seed;
   std::optional<double> max_accuracy_drop, min_agreement, max_latency_ms;
@@ -32,23 +29,6 @@ struct CompressFlags {
   int threads = 1;
   std::vector<std::string> shapes;
 };
-
-pass::DataSpec spec_from(const std::string& path, const std::string& labels, const CompressFlags& f) {
-  pass::DataSpec s;
-  if (path.empty()) return s;
-  s.path = path;
-  s.labels = labels;
-  s.options = data_options(f.pre);
-  s.limit = f.pre.limit;
-  s.batch = f.pre.batch;
-  return s;
-}
-
-bool same_file(const fs::path& a, const fs::path& b) {
-  std::error_code ec;
-  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
-  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
-}
 
 int compress(const CompressFlags& f) {
   if (!f.passes.empty() && !f.recipe.empty()) fail("give either --passes or --recipe, not both");
@@ -80,18 +60,8 @@ int compress(const CompressFlags& f) {
   }
   // Command-line flags override the recipe.
   if (f.seed) o.seed = *f.seed;
-  if (!f.calib_data.empty()) o.calib = spec_from(f.calib_data, "", f);
-  // Calibration ranges are cached beside the output unless told otherwise.
-  if (!f.calib_cache.empty() && f.no_calib_cache) fail("give either --calib-cache or --no-calib-cache, not both");
-  if (!f.calib_cache.empty()) {
-    if (same_file(f.calib_cache, f.input)) fail("--calib-cache " + f.calib_cache + " would overwrite the input model");
-    o.calib_cache = f.calib_cache;
-  } else if (!f.no_calib_cache && !f.output.empty() && !f.dry_run) {
-    o.calib_cache = calib::default_cache_path(f.output);
-  }
-  if (!f.eval_data.empty()) o.eval = spec_from(f.eval_data, f.eval_labels, f);
-  if (f.eval_data.empty() && !f.eval_labels.empty()) fail("--eval-labels needs --eval-data");
-  if (!f.train_data.empty()) o.train = spec_from(f.train_data, f.train_labels, f);
+  const CalibCacheTarget cache{o.calib_cache, f.input, f.dry_run ? "" : f.output};
+  apply_stage_data_flags(f.data, o.calib, o.eval, o.train, &cache);
   if (f.max_accuracy_drop) o.gates.max_accuracy_drop = f.max_accuracy_drop;
   if (f.min_agreement) o.gates.min_agreement = f.min_agreement;
   if (f.max_latency_ms) o.gates.max_latency_ms = f.max_latency_ms;
@@ -175,23 +145,17 @@ void add_compress_command(CLI::App& root, Action& action) {
                 "(model.onnx.zst) that edge-run and compressor load directly");
   c->add_option("--passes", f->passes, "Pipeline, e.g. \"fold-constants,fuse-bn,eliminate-dead\" (see `compressor passes`)");
   c->add_option("--recipe", f->recipe, "YAML recipe (docs/recipe-reference.md)");
-  c->add_option("--calib-data", f->calib_data, "Calibration data (same syntax as --data of `compressor eval`)");
-  c->add_option("--calib-cache", f->calib_cache,
-                "Calibration range cache (JSON; default: OUTPUT.calib.json); a rerun with the same "
-                "model, data and options skips calibration");
-  c->add_flag("--no-calib-cache", f->no_calib_cache, "Neither read nor write a calibration cache");
-  c->add_option("--eval-data", f->eval_data, "Evaluation data (accuracy/agreement per stage, accuracy gates)");
-  c->add_option("--eval-labels", f->eval_labels, "Labels of the evaluation data (idx or .npy)");
-  c->add_option("--train-data", f->train_data,
-                "Training data of the distill stage (unlabelled is fine; held in memory; docs/distillation.md)");
-  c->add_option("--train-labels", f->train_labels, "Labels of the training data (distill adds cross-entropy)");
-  c->add_option("--scale", f->pre.scale, "Preprocessing for all data: multiply (e.g. 1/255)");
-  c->add_option("--mean", f->pre.mean, "Per-channel mean to subtract (after --scale)");
-  c->add_option("--std", f->pre.std, "Per-channel std to divide by");
-  c->add_option("--layout", f->pre.layout, "nchw or nhwc")->check(CLI::IsMember({"nchw", "nhwc"}));
-  c->add_option("--resize", f->pre.resize, "Image folders: resize to HxW");
-  c->add_option("--batch", f->pre.batch, "Samples per run for models with a dynamic batch")->check(CLI::Range(1, 1 << 20));
-  c->add_option("--limit", f->pre.limit, "Use at most N samples of each data set")->check(CLI::Range(0, 1 << 30));
+  StageDataHelp data_help;
+  data_help.calib_data = "Calibration data (same syntax as --data of `compressor eval`)";
+  data_help.calib_cache =
+      "Calibration range cache (JSON; default: OUTPUT.calib.json); a rerun with the same model, data and options "
+      "skips calibration";
+  data_help.eval_data = "Evaluation data (accuracy/agreement per stage, accuracy gates)";
+  data_help.eval_labels = "Labels of the evaluation data (idx or .npy)";
+  data_help.train_data =
+      "Training data of the distill stage (unlabelled is fine; held in memory; docs/distillation.md)";
+  data_help.train_labels = "Labels of the training data (distill adds cross-entropy)";
+  add_stage_data_flags(c, f->data, data_help);
   c->add_option("--report", f->reports, "Report file; format from the extension: .json, .md, .html (repeatable)");
   c->add_option("--seed", f->seed, "Seed for every random choice (default 0, or the recipe's)");
   c->add_option("--max-accuracy-drop", f->max_accuracy_drop, "Gate: absolute top-1 drop allowed, 0..1 (needs --eval-labels)")

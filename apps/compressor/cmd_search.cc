@@ -9,11 +9,11 @@
 #include <filesystem>
 
 #include "../common/app_util.h"
-#include "../common/data_flags.h"
 #include "commands.h"
 #include "pass/recipe.h"
 #include "search/pareto.h"
 #include "search/search.h"
+#include "stage_data_flags.h"
 
 namespace edge::app {
 namespace fs = std::filesystem;
@@ -21,8 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 struct SearchFlags {
   std::string input, output, out_dir, collect;
-  std::string calib_data, eval_data, eval_labels, train_data, train_labels;
-  DataFlags pre;
+  StageDataFlags data;  // --calib-data, --eval-data, ..., --scale, ... (shared with compress)
   double max_accuracy_drop = 0.01;
   std::optional<double> max_latency_ms;
   std::string max_size, max_peak_memory, objective = "size";
@@ -34,17 +33,6 @@ struct SearchFlags {
   std::vector<std::string> shapes;
   std::string self;  // argv[0]-like path of this compressor, for the plan's Makefile
 };
-
-pass::DataSpec spec_from(const std::string& path, const std::string& labels, const SearchFlags& f) {
-  pass::DataSpec s;
-  if (path.empty()) return s;
-  s.path = path;
-  s.labels = labels;
-  s.options = data_options(f.pre);
-  s.limit = f.pre.limit;
-  s.batch = f.pre.batch;
-  return s;
-}
 
 void print_summary(const search::SearchResult& r, const search::SearchOptions& o) {
   int measured = 0, cached = 0, skipped = 0, failed = 0, not_run = 0;
@@ -98,10 +86,7 @@ int run_search_command(const SearchFlags& f) {
   if (f.output.empty() && !f.plan_only) fail("missing -o/--output (the best model)");
   o.model_path = f.input;
   o.output = f.output;
-  o.calib = spec_from(f.calib_data, "", f);
-  o.eval = spec_from(f.eval_data, f.eval_labels, f);
-  if (f.eval_data.empty() && !f.eval_labels.empty()) fail("--eval-labels needs --eval-data");
-  o.train = spec_from(f.train_data, f.train_labels, f);
+  apply_stage_data_flags(f.data, o.calib, o.eval, o.train);
   o.gates.max_accuracy_drop = f.max_accuracy_drop;
   o.gates.max_latency_ms = f.max_latency_ms;
   if (!f.max_size.empty()) o.gates.max_size = pass::parse_size(f.max_size, "--max-size");
@@ -164,16 +149,14 @@ void add_search_command(CLI::App& root, Action& action) {
                 "Best model (the best candidate meeting every gate, else the closest); a name ending in .zst measures "
                 "every candidate as the .onnx.zst container");
   c->add_option("--out-dir", f->out_dir, "Directory for pareto.json, report.html, candidates/NN.onnx + NN.yaml and the cache");
-  c->add_option("--calib-data", f->calib_data, "Calibration data (int8 static candidates need it)");
-  c->add_option("--eval-data", f->eval_data, "Evaluation data (required: every candidate is measured on it)");
-  c->add_option("--eval-labels", f->eval_labels, "Labels of the evaluation data (top-1; without: agreement with the original)");
-  c->add_option("--train-data", f->train_data, "Training data (distillation candidates, when the distill stage exists)");
-  c->add_option("--train-labels", f->train_labels, "Labels of the training data");
-  c->add_option("--scale", f->pre.scale, "Preprocessing for all data: multiply (e.g. 1/255)");
-  c->add_option("--mean", f->pre.mean, "Per-channel mean to subtract (after --scale)");
-  c->add_option("--std", f->pre.std, "Per-channel std to divide by");
-  c->add_option("--layout", f->pre.layout, "nchw or nhwc")->check(CLI::IsMember({"nchw", "nhwc"}));
-  c->add_option("--limit", f->pre.limit, "Use at most N samples of each data set")->check(CLI::Range(0, 1 << 30));
+  StageDataHelp data_help;
+  data_help.calib_data = "Calibration data (int8 static candidates need it)";
+  data_help.eval_data = "Evaluation data (required: every candidate is measured on it)";
+  data_help.eval_labels = "Labels of the evaluation data (top-1; without: agreement with the original)";
+  data_help.train_data = "Training data (distillation candidates, when the distill stage exists)";
+  data_help.train_labels = "Labels of the training data";
+  data_help.resize_and_batch = false;
+  add_stage_data_flags(c, f->data, data_help);
   c->add_option("--max-accuracy-drop", f->max_accuracy_drop, "Gate: absolute top-1 drop allowed, 0..1 (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_option("--max-latency-ms", f->max_latency_ms, "Gate: median latency on this machine");

@@ -122,4 +122,15 @@ const char* objective_name(Objective o) {
   return "size";
 }
 
+void judge_candidates(SearchResult& r, const SearchGates& g, Objective objective) {
+  for (auto& c : r.candidates) {
+    if (!c.metrics) continue;
+    c.gate_failures = gate_failures(*c.metrics, r.original, g);
+    c.meets_gates = c.gate_failures.empty();
+  }
+  mark_front(r.candidates);
+  r.best_id = pick_best(r.candidates, objective);
+  r.closest_id = r.best_id ? 0 : pick_closest(r.candidates, r.original, g);
+}
+
 }  // namespace edge::search

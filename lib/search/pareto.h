@@ -30,4 +30,8 @@ int pick_best(const std::vector<Candidate>& cands, Objective objective);
 // The id of the measured candidate whose summed relative excess over the gates is least, or 0.
 int pick_closest(const std::vector<Candidate>& cands, const Metrics& original, const SearchGates& g);
 
+// The verdict on a finished search: every measured candidate's gate failures, the front, the
+// best by `objective` and, when there is none, the closest.
+void judge_candidates(SearchResult& r, const SearchGates& g, Objective objective);
+
 }  // namespace edge::search

@@ -151,17 +151,6 @@ std::string best_line(const std::vector<Candidate>& cands, Objective obj) {
   return "no candidate meets the gates yet";
 }
 
-void finish(SearchResult& r, const SearchOptions& opts) {
-  for (auto& c : r.candidates) {
-    if (!c.metrics) continue;
-    c.gate_failures = gate_failures(*c.metrics, r.original, opts.gates);
-    c.meets_gates = c.gate_failures.empty();
-  }
-  mark_front(r.candidates);
-  r.best_id = pick_best(r.candidates, opts.objective);
-  r.closest_id = r.best_id ? 0 : pick_closest(r.candidates, r.original, opts.gates);
-}
-
 // Copies the front's (and the chosen one's) models and recipes into D/candidates, the chosen
 // one to `output`; writes pareto.json and report.html.
 void write_outputs(const SearchResult& r, const SearchOptions& opts, const std::function<fs::path(const Candidate&)>& model_of) {
@@ -254,7 +243,7 @@ SearchResult run_search(const SearchOptions& opts) {
     }
     if (opts.progress) opts.progress(done, static_cast<int>(r.candidates.size()), best_line(r.candidates, opts.objective));
   }
-  finish(r, opts);
+  judge_candidates(r, opts.gates, opts.objective);
   r.seconds = since(t_start);
   write_outputs(r, opts, [&](const Candidate& c) {
     const fs::path p = run.work_path(c.cache_key);

@@ -102,14 +102,7 @@ SearchResult collect(const SearchOptions& opts) {
   }
   if (!have_original) fail(dir.string() + ": no candidate reports found (run the Makefile of --plan-only first)");
   r.notes.push_back("collected from compress reports: latency is their median, p99 is not in them (0)");
-  for (auto& c : r.candidates) {
-    if (!c.metrics) continue;
-    c.gate_failures = gate_failures(*c.metrics, r.original, opts.gates);
-    c.meets_gates = c.gate_failures.empty();
-  }
-  mark_front(r.candidates);
-  r.best_id = pick_best(r.candidates, opts.objective);
-  r.closest_id = r.best_id ? 0 : pick_closest(r.candidates, r.original, opts.gates);
+  judge_candidates(r, opts.gates, opts.objective);
   const int chosen = r.best_id ? r.best_id : r.closest_id;
   if (chosen && !opts.output.empty()) {
     std::ifstream f(dir / candidate_file(chosen, opts), std::ios::binary);

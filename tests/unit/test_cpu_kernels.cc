@@ -6,20 +6,13 @@
 #include <random>
 #include <sstream>
 
-#include "ir/tensor_compare.h"
+#include "cpu_kernel_test_util.h"
 #include "ir/text_format.h"
 #include "runtime/session.h"
 
 using namespace edge;
 
 namespace {
-
-std::string floats(int64_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::ostringstream s;
-  for (int64_t i = 0; i < n; ++i) s << (i ? ", " : "") << u(rng);
-  return s.str();
-}
 
 // Conv (+ optional BatchNormalization, activation and, when `big`, a residual Add) with
 // random geometry. `big`: up to 40 input and 70 output channels (K beyond one GEMM depth
@@ -45,12 +38,13 @@ std::string conv_model(std::mt19937& rng, Shape* x_shape, bool* depthwise, bool 
   std::ostringstream m;
   m << "<ir_version: 8, opset_import: [\"\" : 13]>\n";
   m << "g (float[" << N << "," << C << "," << H << "," << W << "] x) => (float[n, m, oh, ow] y)\n";
-  m << "<float[" << M << "," << C / G << "," << kh << "," << kw << "] w = {" << floats(M * (C / G) * kh * kw, rng)
-    << "}";
-  if (bias) m << ", float[" << M << "] b = {" << floats(M, rng) << "}";
+  m << "<float[" << M << "," << C / G << "," << kh << "," << kw << "] w = {"
+    << test::random_floats_text(M * (C / G) * kh * kw, rng) << "}";
+  if (bias) m << ", float[" << M << "] b = {" << test::random_floats_text(M, rng) << "}";
   if (bn) {
-    m << ", float[" << M << "] s = {" << floats(M, rng) << "}, float[" << M << "] o = {" << floats(M, rng) << "}";
-    m << ", float[" << M << "] mu = {" << floats(M, rng) << "}, float[" << M << "] var = {";
+    m << ", float[" << M << "] s = {" << test::random_floats_text(M, rng) << "}, float[" << M << "] o = {"
+      << test::random_floats_text(M, rng) << "}";
+    m << ", float[" << M << "] mu = {" << test::random_floats_text(M, rng) << "}, float[" << M << "] var = {";
     for (int64_t i = 0; i < M; ++i) m << (i ? ", " : "") << 0.5 + static_cast<double>(rng() % 100) / 100.0;
     m << "}";
   }
@@ -85,23 +79,8 @@ TEST_CASE("cpu Conv/FusedConv match the reference Conv on random geometry") {
     bool depthwise = false;
     const std::string text = conv_model(rng, &xs, &depthwise);
     depthwise_cases += depthwise;
-    INFO(text);
-    rt::SessionOptions ref_opts;
-    ref_opts.backends = {"reference"};
-    ref_opts.fuse = false;
-    auto ref = rt::Session::create(parse_model_text(text), ref_opts);
-    auto fast = rt::Session::create(parse_model_text(text));
-    std::uniform_real_distribution<float> u(-2.f, 2.f);
-    Tensor x(DType::kFloat, xs);
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
-    for (int rep = 0; rep < 2; ++rep) {  // the second run uses the planned arena
-      auto want = ref->run({{"x", x}})[0].second;
-      auto got = fast->run({{"x", x}})[0].second;
-      REQUIRE(got.shape() == want.shape());
-      auto cmp = compare_tensors(got, want, 1e-4, 1e-5);
-      INFO("max abs " << cmp.max_abs);
-      REQUIRE(cmp.mismatches == 0);
-    }
+    const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
+    auto fast = test::check_against_reference(text, {{"x", x}}, {1e-4, 1e-5});
     const auto prof = fast->profile();  // kernels chosen per node are recorded
     (void)prof;
   }
@@ -114,25 +93,8 @@ TEST_CASE("cpu Conv (direct 2-D path) matches the reference on larger random geo
     Shape xs;
     bool depthwise = false;
     const std::string text = conv_model(rng, &xs, &depthwise, true);
-    INFO(text);
-    rt::SessionOptions ref_opts;
-    ref_opts.backends = {"reference"};
-    ref_opts.fuse = false;
-    auto ref = rt::Session::create(parse_model_text(text), ref_opts);
-    rt::SessionOptions fast_opts;
-    fast_opts.threads = 1 + trial % 2;
-    auto fast = rt::Session::create(parse_model_text(text), fast_opts);
-    std::uniform_real_distribution<float> u(-2.f, 2.f);
-    Tensor x(DType::kFloat, xs);
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
-    for (int rep = 0; rep < 2; ++rep) {
-      auto want = ref->run({{"x", x}})[0].second;
-      auto got = fast->run({{"x", x}})[0].second;
-      REQUIRE(got.shape() == want.shape());
-      auto cmp = compare_tensors(got, want, 1e-4, 1e-4);
-      INFO("max abs " << cmp.max_abs);
-      REQUIRE(cmp.mismatches == 0);
-    }
+    const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
+    test::check_against_reference(text, {{"x", x}}, {1e-4, 1e-4, 1 + trial % 2});
   }
 }
 
@@ -161,10 +123,13 @@ g (float[1, 2, 5, 5] x) => (float[1, 3, 5, 5] y)
 
 TEST_CASE("2-D convs larger than 1x1 take the direct path; results do not depend on the thread count") {
   std::mt19937 rng(5);
-  const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\n"
-                           "g (float[1, 8, 20, 20] x) => (float[1, 16, 10, 10] y)\n"
-                           "<float[16, 8, 3, 3] w = {" + floats(16 * 8 * 9, rng) + "}>\n"
-                           "{ y = Conv<strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
+  const std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "g (float[1, 8, 20, 20] x) => (float[1, 16, 10, 10] y)\n"
+      "<float[16, 8, 3, 3] w = {" +
+      test::random_floats_text(16 * 8 * 9, rng) +
+      "}>\n"
+      "{ y = Conv<strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
   Model m = parse_model_text(text);
   rt::SessionOptions so;
   so.profile = true;

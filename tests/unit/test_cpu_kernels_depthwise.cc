@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "cpu_kernel_test_util.h"
 #include "ir/tensor_compare.h"
 #include "ir/text_format.h"
 #include "runtime/linalg/gemm.h"
@@ -14,13 +15,6 @@
 using namespace edge;
 
 namespace {
-
-std::string floats(int64_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::ostringstream s;
-  for (int64_t i = 0; i < n; ++i) s << (i ? ", " : "") << u(rng);
-  return s.str();
-}
 
 std::string depthwise_model(std::mt19937& rng, Shape* x_shape) {
   const int64_t N = 1 + rng() % 2, C = 2 + rng() % 40;
@@ -42,11 +36,12 @@ std::string depthwise_model(std::mt19937& rng, Shape* x_shape) {
   std::ostringstream m;
   m << "<ir_version: 8, opset_import: [\"\" : 13]>\n";
   m << "g (float[" << N << "," << C << "," << H << "," << W << "] x) => (float[n, m, oh, ow] y)\n";
-  m << "<float[" << C << ",1," << kh << "," << kw << "] w = {" << floats(C * kh * kw, rng) << "}";
-  if (bias) m << ", float[" << C << "] b = {" << floats(C, rng) << "}";
+  m << "<float[" << C << ",1," << kh << "," << kw << "] w = {" << test::random_floats_text(C * kh * kw, rng) << "}";
+  if (bias) m << ", float[" << C << "] b = {" << test::random_floats_text(C, rng) << "}";
   if (bn) {
-    m << ", float[" << C << "] s = {" << floats(C, rng) << "}, float[" << C << "] o = {" << floats(C, rng) << "}";
-    m << ", float[" << C << "] mu = {" << floats(C, rng) << "}, float[" << C << "] var = {";
+    m << ", float[" << C << "] s = {" << test::random_floats_text(C, rng) << "}, float[" << C << "] o = {"
+      << test::random_floats_text(C, rng) << "}";
+    m << ", float[" << C << "] mu = {" << test::random_floats_text(C, rng) << "}, float[" << C << "] var = {";
     for (int64_t i = 0; i < C; ++i) m << (i ? ", " : "") << 0.5 + static_cast<double>(rng() % 100) / 100.0;
     m << "}";
   }
@@ -86,30 +81,10 @@ TEST_CASE("cpu depthwise Conv matches the reference Conv on random geometry, 1 a
     rt::linalg::sgemm_force_generic(generic);
     Shape xs;
     const std::string text = depthwise_model(rng, &xs);
-    INFO(text);
-    rt::SessionOptions ref_opts;
-    ref_opts.backends = {"reference"};
-    ref_opts.fuse = false;
-    auto ref = rt::Session::create(parse_model_text(text), ref_opts);
-    rt::SessionOptions fast_opts;
-    fast_opts.threads = 1 + trial % 2;
-    fast_opts.profile = true;
-    auto fast = rt::Session::create(parse_model_text(text), fast_opts);
-    std::uniform_real_distribution<float> u(-2.f, 2.f);
-    Tensor x(DType::kFloat, xs);
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
-    for (int rep = 0; rep < 2; ++rep) {  // the second run uses the planned arena
-      auto want = ref->run({{"x", x}})[0].second;
-      auto got = fast->run({{"x", x}})[0].second;
-      REQUIRE(got.shape() == want.shape());
-      auto cmp = compare_tensors(got, want, 1e-4, 1e-5);
-      INFO("max abs " << cmp.max_abs);
-      REQUIRE(cmp.mismatches == 0);
-    }
-    bool chosen = false;
-    const std::string name = generic ? "cpu:conv-depthwise-phase-generic" : "cpu:conv-depthwise-phase";
-    for (const auto& p : fast->profile()) chosen = chosen || p.kernel.rfind(name, 0) == 0;
-    REQUIRE(chosen);
+    const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
+    test::check_against_reference(
+        text, {{"x", x}},
+        {1e-4, 1e-5, 1 + trial % 2, generic ? "cpu:conv-depthwise-phase-generic" : "cpu:conv-depthwise-phase"});
     rt::linalg::sgemm_force_generic(false);
   }
 }
@@ -120,7 +95,7 @@ TEST_CASE("cpu depthwise Conv re-plans when the input size changes; thread count
       "<ir_version: 8, opset_import: [\"\" : 13]>\n"
       "g (float[1, 24, h, w] x) => (float[1, 24, oh, ow] y)\n"
       "<float[24, 1, 3, 3] w = {" +
-      floats(24 * 9, rng) +
+      test::random_floats_text(24 * 9, rng) +
       "}>\n"
       "{ y = Conv<group = 24, strides = [2, 2], pads = [1, 1, 1, 1]>(x, w) }\n";
   rt::SessionOptions ref_opts;

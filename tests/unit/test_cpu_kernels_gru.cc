@@ -7,7 +7,7 @@
 #include <random>
 #include <sstream>
 
-#include "ir/tensor_compare.h"
+#include "cpu_kernel_test_util.h"
 #include "ir/text_format.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/vmath.h"
@@ -16,13 +16,6 @@
 using namespace edge;
 
 namespace {
-
-std::string floats(int64_t n, std::mt19937& rng, float scale = 1.f) {
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::ostringstream s;
-  for (int64_t i = 0; i < n; ++i) s << (i ? ", " : "") << u(rng);
-  return s.str();
-}
 
 struct GruCase {
   std::string text;
@@ -50,19 +43,17 @@ GruCase gru_model(std::mt19937& rng) {
       layout
           ? "[" + std::to_string(B) + "," + std::to_string(T) + "," + std::to_string(D) + "," + std::to_string(H) + "]"
           : "[" + std::to_string(T) + "," + std::to_string(D) + "," + std::to_string(B) + "," + std::to_string(H) + "]";
-  auto dims = [](const Shape& s) {
-    std::string r;
-    for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-    return r;
-  };
+  const auto dims = test::dims_text;
   std::ostringstream m;
   m << "<ir_version: 8, opset_import: [\"\" : 14]>\n";
   m << "g (float[" << dims(c.x) << "] x" << (c.has_sl ? ", int32[" + std::to_string(B) + "] sl" : "")
     << (c.has_h0 ? ", float[" + dims(c.h0) + "] h0" : "") << ") => (float" << y << " y, float[" << dims(c.h0)
     << "] yh)\n";
-  m << "<float[" << D << "," << 3 * H << "," << I << "] w = {" << floats(D * 3 * H * I, rng, 0.6f) << "}";
-  m << ", float[" << D << "," << 3 * H << "," << H << "] r = {" << floats(D * 3 * H * H, rng, 0.4f) << "}";
-  if (bias) m << ", float[" << D << "," << 6 * H << "] b = {" << floats(D * 6 * H, rng) << "}";
+  m << "<float[" << D << "," << 3 * H << "," << I << "] w = {" << test::random_floats_text(D * 3 * H * I, rng, 0.6f)
+    << "}";
+  m << ", float[" << D << "," << 3 * H << "," << H << "] r = {" << test::random_floats_text(D * 3 * H * H, rng, 0.4f)
+    << "}";
+  if (bias) m << ", float[" << D << "," << 6 * H << "] b = {" << test::random_floats_text(D * 6 * H, rng) << "}";
   m << ">\n{\n  y, yh = GRU<hidden_size = " << H << ", direction = \"" << dir << "\", linear_before_reset = " << lbr
     << ", layout = " << layout;
   if (clip) m << ", clip = 1.5";
@@ -83,19 +74,9 @@ TEST_CASE("cpu GRU matches the reference GRU on random shapes and attributes, 1 
     const bool generic = trial % 3 == 2;
     rt::linalg::sgemm_force_generic(generic);
     const GruCase c = gru_model(rng);
-    INFO(c.text);
-    rt::SessionOptions ref_opts;
-    ref_opts.backends = {"reference"};
-    auto ref = rt::Session::create(parse_model_text(c.text), ref_opts);
-    rt::SessionOptions fast_opts;
-    fast_opts.threads = 1 + trial % 2;
-    fast_opts.profile = true;
-    auto fast = rt::Session::create(parse_model_text(c.text), fast_opts);
     std::uniform_real_distribution<float> u(-2.f, 2.f);
-    std::vector<std::pair<std::string, Tensor>> feeds;
-    Tensor x(DType::kFloat, c.x);
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
-    feeds.emplace_back("x", x);
+    rt::NamedTensors feeds;
+    feeds.emplace_back("x", test::random_tensor(c.x, rng, -2.f, 2.f));
     if (c.has_sl) {
       Tensor sl(DType::kInt32, {c.batch});
       for (int64_t b = 0; b < c.batch; ++b) sl.data<int32_t>()[b] = static_cast<int32_t>(rng() % (c.seq + 1));
@@ -107,20 +88,10 @@ TEST_CASE("cpu GRU matches the reference GRU on random shapes and attributes, 1 
       for (int64_t i = 0; i < h0.numel(); ++i) h0.data<float>()[i] = u(rng) / 2;
       feeds.emplace_back("h0", h0);
     }
-    for (int rep = 0; rep < 2; ++rep) {  // the second run uses the planned arena
-      auto want = ref->run(feeds);
-      auto got = fast->run(feeds);
-      REQUIRE(got.size() == 2);
-      for (size_t k = 0; k < 2; ++k) {
-        REQUIRE(got[k].second.shape() == want[k].second.shape());
-        auto cmp = compare_tensors(got[k].second, want[k].second, 1e-4, 2e-5);
-        INFO("output " << k << " max abs " << cmp.max_abs);
-        REQUIRE(cmp.mismatches == 0);
-      }
-    }
+    auto fast = test::check_against_reference(c.text, feeds, {1e-4, 2e-5, 1 + trial % 2, "cpu:gru-sgemm"});
     const auto prof = fast->profile();
     REQUIRE(prof.size() == 1);
-    REQUIRE(prof[0].kernel.rfind("cpu:gru-sgemm", 0) == 0);
+    REQUIRE(fast->run(feeds).size() == 2);
     if (generic) REQUIRE(prof[0].kernel.find("-generic") != std::string::npos);
     rt::linalg::sgemm_force_generic(false);
   }

@@ -5,7 +5,7 @@
 #include <random>
 #include <sstream>
 
-#include "ir/tensor_compare.h"
+#include "cpu_kernel_test_util.h"
 #include "ir/text_format.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/session.h"
@@ -14,40 +14,14 @@ using namespace edge;
 
 namespace {
 
-std::string dims(const Shape& s) {
-  std::string r;
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-  return r;
-}
+using test::dims_text;
+using test::random_tensor;
 
-Tensor random_tensor(const Shape& s, std::mt19937& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  Tensor x(DType::kFloat, s);
-  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
-  return x;
-}
-
-// Runs `text` (input x, output y) with the reference backend only and with the default
-// backends; checks that `kernel_prefix` was chosen and that the outputs agree.
+// Runs `text` (input x, output y) on the reference kernels and the default backends; checks
+// that the outputs agree and that `kernel_prefix` was chosen.
 void check_against_reference(const std::string& text, const Tensor& x, const std::string& kernel_prefix, double rtol,
                              double atol) {
-  INFO(text);
-  rt::SessionOptions ref_opts;
-  ref_opts.backends = {"reference"};
-  auto ref = rt::Session::create(parse_model_text(text), ref_opts);
-  rt::SessionOptions so;
-  so.profile = true;
-  auto fast = rt::Session::create(parse_model_text(text), so);
-  for (int rep = 0; rep < 2; ++rep) {
-    auto want = ref->run({{"x", x}})[0].second;
-    auto got = fast->run({{"x", x}})[0].second;
-    REQUIRE(got.shape() == want.shape());
-    auto cmp = compare_tensors(got, want, rtol, atol);
-    INFO("max abs " << cmp.max_abs << " mismatches " << cmp.mismatches);
-    REQUIRE(cmp.mismatches == 0);
-  }
-  INFO("kernel " << fast->profile()[0].kernel);
-  REQUIRE(fast->profile()[0].kernel.rfind(kernel_prefix, 0) == 0);
+  test::check_against_reference(text, {{"x", x}}, {rtol, atol, 1, kernel_prefix});
 }
 
 }  // namespace
@@ -65,8 +39,8 @@ TEST_CASE("cpu Exp, Erf, Sigmoid and Tanh match the reference kernels") {
         x.data<float>()[1] = -0.f;
         x.data<float>()[2] = 1e-20f;
       }
-      const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[" + dims(s) + "] x) => (float[" +
-                               dims(s) + "] y)\n{ y = " + op + "(x) }\n";
+      const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[" + dims_text(s) +
+                               "] x) => (float[" + dims_text(s) + "] y)\n{ y = " + op + "(x) }\n";
       // relative 2e-6 (a few float ulps), absolute 2e-7 (the polynomial's error near 0)
       check_against_reference(text, x, trial % 3 == 2 ? "cpu:vmath-generic" : "cpu:vmath", 2e-6, 2e-7);
       rt::linalg::sgemm_force_generic(false);
@@ -84,7 +58,7 @@ TEST_CASE("cpu Softmax matches the reference over the last axis (opset 13) and c
     const int64_t axis = old ? static_cast<int64_t>(rng() % 3) : (rng() % 2 ? -1 : 2);  // [-r, r-1] per the spec
     Tensor x = random_tensor(s, rng, trial % 4 == 0 ? -60.f : -5.f, trial % 4 == 0 ? 60.f : 5.f);
     const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : ") + (old ? "11" : "13") +
-                             "]>\ng (float[" + dims(s) + "] x) => (float[" + dims(s) +
+                             "]>\ng (float[" + dims_text(s) + "] x) => (float[" + dims_text(s) +
                              "] y)\n{ y = Softmax<axis = " + std::to_string(axis) + ">(x) }\n";
     check_against_reference(text, x, trial % 4 == 3 ? "cpu:softmax-rows-generic" : "cpu:softmax-rows", 1e-5, 1e-7);
     rt::linalg::sgemm_force_generic(false);

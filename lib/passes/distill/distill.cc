@@ -17,6 +17,7 @@
 #include "passes/distill/distill_objective.h"
 #include "passes/distill/distill_pass.h"
 #include "passes/distill/distill_report.h"
+#include "passes/distill/training_stage.h"
 #include "passes/prune/prune_record.h"
 #include "passes/prune/prune_stage.h"
 #include "train/loss.h"
@@ -161,17 +162,8 @@ void Distill::run(Model& model, PassContext& ctx) {
     objective.loss(graph, tape, {0}, nullptr);
   }
 
-  train::TrainerOptions to;
-  to.epochs = static_cast<int>(opts_.get_int("epochs"));
-  to.batch = batch;
+  train::TrainerOptions to = trainer_options(opts_, batch, ctx.seed(), who);
   to.run_rows = feeds.run_rows();
-  to.seed = ctx.seed();
-  to.patience = static_cast<int>(opts_.get_int("patience"));
-  to.optimizer.kind = train::parse_optimizer(opts_.get_string("optimizer"), who);
-  to.optimizer.weight_decay = opts_.get_float("weight_decay");
-  to.optimizer.momentum = opts_.get_float("momentum");
-  to.schedule.kind = train::parse_schedule(opts_.get_string("schedule"), who);
-  to.schedule.lr = opts_.get_float("lr");
   to.warmup_epochs = opts_.get_int("warmup");
   const auto steps_per_epoch = (set.size() + batch - 1) / batch;
   to.schedule.step_every = opts_.get_int("step_epochs") * steps_per_epoch;
@@ -189,45 +181,21 @@ void Distill::run(Model& model, PassContext& ctx) {
   for (const auto& p : graph.params()) initial.push_back(p.clone());
 
   // Validation: a seeded share of the samples, the rest trains.
-  std::vector<int64_t> all(static_cast<size_t>(set.size()));
-  for (int64_t i = 0; i < set.size(); ++i) all[static_cast<size_t>(i)] = i;
-  train::seeded_shuffle(all, ctx.seed());
-  const auto n_val = static_cast<size_t>(std::llround(opts_.get_float("val") * static_cast<double>(set.size())));
-  std::vector<int64_t> val(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_val));
-  std::vector<int64_t> train_idx(all.begin() + static_cast<std::ptrdiff_t>(n_val), all.end());
-  std::sort(val.begin(), val.end());
-  if (train_idx.empty()) fail("distill: val=" + opts_.values().at("val") + " leaves no training sample");
+  const ValidationSplit split = split_validation(set.size(), opts_, ctx.seed(), who);
 
   EvalEachEpoch eval_each(student, ctx);
   if (eval_each.active()) trainer.epoch_metric = [&](const train::TrainGraph& g) { return eval_each(g); };
   const std::string metric_name = set.labels ? "val top-1" : "val agreement";
-  trainer.on_progress = [&](const train::TrainProgress& p) {
-    if (p.epoch_done && p.stats) {
-      ctx.log().info("{}", epoch_line(*p.stats, to.epochs, metric_name));
-      return;
-    }
-    if (!ctx.progress) return;
-    char what[128];
-    std::snprintf(what, sizeof what, "distill %d/%d loss %.4g %s %.3f %.0f samples/s", p.epoch, p.epochs, p.loss,
-                  set.labels ? "top-1" : "agree", p.val_top1.value_or(0), p.samples_per_s);
-    ctx.progress(what, p.step, p.steps);
-  };
-  const train::TrainResult result =
-      trainer.fit(train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+  trainer.on_progress = progress_reporter(who, ctx, to.epochs, metric_name, set.labels.has_value());
+  const train::TrainResult result = trainer.fit(
+      split.train, split.val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
 
   for (size_t k = 0; k < graph.param_names().size(); ++k) prune::write_weight(student, graph.param_names()[k], graph.params()[k]);
   if (own_student) model = std::move(student_file);
 
   DistillSummary summary;
-  summary.result = &result;
-  summary.temperature = oc.temperature;
-  summary.spread = oc.teacher_spread;
-  summary.kl = oc.kl;
-  summary.samples = set.size();
-  summary.val_samples = static_cast<int64_t>(val.size());
-  summary.labelled = set.labels.has_value();
+  summary.run = training_run(result, oc, set, split, metric_name);
   summary.teacher_seconds = teacher_rows.seconds;
-  summary.metric_name = metric_name;
   summary.frozen = sel.frozen;
   summary.masked = masked;
   report_distill(model, graph, initial, summary, ctx);

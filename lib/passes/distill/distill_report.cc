@@ -1,33 +1,10 @@
 #include "passes/distill/distill_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "report/report_format.h"
-
 namespace edge::pass::distill {
-
-std::string epoch_line(const train::EpochStats& s, int epochs, const std::string& metric_name) {
-  char buf[256];
-  int n = 0;
-  if (s.epoch == 0) {
-    n = std::snprintf(buf, sizeof buf, "distill: before training: val loss %.5g, %s %.4f", s.val_loss,
-                      metric_name.c_str(), s.val_top1);
-  } else {
-    n = std::snprintf(buf, sizeof buf, "distill: epoch %d/%d: loss %.5g, val loss %.5g, %s %.4f", s.epoch, epochs,
-                      s.train_loss, s.val_loss, metric_name.c_str(), s.val_top1);
-  }
-  std::string line(buf, static_cast<size_t>(std::max(0, n)));
-  if (s.extra) {
-    std::snprintf(buf, sizeof buf, ", eval top-1 %.4f", *s.extra);
-    line += buf;
-  }
-  if (s.epoch > 0) {
-    std::snprintf(buf, sizeof buf, ", %.0f samples/s", s.samples_per_s);
-    line += buf;
-  }
-  return line;
-}
 
 namespace {
 
@@ -51,58 +28,23 @@ double norm(const Tensor& t) {
 
 void report_distill(const Model& model, const train::TrainGraph& graph, const std::vector<Tensor>& initial,
                     const DistillSummary& s, PassContext& ctx) {
-  const train::TrainResult& r = *s.result;
-  const int epochs_run = static_cast<int>(r.epochs.size()) - 1;
-  const auto& first = r.epochs.front();
-  const auto& best = r.epochs[static_cast<size_t>(r.best_epoch)];
-  std::string outcome = "distill: " + std::to_string(epochs_run) + " epoch(s), kept epoch " +
-                        std::to_string(r.best_epoch) + " (lowest val loss " + report::fmt::fixed(best.val_loss, 5) +
-                        ", " + s.metric_name + " " + report::fmt::fixed(first.val_top1, 4) + " -> " +
-                        report::fmt::fixed(best.val_top1, 4) + ")";
-  if (r.stopped_early) outcome += "; stopped early (no better validation loss for `patience` epochs)";
-  if (r.nonfinite) outcome += "; STOPPED on a non-finite value (" + r.nonfinite_detail + "), best checkpoint kept";
+  const train::TrainResult& r = *s.run.result;
+  std::string outcome = outcome_text(r, s.run.metric_name);
   char buf[160];
   std::snprintf(buf, sizeof buf, "; %.0f samples/s", r.samples_per_s());
   outcome += buf;
   if (r.nonfinite) {
-    ctx.log().warn("{}", outcome);
+    ctx.log().warn("distill: {}", outcome);
   } else {
-    ctx.log().info("{}", outcome);
+    ctx.log().info("distill: {}", outcome);
   }
   if (!ctx.stage) return;
   auto& st = *ctx.stage;
-  auto& m = st.metrics;
-  m["epochs_run"] = epochs_run;
-  m["best_epoch"] = r.best_epoch;
-  m["stopped_early"] = r.stopped_early ? 1 : 0;
-  m["nonfinite_loss"] = r.nonfinite ? 1 : 0;
-  m["steps"] = static_cast<double>(r.steps);
-  m["samples_per_s"] = r.samples_per_s();
-  m["train_seconds"] = r.train_seconds;
-  m["teacher_seconds"] = s.teacher_seconds;
-  m["train_samples"] = static_cast<double>(s.samples - s.val_samples);
-  m["val_samples"] = static_cast<double>(s.val_samples);
-  m["teacher_logit_spread"] = s.spread;
-  if (s.kl) m["temperature"] = s.temperature;
-  m["val_loss_before"] = first.val_loss;
-  m["val_loss_best"] = best.val_loss;
-  m["val_top1_before"] = first.val_top1;
-  m["val_top1_best"] = best.val_top1;
-  for (const auto& e : r.epochs) {
-    const std::string at = "@" + std::to_string(e.epoch);
-    if (e.epoch > 0) m["loss" + at] = e.train_loss;
-    m["val_loss" + at] = e.val_loss;
-    m["val_top1" + at] = e.val_top1;
-    if (e.extra) m["eval_top1" + at] = *e.extra;
-    st.notes.push_back(epoch_line(e, epochs_run, s.metric_name).substr(9));  // without "distill: "
-  }
-  st.notes.push_back(outcome.substr(9));
-  std::string how = s.kl ? "loss KL(soft teacher || soft student)*T^2, T " + report::fmt::fixed(s.temperature, 4) +
-                               " (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")"
-                         : "loss MSE on logits / spread^2 (teacher logit spread " + report::fmt::fixed(s.spread, 4) + ")";
-  if (s.labelled) how += ", plus cross-entropy with the training labels";
-  st.notes.push_back(how + "; " + std::to_string(s.samples - s.val_samples) + " training samples, " +
-                     std::to_string(s.val_samples) + " held out for validation");
+  put_run_metrics(s.run, st);
+  st.metrics["teacher_seconds"] = s.teacher_seconds;
+  put_epoch_notes(s.run, st);
+  st.notes.push_back(outcome);
+  st.notes.push_back(loss_note(s.run));
   if (!s.masked.empty()) {
     st.notes.push_back(std::to_string(s.masked.size()) + " pruned initializer(s) trained with their zeros kept");
   }

@@ -20,6 +20,7 @@
 #include "passes/distill/qat_model.h"
 #include "passes/distill/qat_pass.h"
 #include "passes/distill/qat_report.h"
+#include "passes/distill/training_stage.h"
 #include "train/loss.h"
 #include "train/trainer.h"
 
@@ -185,27 +186,11 @@ void Qat::run(Model& model, PassContext& ctx) {
   DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
   StudentFeeds feeds(copy.model, set, batch, ctx);
 
-  train::TrainerOptions to;
-  to.epochs = static_cast<int>(opts_.get_int("epochs"));
-  to.batch = batch;
+  train::TrainerOptions to = trainer_options(opts_, batch, ctx.seed(), "qat");
   to.run_rows = feeds.run_rows();
-  to.seed = ctx.seed();
-  to.patience = static_cast<int>(opts_.get_int("patience"));
-  to.optimizer.kind = train::parse_optimizer(opts_.get_string("optimizer"), "qat");
-  to.optimizer.weight_decay = opts_.get_float("weight_decay");
-  to.optimizer.momentum = opts_.get_float("momentum");
-  to.schedule.kind = train::parse_schedule(opts_.get_string("schedule"), "qat");
-  to.schedule.lr = lr;
   train::Trainer trainer(graph, to);
 
-  std::vector<int64_t> all(static_cast<size_t>(set.size()));
-  for (int64_t i = 0; i < set.size(); ++i) all[static_cast<size_t>(i)] = i;
-  train::seeded_shuffle(all, ctx.seed());
-  const auto n_val = static_cast<size_t>(std::llround(opts_.get_float("val") * static_cast<double>(set.size())));
-  std::vector<int64_t> val(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_val));
-  std::vector<int64_t> train_idx(all.begin() + static_cast<std::ptrdiff_t>(n_val), all.end());
-  std::sort(val.begin(), val.end());
-  if (train_idx.empty()) fail("qat: val=" + opts_.values().at("val") + " leaves no training sample");
+  const ValidationSplit split = split_validation(set.size(), opts_, ctx.seed(), "qat");
 
   // Top-1 of the written-back QDQ model (edge-run's integer kernels) on labelled eval data.
   std::optional<data::Labels> eval_labels;
@@ -226,34 +211,17 @@ void Qat::run(Model& model, PassContext& ctx) {
     };
   }
   const std::string metric_name = set.labels ? "val top-1" : "val agreement";
-  trainer.on_progress = [&](const train::TrainProgress& p) {
-    if (p.epoch_done && p.stats) {
-      ctx.log().info("{}", qat::qat_epoch_line(*p.stats, to.epochs, metric_name));
-      return;
-    }
-    if (!ctx.progress) return;
-    char what[128];
-    std::snprintf(what, sizeof what, "qat %d/%d loss %.4g %s %.3f %.0f samples/s", p.epoch, p.epochs, p.loss,
-                  set.labels ? "top-1" : "agree", p.val_top1.value_or(0), p.samples_per_s);
-    ctx.progress(what, p.step, p.steps);
-  };
+  trainer.on_progress = progress_reporter("qat", ctx, to.epochs, metric_name, set.labels.has_value());
   const train::TrainResult result = trainer.fit(
-      train_idx, val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+      split.train, split.val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
 
   const qat::WriteBackStats stats = qat::write_back(model, plan, copy, param_values(graph));
 
   qat::QatSummary summary;
-  summary.result = &result;
+  summary.run = training_run(result, oc, set, split, metric_name);
   summary.plan = &plan;
   summary.stats = &stats;
   summary.learn_scales = learn_scales;
-  summary.temperature = oc.temperature;
-  summary.spread = oc.teacher_spread;
-  summary.kl = oc.kl;
-  summary.samples = set.size();
-  summary.val_samples = static_cast<int64_t>(val.size());
-  summary.labelled = set.labels.has_value();
-  summary.metric_name = metric_name;
   qat::report_qat(summary, notes, ctx);
 }
 
