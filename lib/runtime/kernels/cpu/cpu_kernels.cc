@@ -12,6 +12,7 @@ void register_cpu_Softmax(KernelRegistry& r);
 void register_cpu_QLinearConv(KernelRegistry& r);
 void register_cpu_QLinearDepthwiseConv(KernelRegistry& r);
 void register_cpu_QLinearMatMul(KernelRegistry& r);
+void register_cpu_QuantizeDequantize(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -22,6 +23,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_QLinearConv(r);
   register_cpu_QLinearDepthwiseConv(r);
   register_cpu_QLinearMatMul(r);
+  register_cpu_QuantizeDequantize(r);
 }
 
 }  // namespace edge::rt
