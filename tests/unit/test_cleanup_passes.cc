@@ -319,3 +319,30 @@ g (bool c, float[1, 2, 5, 5] x) => (float[1, 2, 5, 5] y)
     REQUIRE(max_diff(m, out, feeds) < 1e-4);
   }
 }
+
+TEST_CASE("fuse-bn folds a per-channel constant bias Add into the Conv's bias", "[passes]") {
+  std::string text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[N, 2, 6, 6] x) => (float[N, 4, 6, 6] y, float[N, 4, 6, 6] z, float[N, 4, 6, 6] s, float[N, 4, 6, 6] w)
+<float[4, 2, 3, 3] W = )" + values(72, 1) + R"(, float[4] B = )" + values(4, 2) + R"(,
+ float[4, 1, 1] A = )" + values(4, 3) + R"(, float[1, 4, 1, 1] A2 = )" + values(4, 4) + R"(,
+ float[1] k = {0.25}, float[6, 6] P = )" + values(36, 5) + R"(>
+{
+  c1 = Conv<pads = [1, 1, 1, 1]>(x, W)
+  y = Add(c1, A)
+  c2 = Conv<pads = [1, 1, 1, 1]>(x, W, B)
+  z = Add(A2, c2)
+  c3 = Conv<pads = [1, 1, 1, 1]>(x, W, B)
+  s = Add(c3, k)
+  c4 = Conv<pads = [1, 1, 1, 1]>(x, W)
+  w = Add(c4, P)
+}
+)";
+  Model m = parse_model_text(text);
+  report::StageRecord st;
+  Model out = apply(m, "fuse-bn", {}, &st);
+  REQUIRE(count_op(out, "Add") == 1);  // the [6, 6] addend varies within a channel: kept
+  REQUIRE(count_op(out, "Conv") == 4);
+  REQUIRE(st.metrics.at("fused_bias_add") == 3);
+  REQUIRE(max_diff(m, out) < 1e-4);
+}

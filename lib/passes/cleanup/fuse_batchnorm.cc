@@ -9,6 +9,9 @@
 //   W'[c, ...] = W[c, ...] * k[c],  b'[c] = (b[c] - mean[c]) * k[c] + B[c]   (b = 0 if absent).
 // Gemm (Y = alpha * A * op(B) + beta * C, channel = column of Y) scales column c of op(B)
 // (row c of B when transB = 1) and sets C' = (beta * C - mean) * k + B, beta' = 1.
+// A constant bias written as its own node (older exporters, e.g. mnist-8's Conv -> Add of a
+// [M, 1, 1] initializer) is folded the same way, into b' = b + add, when the addend is the same
+// for every position of a channel: shape [M, 1, ...], [1, M, 1, ...] or one value.
 // Weights shared with other nodes are copied under a fresh name. Only float32 weights
 // and BN parameters that are initializers are handled; anything else is left as is.
 // Subgraphs (If/Loop/Scan bodies) are fused too, with their own initializers.
@@ -29,7 +32,8 @@
 namespace edge::pass {
 
 const char* FuseBatchNorm::summary() {
-  return "fold inference BatchNormalization into the preceding Conv/ConvTranspose/Gemm weights and bias";
+  return "fold inference BatchNormalization (and a per-channel constant bias Add) into the preceding "
+         "Conv/ConvTranspose/Gemm weights and bias";
 }
 
 std::vector<OptionSpec> FuseBatchNorm::options() { return {}; }
@@ -72,7 +76,9 @@ struct Fuser {
     return v;
   }
   // An initializer that is also a graph input a caller may override (not a constant).
-  bool overridable(const std::string& name) const { return !name.empty() && inputs.count(name) && index.initializer(name); }
+  bool overridable(const std::string& name) const {
+    return !name.empty() && inputs.count(name) && index.initializer(name);
+  }
   bool only_reader(const std::string& value) const {
     return index.consumers(value).size() == 1 && !outputs.count(value) && !sub_reads.count(value);
   }
@@ -101,8 +107,70 @@ struct Fuser {
 int64_t numel(const onnx::TensorProto& t) { return proto_numel(t, "initializer '" + t.name() + "'"); }
 
 struct FuseCounts {
-  int fused = 0, skipped_overridable = 0, dropped = 0, in_subgraphs = 0;
+  int fused = 0, skipped_overridable = 0, dropped = 0, in_subgraphs = 0, bias_adds = 0;
 };
+
+// The per-channel values of an Add operand broadcast against a Conv output of rank `rank` with
+// `channels` channels, or nothing when they differ along other axes (or would grow the output).
+std::optional<std::vector<double>> channel_addend(const Fuser& f, const onnx::TensorProto& t, int64_t rank,
+                                                  int64_t channels) {
+  const int64_t r = t.dims_size();
+  if (r > rank) return std::nullopt;
+  for (int64_t k = 0; k < r; ++k) {
+    const int64_t axis = rank - r + k, d = t.dims(static_cast<int>(k));
+    if (d != 1 && !(axis == 1 && d == channels)) return std::nullopt;
+  }
+  std::vector<double> v = f.values(t);
+  if (v.size() == 1) v.assign(static_cast<size_t>(channels), v[0]);
+  return v.size() == static_cast<size_t>(channels) ? std::optional(v) : std::nullopt;
+}
+
+// Folds Conv/ConvTranspose -> Add(constant per channel) into the convolution's bias.
+void fold_bias_adds(Fuser& f, PassContext& ctx, FuseCounts& counts) {
+  auto& g = f.g;
+  std::vector<bool> remove(static_cast<size_t>(g.node_size()), false);
+  std::set<std::string> stale, candidates;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& add = g.node(i);
+    if (!is_onnx_op(add) || add.op_type() != "Add" || add.input_size() != 2 || add.output(0).empty()) continue;
+    for (int side = 0; side < 2; ++side) {
+      const std::string& x = add.input(side);
+      const onnx::TensorProto* c = f.constant(add.input(1 - side));
+      const int prod = f.index.producer(x);
+      if (!c || prod < 0 || remove[static_cast<size_t>(prod)] || !f.only_reader(x) || x == add.input(1 - side))
+        continue;
+      auto& conv = *g.mutable_node(prod);
+      if (!is_onnx_op(conv) || (conv.op_type() != "Conv" && conv.op_type() != "ConvTranspose")) continue;
+      if (conv.output_size() != 1 || ctx.layer_excluded(conv.name()) || ctx.layer_excluded(add.name())) continue;
+      const OpTraits& traits = op_traits(conv);
+      const int wi = traits.weight_input, bi = traits.bias_input;
+      const onnx::TensorProto* w = conv.input_size() > wi ? f.constant(conv.input(wi)) : nullptr;
+      const bool has_bias = conv.input_size() > bi && !conv.input(bi).empty();
+      const onnx::TensorProto* b = has_bias ? f.constant(conv.input(bi)) : nullptr;
+      if (!w || w->dims_size() < 3 || (has_bias && !b)) continue;
+      const Shape wshape(w->dims().begin(), w->dims().end());
+      const std::optional<WeightChannels> layout = weight_channels(conv, wshape);
+      if (!layout) continue;
+      const auto addend = channel_addend(f, *c, w->dims_size(), layout->channels);
+      if (!addend || (b && numel(*b) != layout->channels)) continue;
+      std::vector<double> bias = b ? f.values(*b) : std::vector<double>(addend->size(), 0.0);
+      for (size_t k = 0; k < bias.size(); ++k) bias[k] += (*addend)[k];
+      candidates.insert(add.input(1 - side));
+      if (b) candidates.insert(conv.input(bi));
+      const std::string base = conv.name().empty() ? conv.input(wi) : conv.name();
+      f.store(conv, bi, bias, Shape{layout->channels}, base + "_bias_add");
+      stale.insert(x);
+      conv.set_output(0, add.output(0));
+      remove[static_cast<size_t>(i)] = true;
+      ++counts.bias_adds;
+      ctx.log().debug("fuse-bn: folded the bias {} into {}", describe_node(add), describe_node(conv));
+      break;
+    }
+  }
+  erase_nodes(g, remove);
+  erase_value_infos(g, stale);
+  counts.dropped += erase_unused_initializers(g, candidates);
+}
 
 // Folds the BatchNormalizations of `f`'s graph (not of its subgraphs).
 void fuse_graph(Fuser& f, PassContext& ctx, FuseCounts& counts) {
@@ -199,7 +267,8 @@ void fuse_graph(Fuser& f, PassContext& ctx, FuseCounts& counts) {
     // PyTorch's convention) when the weight is named that way.
     const std::string& wname = conv.input(wi);
     const bool torch_style = wname.size() > 6 && wname.compare(wname.size() - 6, 6, "weight") == 0;
-    f.store(conv, bi, bias, Shape{channels}, torch_style ? wname.substr(0, wname.size() - 6) + "bias" : base + "_bias_bn");
+    f.store(conv, bi, bias, Shape{channels},
+            torch_style ? wname.substr(0, wname.size() - 6) + "bias" : base + "_bias_bn");
     if (op == "Gemm" && beta != 1.0) {
       for (auto& a : *conv.mutable_attribute()) {
         if (a.name() == "beta") a.set_f(1.0f);
@@ -236,6 +305,10 @@ void fuse_recursively(Model& model, onnx::GraphProto& g, bool main, std::set<std
     Fuser f(model, g, main, taken);
     fuse_graph(f, ctx, counts);
   }
+  {
+    Fuser f(model, g, main, taken);  // a fresh index: the BN folds renamed outputs
+    fold_bias_adds(f, ctx, counts);
+  }
   for (auto& node : *g.mutable_node()) {
     for (onnx::GraphProto* sub : mutable_subgraphs_of(node)) fuse_recursively(model, *sub, false, taken, ctx, counts);
   }
@@ -251,6 +324,7 @@ void FuseBatchNorm::run(Model& model, PassContext& ctx) {
   if (ctx.stage) {
     ctx.stage->metrics["fused_bn"] = counts.fused;
     ctx.stage->metrics["removed_initializers"] = counts.dropped;
+    ctx.stage->metrics["fused_bias_add"] = counts.bias_adds;
     if (counts.in_subgraphs > 0) ctx.stage->metrics["fused_bn_in_subgraphs"] = counts.in_subgraphs;
   }
   if (skipped_overridable > 0) {

@@ -100,7 +100,8 @@ class CpuQdqKernel : public OpKernel {
   CpuQdqKernel(const KernelInit& init, bool quantize) : quantize_(quantize) {
     scale_ = init.constant(1)->data<float>()[0];
     const Tensor* zp = given(init, 2) ? init.constant(2) : nullptr;
-    zp_type_ = zp ? zp->dtype() : DType::kUint8;
+    // QuantizeLinear writes the zero point's type (uint8 without one); DequantizeLinear reads its input's.
+    zp_type_ = zp ? zp->dtype() : quantize ? DType::kUint8 : init.input_type(0).dtype;
     zp_ = zp ? q_scalar_zero_point(init.where(), zp, zp_type_, "zero point") : 0;
   }
 
