@@ -20,6 +20,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/kernels/reference/qlinear_conv_params.h"
+#include "runtime/linalg/nhwc_copy.h"
 #include "runtime/linalg/qtap_gemm.h"
 
 namespace edge::rt {
@@ -104,14 +105,8 @@ class CpuQLinearConvKernel : public OpKernel {
       // reads zx.
       std::memset(xpad, zx, static_cast<size_t>(Hp_ * Wp_ * Cp_));
       const auto* src = static_cast<const uint8_t*>(x.raw()) + n * C_ * H * W;
-      const uint8_t flip = s8 ? 0x80 : 0;
-      for (int64_t c = 0; c < C_; ++c) {
-        for (int64_t ih = 0; ih < H; ++ih) {
-          const uint8_t* row = src + (c * H + ih) * W;
-          uint8_t* dst = xpad + ((ih + geom_.pad_begin[0]) * Wp_ + geom_.pad_begin[1]) * Cp_ + c;
-          for (int64_t iw = 0; iw < W; ++iw) dst[iw * Cp_] = row[iw] ^ flip;
-        }
-      }
+      linalg::nchw_to_nhwc_u8(src, C_, H, W, s8 ? 0x80 : 0,
+                              xpad + (geom_.pad_begin[0] * Wp_ + geom_.pad_begin[1]) * Cp_, Wp_, Cp_);
       out.y = static_cast<uint8_t*>(y.raw()) + n * M_ * on;
       linalg::qtap_gemm(weights_, xpad, pos_.data(), on, taps_.data(), out, ctx.pool);
     }

@@ -15,6 +15,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/kernels/reference/qlinear_conv_params.h"
+#include "runtime/linalg/nhwc_copy.h"
 
 namespace edge::rt {
 namespace {
@@ -250,19 +251,8 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
     const auto rows = has_avx2() ? nhwc_rows_avx2 : nhwc_rows_generic;
     for (int64_t n = 0; n < N; ++n) {
       std::fill(xs, xs + plane, int16_t{0});
-      for (int64_t c = 0; c < C; ++c) {
-        for (int64_t ih = 0; ih < g_.H; ++ih) {
-          int16_t* dst = xs + ((ih + g_.pt) * g_.Wp + g_.pl) * C + c;
-          const int64_t off = ((n * C + c) * g_.H + ih) * g_.W;
-          if (x.dtype() == DType::kUint8) {
-            const uint8_t* src = x.data<uint8_t>() + off;
-            for (int64_t iw = 0; iw < g_.W; ++iw) dst[iw * C] = static_cast<int16_t>(src[iw] - o.x_zero_point);
-          } else {
-            const int8_t* src = x.data<int8_t>() + off;
-            for (int64_t iw = 0; iw < g_.W; ++iw) dst[iw * C] = static_cast<int16_t>(src[iw] - o.x_zero_point);
-          }
-        }
-      }
+      linalg::nchw_to_nhwc_s16(static_cast<const uint8_t*>(x.raw()) + n * C * g_.H * g_.W, x.dtype() == DType::kInt8,
+                               o.x_zero_point, C, g_.H, g_.W, xs + (g_.pt * g_.Wp + g_.pl) * C, g_.Wp, C);
       const bool s8 = o.y_type == DType::kInt8;
       RowsJob job{&g_, C, xs, wt_.data(), taps_.data(), &o, static_cast<char*>(y.raw()) + n * C * on, s8};
       nn_parallel_for(ctx, g_.OH, g_.OW * C * g_.KH * g_.KW * 2, [&](int64_t r0, int64_t r1) {
