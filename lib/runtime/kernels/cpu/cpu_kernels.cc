@@ -13,6 +13,7 @@ void register_cpu_QLinearConv(KernelRegistry& r);
 void register_cpu_QLinearDepthwiseConv(KernelRegistry& r);
 void register_cpu_QLinearMatMul(KernelRegistry& r);
 void register_cpu_QuantizeDequantize(KernelRegistry& r);
+void register_cpu_QLinearBinaryPairs(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -24,6 +25,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_QLinearDepthwiseConv(r);
   register_cpu_QLinearMatMul(r);
   register_cpu_QuantizeDequantize(r);
+  register_cpu_QLinearBinaryPairs(r);
 }
 
 }  // namespace edge::rt
