@@ -126,7 +126,7 @@ TEST_CASE(
     "1 and 2 threads") {
   std::mt19937 rng(20261130);
   rt::ThreadPool pool2(2);
-  int on_cpu = 0, sizable = 0, flat = 0, nhwc = 0;
+  int on_cpu = 0, sizable = 0, flat = 0, nhwc = 0, rows = 0;
   for (int i = 0; i < 300; ++i) {
     Case c = random_case(rng, i % 3 == 2, i % 4 == 3);
     std::string chosen_ref, chosen_cpu;
@@ -146,6 +146,7 @@ TEST_CASE(
       const bool one_channel = c.spec.inputs[3]->dim(0) == 1 && c.spec.inputs[3]->dim(1) == 1;
       const std::string prefix = !cpu ? "reference:" : one_channel ? "cpu:" : c.cpu_kernel;
       if (depthwise) nhwc += chosen_cpu.find("-nhwc") != std::string::npos;
+      rows += chosen_cpu.find("-rows") != std::string::npos;
       REQUIRE(chosen_cpu.rfind(prefix, 0) == 0);
       on_cpu += cpu;
       REQUIRE(got[0].dtype() == want[0].dtype());
@@ -168,5 +169,6 @@ TEST_CASE(
   // The cases exercise the rounding, not only outputs all clamped to one value.
   REQUIRE(sizable > 300);
   REQUIRE(nhwc > 20);  // both depthwise layouts ran
+  if (rt::linalg::qtap_gemm_supported()) REQUIRE(rows > 5);  // one-channel inputs as kernel rows
   REQUIRE(flat * 20 < sizable);
 }

@@ -60,16 +60,29 @@ class CpuQLinearConvKernel : public OpKernel {
     const int64_t T = kernel_[0] * kernel_[1];
     const bool u8 = w.dtype() == DType::kUint8;
     const auto* raw = static_cast<const uint8_t*>(w.raw());
-    weights_ = linalg::PackedTapWeights(M_, T, C_, [&](int64_t m, int64_t t, int64_t c) {
-      const uint8_t v = raw[(m * C_ + c) * T + t];
-      return static_cast<int8_t>(u8 ? v ^ 0x80u : v);
-    });
+    auto weight = [&](int64_t i) { return static_cast<int8_t>(u8 ? raw[i] ^ 0x80u : raw[i]); };
+    // One input channel, unit stride and dilation along the width: a window row is KW adjacent
+    // bytes of the (plain, padded) image, so the kernel rows are the taps and the columns the
+    // channels, instead of KH * KW taps of one channel padded to four.
+    const bool unit_w = (attrs_.strides.size() < 2 || attrs_.strides[1] == 1) &&
+                        (attrs_.dilations.size() < 2 || attrs_.dilations[1] == 1);
+    rows_ = C_ == 1 && unit_w && kernel_[1] > 1;
+    if (rows_) {
+      weights_ = linalg::PackedTapWeights(M_, kernel_[0], kernel_[1], [&](int64_t m, int64_t kh, int64_t kw) {
+        return weight((m * kernel_[0] + kh) * kernel_[1] + kw);
+      });
+    } else {
+      weights_ = linalg::PackedTapWeights(
+          M_, T, C_, [&](int64_t m, int64_t t, int64_t c) { return weight((m * C_ + c) * T + t); });
+    }
     const size_t padded = static_cast<size_t>(weights_.blocks() * linalg::PackedTapWeights::kBlock);
     bias_.assign(padded, 0);
     mult_.assign(padded, 0.f);
   }
 
-  std::string algorithm() const override { return "vnni-tap-gemm" + params_.activation().suffix(); }
+  std::string algorithm() const override {
+    return std::string(rows_ ? "vnni-tap-gemm-rows" : "vnni-tap-gemm") + params_.activation().suffix();
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -103,7 +116,7 @@ class CpuQLinearConvKernel : public OpKernel {
     for (int64_t n = 0; n < N; ++n) {
       // The padded NHWC copy of image n; the padding (and the channel padding)
       // reads zx.
-      std::memset(xpad, zx, static_cast<size_t>(Hp_ * Wp_ * Cp_));
+      std::memset(xpad, zx, static_cast<size_t>(Hp_ * Wp_ * Cp_ + 64));  // the tail: read only against zero weights
       const auto* src = static_cast<const uint8_t*>(x.raw()) + n * C_ * H * W;
       linalg::nchw_to_nhwc_u8(src, C_, H, W, s8 ? 0x80 : 0,
                               xpad + (geom_.pad_begin[0] * Wp_ + geom_.pad_begin[1]) * Cp_, Wp_, Cp_);
@@ -116,7 +129,7 @@ class CpuQLinearConvKernel : public OpKernel {
   void resolve(const KernelContext& ctx, const Tensor& x) {
     geom_ = nn_resolve_spatial(ctx.where(), attrs_, Shape{x.dim(2), x.dim(3)}, kernel_);
     has_geom_ = true;
-    Cp_ = weights_.channel_quads() * 4;
+    Cp_ = rows_ ? 1 : weights_.channel_quads() * 4;  // bytes per pixel of xpad
     Hp_ = geom_.pad_begin[0] + geom_.in[0] + geom_.pad_end[0];
     Wp_ = geom_.pad_begin[1] + geom_.in[1] + geom_.pad_end[1];
     const int64_t OH = geom_.out[0], OW = geom_.out[1], KH = kernel_[0], KW = kernel_[1];
@@ -125,6 +138,11 @@ class CpuQLinearConvKernel : public OpKernel {
       for (int64_t ow = 0; ow < OW; ++ow) {
         pos_[static_cast<size_t>(oh * OW + ow)] = (oh * geom_.stride[0] * Wp_ + ow * geom_.stride[1]) * Cp_;
       }
+    }
+    if (rows_) {
+      taps_.resize(static_cast<size_t>(KH));
+      for (int64_t kh = 0; kh < KH; ++kh) taps_[static_cast<size_t>(kh)] = kh * geom_.dil[0] * Wp_;
+      return;
     }
     taps_.resize(static_cast<size_t>(KH * KW));
     for (int64_t kh = 0; kh < KH; ++kh) {
@@ -142,7 +160,7 @@ class CpuQLinearConvKernel : public OpKernel {
   std::vector<int32_t> bias_;  // per run: the bias with the zero-point term folded in
   std::vector<float> mult_;
   NnSpatial geom_;
-  bool has_geom_ = false;
+  bool has_geom_ = false, rows_ = false;
   int64_t Hp_ = 0, Wp_ = 0, Cp_ = 0;
   std::vector<int64_t> pos_,
       taps_;  // byte offsets of output positions and kernel taps in xpad
