@@ -231,10 +231,13 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
       auto& conv = *g->mutable_node(i);
       if (!is_op(conv, "Conv") || drop[static_cast<size_t>(i)] || !fusable(conv) || !conv_fusable_inputs(idx, conv)) continue;
       const int r = only_reader(idx, conv);
-      if (r < 0 || drop[static_cast<size_t>(r)] || g->node(r).input(0) != conv.output(0)) continue;
+      if (r < 0 || drop[static_cast<size_t>(r)]) continue;
+      // Add is commutative: x + conv(x) (torchvision's MobileNetV2) fuses as conv(x) + x does.
+      const bool residual = is_op(g->node(r), "Add") && g->node(r).input_size() == 2;
+      if (g->node(r).input(0) != conv.output(0) && !(residual && g->node(r).input(1) == conv.output(0))) continue;
       onnx::NodeProto fused = conv;
       int act = r;
-      if (is_op(g->node(r), "Add") && g->node(r).input_size() == 2) {
+      if (residual) {
         // Conv -> Add(residual) [-> activation]: the other addend becomes input 3 (Z).
         const auto& add = g->node(r);
         const std::string& z = add.input(0) == conv.output(0) ? add.input(1) : add.input(0);
