@@ -9,6 +9,7 @@ void register_cpu_GRU(KernelRegistry& r);
 void register_cpu_DepthwiseConv(KernelRegistry& r);
 void register_cpu_UnaryMath(KernelRegistry& r);
 void register_cpu_Softmax(KernelRegistry& r);
+void register_cpu_MaxPool(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -16,6 +17,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_DepthwiseConv(r);
   register_cpu_UnaryMath(r);
   register_cpu_Softmax(r);
+  register_cpu_MaxPool(r);
 }
 
 }  // namespace edge::rt
