@@ -12,6 +12,8 @@
 #           the depth of a random-weight network, so a bound on the logits alone would be
 #           arbitrary); the int8 model is still near the float one (cosine >= 0.75, measured
 #           0.88-0.92); a wrong kernel, layout or scale moves them to ~0 or below.
+#   also:   the opset-13 export agrees the same way; `edge-run check` with ONNX Runtime's logits
+#           as a test-data set passes, and fails on logits shifted by 1e-3 of their range;
 #   batch:  row 0 of the batch-3 run equals the batch-1 run of the same sample (bit-exact for
 #           int8, 1e-5 for float).
 # Skipped (exit 77, EDGE-SKIP) where torch/torchvision cannot be imported (apt install
@@ -26,7 +28,7 @@ if ! "$PY" -c "import torch, torchvision, numpy, onnx" >/dev/null 2>&1; then
 fi
 require_ort
 
-if ! "$PY" "$EDGE_SOURCE_DIR/scripts/export_torchvision.py" "$WORK" --models mobilenet_v2 --size 64 --opsets 17 \
+if ! "$PY" "$EDGE_SOURCE_DIR/scripts/export_torchvision.py" "$WORK" --models mobilenet_v2 --size 64 --opsets 17,13 \
   --inputs 8 >"$WORK/export.log" 2>&1; then
   bad "export_torchvision.py: $(tail -1 "$WORK/export.log")"
   finish
@@ -88,6 +90,34 @@ for b in 1 3; do
 done
 [ -f "$WORK/edge-f3/output_0.npy" ] && [ -f "$WORK/edge-f1/output_0.npy" ] &&
   row0 "$WORK/edge-f3/output_0.npy" "$WORK/edge-f1/output_0.npy" 1e-5 "float: batch does not change a sample's logits"
+
+# The opset-13 export of the same network: same logits, batch 3.
+M13="$WORK/mobilenet_v2-op13-64.onnx"
+ort "$M13" "$WORK/x3.npy" "$WORK/ort-f13" && edge "$M13" "$WORK/x3.npy" "$WORK/edge-f13" &&
+  check float "float, opset 13, batch 3: edge-run equals ONNX Runtime" "$WORK/edge-f13/output_0.npy" \
+    "$WORK/ort-f13/output_0.npy"
+
+# edge-run check (ONNX test-data layout) with ONNX Runtime's batch-3 logits as the reference,
+# at the tolerance above as an absolute one: passes; against a reference that is off by one
+# part in a thousand of the largest logit, it must fail (exit 1).
+if [ -f "$WORK/ort-f3/output_0.npy" ]; then
+  atol=$("$PY" -c "
+import numpy as np, os
+from onnx import numpy_helper
+x, y = np.load('$WORK/x3.npy'), np.load('$WORK/ort-f3/output_0.npy')
+for name, off in (('good', 0.0), ('off', 1e-3 * float(np.abs(y).max()))):
+    d = '$WORK/sets/' + name + '/test_data_set_0'
+    os.makedirs(d)
+    open(d + '/input_0.pb', 'wb').write(numpy_helper.from_array(x, 'input').SerializeToString())
+    open(d + '/output_0.pb', 'wb').write(numpy_helper.from_array(y + off, 'logits').SerializeToString())
+print(1e-4 + 1e-4 * float(np.abs(y).max()))")
+  "$EDGE_RUN" check "$M" "$WORK/sets/good" --rtol 0 --atol "$atol" >"$WORK/log" 2>&1 &&
+    ok "edge-run check passes against ONNX Runtime's logits (atol $atol)" || bad "edge-run check: $(tail -3 "$WORK/log")"
+  "$EDGE_RUN" check "$M" "$WORK/sets/off" --rtol 0 --atol "$atol" >"$WORK/log" 2>&1
+  rc=$?
+  [ $rc -eq 1 ] && ok "edge-run check fails (exit 1) against logits shifted by 1e-3 of their range" ||
+    bad "edge-run check against shifted logits: exit $rc, expected 1"
+fi
 
 # Bench on a batch of 3 (a fixed shape for the symbolic dim), as a user would.
 if "$EDGE_RUN" bench "$M" --shape input:3x3x64x64 --runs 3 --warmup 1 --format json >"$WORK/bench.json" 2>"$WORK/log" &&
