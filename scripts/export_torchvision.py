@@ -13,7 +13,9 @@ images so that activations stay in a realistic range through the depth of the ne
 writes OUT_DIR/<model>-op<opset>-<size>.onnx for each model and opset, and with --inputs N
 OUT_DIR/input-<size>-b<N>.npy (float32 [N,3,size,size], seeded, ImageNet-normalised
 range) to feed both runtimes. Models: mobilenet_v2, resnet18, squeezenet1_1,
-shufflenet_v2_x0_5, mnasnet0_5. The same arguments give byte-identical files. Exit 2 on bad
+shufflenet_v2_x0_5, mnasnet0_5, mobilenet_v3_small (HardSwish, squeeze-excitation) and the
+segmentation net lraspp_mobilenet_v3_large (Resize, HardSigmoid gates; output 'out'
+[batch,21,size,size], the dict's "out" entry). The same arguments give byte-identical files. Exit 2 on bad
 usage; exit 77 with EDGE-SKIP when torch or torchvision cannot be imported.
 """
 
@@ -21,7 +23,9 @@ import argparse
 import os
 import sys
 
-MODELS = ("mobilenet_v2", "resnet18", "squeezenet1_1", "shufflenet_v2_x0_5", "mnasnet0_5")
+MODELS = ("mobilenet_v2", "resnet18", "squeezenet1_1", "shufflenet_v2_x0_5", "mnasnet0_5", "mobilenet_v3_small",
+          "lraspp_mobilenet_v3_large")
+SEGMENTATION = ("lraspp_mobilenet_v3_large",)  # output 'out' [batch, 21, size, size]
 SEED = 20260
 
 
@@ -57,7 +61,20 @@ def seeded_images(torch, n, size, seed):
 
 def build(torch, torchvision, name, size):
     torch.manual_seed(SEED)
-    model = getattr(torchvision.models, name)(weights=None)
+    if name in SEGMENTATION:
+        net = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None)
+
+        class OutOnly(torch.nn.Module):  # the exporter wants tensors, not the model's dict
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, x):
+                return self.m(x)["out"]
+
+        model = OutOnly(net)
+    else:
+        model = getattr(torchvision.models, name)(weights=None)
     # BatchNorm statistics from data (cumulative average over a few batches) and non-trivial
     # affine parameters, so that the exporter's Conv+BN folding has something to fold.
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
@@ -93,9 +110,9 @@ def main():
         for opset in a.opsets:
             path = os.path.join(a.out_dir, f"{name}-op{opset}-{a.size}.onnx")
             tmp = path + ".tmp"
-            torch.onnx.export(model, example, tmp, opset_version=opset, input_names=["input"],
-                              output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                              do_constant_folding=True)
+            out = "out" if name in SEGMENTATION else "logits"
+            torch.onnx.export(model, example, tmp, opset_version=opset, input_names=["input"], output_names=[out],
+                              dynamic_axes={"input": {0: "batch"}, out: {0: "batch"}}, do_constant_folding=True)
             os.replace(tmp, path)
             print(path)
     if a.inputs > 0:
