@@ -69,13 +69,16 @@ field() {  # KEY: reads a bench JSON line on stdin, prints latency_ms[KEY]
 median_of() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 if [ "$FORMAT" = md ]; then
-  echo "| model | variant | threads | ORT median ms | ORT p99 ms | edge-run median ms | edge-run p99 ms | ratio (median) | edge-run GMAC/s |"
+  echo -n "| model | variant | threads | ORT median ms | ORT p99 ms | edge-run median ms | edge-run p99 ms "
+  echo "| ratio (median) | edge-run GMAC/s |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 else
-  printf '%-14s %-7s %7s %10s %10s %10s %10s %7s %8s\n' model variant threads ort_med ort_p99 edge_med edge_p99 ratio GMAC/s
+  printf '%-14s %-7s %7s %10s %10s %10s %10s %7s %8s\n' \
+    model variant threads ort_med ort_p99 edge_med edge_p99 ratio GMAC/s
 fi
 for m in $MODELS; do
-  macs=$("$COMPRESSOR" inspect "$CACHE/$m-op17-$SIZE.onnx" --format json | "$PY" -c "import json,sys; print(json.load(sys.stdin)['totals']['macs'])")
+  macs=$("$COMPRESSOR" inspect "$CACHE/$m-op17-$SIZE.onnx" --format json |
+    "$PY" -c "import json,sys; print(json.load(sys.stdin)['totals']['macs'])")
   for v in $VARIANTS; do
     f="$CACHE/$m-op17-$SIZE.onnx"
     [ "$v" = int8 ] && f="$CACHE/$m-op17-$SIZE-int8.onnx"
@@ -88,7 +91,8 @@ for m in $MODELS; do
         em+=("$(field median <<<"$e")") ep+=("$(field p99 <<<"$e")")
       done
       read -r row < <("$PY" -c "
-om, op, em, ep, macs = $(median_of "${om[@]}"), $(median_of "${op[@]}"), $(median_of "${em[@]}"), $(median_of "${ep[@]}"), $macs
+om, op = $(median_of "${om[@]}"), $(median_of "${op[@]}")
+em, ep, macs = $(median_of "${em[@]}"), $(median_of "${ep[@]}"), $macs
 print(f'{om:.2f} {op:.2f} {em:.2f} {ep:.2f} {em / om:.2f} {macs / (em / 1e3) / 1e9:.1f}')")
       read -r a b c d r g <<<"$row"
       if [ "$FORMAT" = md ]; then
@@ -99,4 +103,5 @@ print(f'{om:.2f} {op:.2f} {em:.2f} {ep:.2f} {em / om:.2f} {macs / (em / 1e3) / 1
     done
   done
 done
-echo "($RUNS runs after $WARMUP warm-up, median of $ROUNDS rounds; batch 1, ${SIZE}x${SIZE}; $(date -u +%Y-%m-%d); $(nproc) hardware threads)" >&2
+echo "($RUNS runs after $WARMUP warm-up, median of $ROUNDS rounds; batch 1, ${SIZE}x${SIZE};" \
+  "$(date -u '+%Y-%m-%d %H:%M') UTC; $(nproc) hardware threads; load $(cut -d' ' -f1-3 /proc/loadavg))" >&2

@@ -229,7 +229,8 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
     GraphIndex idx(*g);  // after the BN folds: Conv outputs were renamed
     for (int i = 0; i < g->node_size(); ++i) {
       auto& conv = *g->mutable_node(i);
-      if (!is_op(conv, "Conv") || drop[static_cast<size_t>(i)] || !fusable(conv) || !conv_fusable_inputs(idx, conv)) continue;
+      if (!is_op(conv, "Conv") || drop[static_cast<size_t>(i)] || !fusable(conv)) continue;
+      if (!conv_fusable_inputs(idx, conv)) continue;
       const int r = only_reader(idx, conv);
       if (r < 0 || drop[static_cast<size_t>(r)]) continue;
       // Add is commutative: x + conv(x) (torchvision's MobileNetV2) fuses as conv(x) + x does.

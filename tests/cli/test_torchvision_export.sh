@@ -69,14 +69,19 @@ import sys, numpy as np
 b3, b1 = np.load('$1'), np.load('$2')
 d = float(np.abs(b3[:1] - b1).max())
 print(f'max |batch-3 row 0 - batch-1| {d:.3g} (limit $3)')
-sys.exit(0 if b3.shape[0] == 3 and b1.shape[0] == 1 and d <= $3 else 1)" 2>&1); then ok "$4: $msg"; else bad "$4: $msg"; fi
+sys.exit(0 if b3.shape[0] == 3 and b1.shape[0] == 1 and d <= $3 else 1)" 2>&1); then
+    ok "$4: $msg"
+  else
+    bad "$4: $msg"
+  fi
 }
 check() {  # KIND DESC FILES...
   local msg
   if msg=$("$PY" "$WORK/compare.py" "$1" "${@:3}" 2>&1); then ok "$2: $msg"; else bad "$2: $msg"; fi
 }
 ort() {  # MODEL INPUT OUTDIR
-  node "$ORT_RUN" "$1" --input "input=$2" -o "$3" >"$WORK/log" 2>&1 || { bad "ONNX Runtime on $(basename "$1"): $(tail -1 "$WORK/log")"; return 1; }
+  node "$ORT_RUN" "$1" --input "input=$2" -o "$3" >"$WORK/log" 2>&1 ||
+    { bad "ONNX Runtime on $(basename "$1"): $(tail -1 "$WORK/log")"; return 1; }
 }
 edge() {  # MODEL INPUT OUTDIR
   "$EDGE_RUN" run "$1" --input "input=$2" --output-format npy -o "$3" >"$WORK/log" 2>&1 ||
@@ -86,7 +91,8 @@ edge() {  # MODEL INPUT OUTDIR
 # Float model, batch 1 and 3 (one session shape each; the batch dim is symbolic in the file).
 for b in 1 3; do
   ort "$M" "$WORK/x$b.npy" "$WORK/ort-f$b" && edge "$M" "$WORK/x$b.npy" "$WORK/edge-f$b" &&
-    check float "float, batch $b: edge-run equals ONNX Runtime" "$WORK/edge-f$b/output_0.npy" "$WORK/ort-f$b/output_0.npy"
+    check float "float, batch $b: edge-run equals ONNX Runtime" "$WORK/edge-f$b/output_0.npy" \
+      "$WORK/ort-f$b/output_0.npy"
 done
 [ -f "$WORK/edge-f3/output_0.npy" ] && [ -f "$WORK/edge-f1/output_0.npy" ] &&
   row0 "$WORK/edge-f3/output_0.npy" "$WORK/edge-f1/output_0.npy" 1e-5 "float: batch does not change a sample's logits"
@@ -112,7 +118,8 @@ for name, off in (('good', 0.0), ('off', 1e-3 * float(np.abs(y).max()))):
     open(d + '/output_0.pb', 'wb').write(numpy_helper.from_array(y + off, 'logits').SerializeToString())
 print(1e-4 + 1e-4 * float(np.abs(y).max()))")
   "$EDGE_RUN" check "$M" "$WORK/sets/good" --rtol 0 --atol "$atol" >"$WORK/log" 2>&1 &&
-    ok "edge-run check passes against ONNX Runtime's logits (atol $atol)" || bad "edge-run check: $(tail -3 "$WORK/log")"
+    ok "edge-run check passes against ONNX Runtime's logits (atol $atol)" ||
+    bad "edge-run check: $(tail -3 "$WORK/log")"
   "$EDGE_RUN" check "$M" "$WORK/sets/off" --rtol 0 --atol "$atol" >"$WORK/log" 2>&1
   rc=$?
   [ $rc -eq 1 ] && ok "edge-run check fails (exit 1) against logits shifted by 1e-3 of their range" ||
@@ -121,10 +128,15 @@ fi
 
 # Bench on a batch of 3 (a fixed shape for the symbolic dim), as a user would.
 if "$EDGE_RUN" bench "$M" --shape input:3x3x64x64 --runs 3 --warmup 1 --format json >"$WORK/bench.json" 2>"$WORK/log" &&
-  grep -q '"median"' "$WORK/bench.json"; then ok "edge-run bench runs the export at batch 3"; else bad "edge-run bench: $(tail -1 "$WORK/log")"; fi
+  grep -q '"median"' "$WORK/bench.json"; then
+  ok "edge-run bench runs the export at batch 3"
+else
+  bad "edge-run bench: $(tail -1 "$WORK/log")"
+fi
 
 # Quantized as a user would: cleanup, then static int8 QDQ calibrated on the seeded inputs.
-if "$COMPRESSOR" compress "$M" -o "$Q" --passes "remove-initializer-inputs,fold-constants,remove-identity,eliminate-dead,quantize-static" \
+PIPELINE="remove-initializer-inputs,fold-constants,remove-identity,eliminate-dead,quantize-static"
+if "$COMPRESSOR" compress "$M" -o "$Q" --passes "$PIPELINE" \
   --calib-data "$WORK/input-64-b8.npy" --batch 4 --no-calib-cache -q >"$WORK/log" 2>&1; then
   ok "compressor quantize-static on the export"
 else
@@ -132,12 +144,17 @@ else
   finish
   exit 1
 fi
-if msg=$("$PY" -c "import onnx; onnx.checker.check_model('$Q'); print('ok')" 2>&1); then ok "ONNX checker accepts the int8 model"; else bad "ONNX checker: $msg"; fi
+if msg=$("$PY" -c "import onnx; onnx.checker.check_model('$Q'); print('ok')" 2>&1); then
+  ok "ONNX checker accepts the int8 model"
+else
+  bad "ONNX checker: $msg"
+fi
 grep -q "QuantizeLinear" <("$COMPRESSOR" inspect "$Q" 2>&1) && ok "the int8 model has QuantizeLinear nodes" ||
   bad "no QuantizeLinear in the quantized model"
 for b in 1 3; do
   ort "$Q" "$WORK/x$b.npy" "$WORK/ort-q$b" && edge "$Q" "$WORK/x$b.npy" "$WORK/edge-q$b" &&
-    check int8 "int8, batch $b: edge-run agrees with ONNX Runtime" "$WORK/edge-q$b/output_0.npy" "$WORK/ort-q$b/output_0.npy" \
+    check int8 "int8, batch $b: edge-run agrees with ONNX Runtime" "$WORK/edge-q$b/output_0.npy" \
+      "$WORK/ort-q$b/output_0.npy" \
       "$WORK/ort-f$b/output_0.npy"
 done
 [ -f "$WORK/edge-q3/output_0.npy" ] && [ -f "$WORK/edge-q1/output_0.npy" ] &&

@@ -120,8 +120,8 @@ TEST_CASE("a residual Add whose second addend is the Conv (x + conv(x)) fuses in
   std::ostringstream m;
   m << "<ir_version: 8, opset_import: [\"\" : 17]>\n";
   m << "g (float[N, 4, 5, 5] x) => (float[N, 4, 5, 5] y, float[N, 4, 5, 5] z)\n";
-  m << "<float[4, 4, 1, 1] w = {" << floats(16, rng) << "}, float[4] b = {" << floats(4, rng) << "}, float[4, 4, 3, 3] w2 = {"
-    << floats(4 * 4 * 9, rng) << "}>\n";
+  m << "<float[4, 4, 1, 1] w = {" << floats(16, rng) << "}, float[4] b = {" << floats(4, rng) << "}, ";
+  m << "float[4, 4, 3, 3] w2 = {" << floats(4 * 4 * 9, rng) << "}>\n";
   m << "{\n  c = Conv(x, w, b)\n  y = Add(x, c)\n";            // conv second, no activation
   m << "  c2 = Conv<pads = [1, 1, 1, 1]>(y, w2)\n  s = Add(y, c2)\n  z = Relu(s)\n}\n";  // then Relu
   const Model model = parse_model_text(m.str());
