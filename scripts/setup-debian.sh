@@ -14,11 +14,13 @@ fi
 "${APT[@]}" update -qq
 # chromium: the headless rendering check of the HTML report (ctest cli.test_report_html);
 # zstd (the command): cli.test_sparse_storage makes and unpacks .onnx.zst files with it.
+# python3-torch + python3-torchvision: scripts/export_torchvision.py (cli.test_torchvision_export,
+# bench/vs_ort_torchvision.sh) exports torchvision models with PyTorch's own exporter.
 "${APT[@]}" install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git ca-certificates \
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev catch2 \
   libyaml-cpp-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzstd-dev zstd libonnx-testdata \
-  python3 python3-onnx python3-numpy make clang-14 libclang-rt-14-dev chromium >/dev/null
+  python3 python3-onnx python3-numpy python3-torch python3-torchvision make clang-14 libclang-rt-14-dev chromium >/dev/null
 # Node.js + npm for the ONNX Runtime cross-check; keep an existing installation (e.g. a newer
 # Node.js package that bundles npm and conflicts with Debian's npm package).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -74,6 +74,38 @@ bool same_shape(const GraphIndex& idx, const std::string& a, const std::string& 
   return true;
 }
 
+// Identity(initializer) -> readers: the readers take the initializer's name and the Identity
+// is dropped, unless its output is a graph output or read inside a subgraph (where renaming
+// would have to reach into the nested graphs). The initializer must not be a graph input:
+// a caller may override those, and the Identity then is not a constant.
+int forward_constant_identities(onnx::GraphProto& g, const std::set<std::string>& sub_reads, std::vector<bool>& drop) {
+  GraphIndex idx(g);
+  std::map<std::string, std::string> alias;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    if (!is_op(n, "Identity") || n.input_size() != 1 || n.output_size() != 1 || n.output(0).empty()) continue;
+    const std::string& src = n.input(0);
+    if (!idx.initializer(src) || idx.is_graph_input(src)) continue;
+    if (idx.is_graph_output(n.output(0)) || sub_reads.count(n.output(0))) continue;
+    alias[n.output(0)] = src;
+    drop[static_cast<size_t>(i)] = true;
+  }
+  if (alias.empty()) return 0;
+  for (auto& n : *g.mutable_node()) {
+    for (auto& in : *n.mutable_input()) {
+      auto it = alias.find(in);
+      if (it != alias.end()) in = it->second;
+    }
+  }
+  return static_cast<int>(alias.size());
+}
+
+// A FusedConv kernel needs a constant weight and a constant (or no) bias.
+bool conv_fusable_inputs(const GraphIndex& idx, const onnx::NodeProto& conv) {
+  const bool has_bias = conv.input_size() > 2 && !conv.input(2).empty();
+  return constant_f32(idx, conv, 1) && (!has_bias || constant_f32(idx, conv, 2));
+}
+
 bool bn_is_inference(const onnx::NodeProto& bn, int opset) {
   NodeAttrs a(bn);
   if (opset >= 14) return a.get_int("training_mode", 0) == 0;
@@ -177,6 +209,7 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
   auto fusable = [&](const onnx::NodeProto& n) { return n.output_size() > 0 && !sub_reads.count(n.output(0)); };
   FusionStats st;
   std::vector<bool> drop(static_cast<size_t>(g->node_size()), false);
+  st.identity_forwarded = forward_constant_identities(*g, sub_reads, drop);
   {
     GraphIndex idx(*g);
     for (int i = 0; i < g->node_size(); ++i) {
@@ -196,12 +229,16 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
     GraphIndex idx(*g);  // after the BN folds: Conv outputs were renamed
     for (int i = 0; i < g->node_size(); ++i) {
       auto& conv = *g->mutable_node(i);
-      if (!is_op(conv, "Conv") || drop[static_cast<size_t>(i)] || !fusable(conv) || !constant_f32(idx, conv, 1)) continue;
+      if (!is_op(conv, "Conv") || drop[static_cast<size_t>(i)] || !fusable(conv)) continue;
+      if (!conv_fusable_inputs(idx, conv)) continue;
       const int r = only_reader(idx, conv);
-      if (r < 0 || drop[static_cast<size_t>(r)] || g->node(r).input(0) != conv.output(0)) continue;
+      if (r < 0 || drop[static_cast<size_t>(r)]) continue;
+      // Add is commutative: x + conv(x) (torchvision's MobileNetV2) fuses as conv(x) + x does.
+      const bool residual = is_op(g->node(r), "Add") && g->node(r).input_size() == 2;
+      if (g->node(r).input(0) != conv.output(0) && !(residual && g->node(r).input(1) == conv.output(0))) continue;
       onnx::NodeProto fused = conv;
       int act = r;
-      if (is_op(g->node(r), "Add") && g->node(r).input_size() == 2) {
+      if (residual) {
         // Conv -> Add(residual) [-> activation]: the other addend becomes input 3 (Z).
         const auto& add = g->node(r);
         const std::string& z = add.input(0) == conv.output(0) ? add.input(1) : add.input(0);
@@ -230,7 +267,7 @@ std::unique_ptr<onnx::GraphProto> fuse_graph(const onnx::GraphProto& g_in, int o
     }
   }
   if (stats) *stats = st;
-  if (st.conv_bn == 0 && st.conv_activation == 0 && st.conv_add == 0) return nullptr;
+  if (st.conv_bn == 0 && st.conv_activation == 0 && st.conv_add == 0 && st.identity_forwarded == 0) return nullptr;
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   for (int i = 0; i < g->node_size(); ++i) {
     if (!drop[static_cast<size_t>(i)]) *kept.Add() = g->node(i);

@@ -7,6 +7,11 @@
 //     only when a kernel for it is enabled (the cpu backend).
 //   Conv -> Add (a residual of the same declared shape) [-> activation]: FusedConv with the
 //     other addend as input 3 (Z), added before the activation, as ONNX Runtime's FusedConv.
+//   Identity of a constant initializer (PyTorch's exporter writes one per tensor it
+//     deduplicated, e.g. a zero bias shared by many Convs): its readers read the initializer
+//     itself, so their kernels see a constant (prepacked, fusable) input, and the Identity goes.
+//   A FusedConv is made only when its weight is a constant and its bias absent or constant,
+//     what the kernels that implement it accept.
 // A pair is fused only when the intermediate has no other reader and is not a graph output,
 // so no value that a caller can see disappears. Run observers see the fused graph's values;
 // turn fusion off (SessionOptions::fuse) to observe every original tensor (calibration).
@@ -28,6 +33,7 @@ struct FusionStats {
   int conv_bn = 0;
   int conv_activation = 0;
   int conv_add = 0;
+  int identity_forwarded = 0;
 };
 
 // A fused copy of `g`, or nullptr when nothing applies. `opset` is the ai.onnx version;

@@ -58,18 +58,16 @@ void RemoveInitializerInputs::run(Model& model, PassContext& ctx) {
     fail("remove-initializer-inputs: keep= needs IR version >= 4 (this model is IR " +
          std::to_string(model.proto().ir_version()) + ", where listed initializers are constants)");
   }
-  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
+  auto removable = [&](const onnx::ValueInfoProto& in) { return inits.count(in.name()) && !keep.count(in.name()); };
   int removed = 0;
-  for (auto& in : *g.mutable_input()) {
-    if (inits.count(in.name()) && !keep.count(in.name())) {
-      ++removed;
-      continue;
-    }
-    *kept.Add() = std::move(in);
-  }
-  if (removed == 0) {
+  for (const auto& in : g.input()) removed += removable(in) ? 1 : 0;
+  if (removed == 0) {  // nothing to do: the inputs stay exactly as they are
     if (ctx.stage) ctx.stage->metrics["removed_inputs"] = 0;
     return;
+  }
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
+  for (auto& in : *g.mutable_input()) {
+    if (!removable(in)) *kept.Add() = std::move(in);
   }
   g.mutable_input()->Swap(&kept);
   // IR 3 requires every initializer to be an input; IR 4 only dropped that requirement.

@@ -1,4 +1,4 @@
-// The "cpu" backend: our own optimized float32 kernels, chosen over the reference kernels
+// The "cpu" backend: our own optimized float32 and integer kernels, chosen over the reference kernels
 // (priority 10) for the nodes their `accepts` checks admit. Each file registers one op.
 #include "runtime/kernel_registry.h"
 
@@ -14,6 +14,7 @@ void register_cpu_QLinearDepthwiseConv(KernelRegistry& r);
 void register_cpu_QLinearMatMul(KernelRegistry& r);
 void register_cpu_QuantizeDequantize(KernelRegistry& r);
 void register_cpu_QLinearBinaryPairs(KernelRegistry& r);
+void register_cpu_MaxPool(KernelRegistry& r);
 
 void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_Conv(r);
@@ -26,6 +27,7 @@ void register_cpu_kernels(KernelRegistry& r) {
   register_cpu_QLinearMatMul(r);
   register_cpu_QuantizeDequantize(r);
   register_cpu_QLinearBinaryPairs(r);
+  register_cpu_MaxPool(r);
 }
 
 }  // namespace edge::rt
