@@ -51,7 +51,7 @@ struct Case {
 // one input and one output channel per group, any weight zero points.
 Case random_case(std::mt19937& rng, bool fused, bool depthwise) {
   auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
-  const int64_t N = pick(1, 2), C = std::vector<int>{1, 3, 4, 5, 8, 16, 33}[rng() % 7];
+  const int64_t N = pick(1, 2), C = std::vector<int>{1, 3, 4, 5, 8, 16, 32, 33}[rng() % 8];
   const int64_t M = depthwise ? C : std::vector<int>{1, 7, 16, 17, 32, 40}[rng() % 6];
   const int64_t KH = pick(1, 3), KW = pick(1, 3), H = pick(KH, 12), W = pick(KW, 12);
   const DType xt = rng() % 2 ? DType::kUint8 : DType::kInt8, wt = rng() % 3 ? DType::kInt8 : DType::kUint8;
@@ -127,7 +127,7 @@ TEST_CASE(
   std::mt19937 rng(20261130);
   rt::ThreadPool pool2(2);
   int on_cpu = 0, sizable = 0, flat = 0, nhwc = 0, rows = 0;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 400; ++i) {
     Case c = random_case(rng, i % 3 == 2, i % 4 == 3);
     std::string chosen_ref, chosen_cpu;
     c.spec.chosen = &chosen_ref;
@@ -141,9 +141,10 @@ TEST_CASE(
       INFO("case " << i << " kernel " << chosen_cpu << " X " << c.spec.inputs[0]->describe() << " W "
                    << c.spec.inputs[3]->describe());
       const bool depthwise = c.cpu_kernel == "cpu:depthwise-direct";
-      const bool cpu = (depthwise || rt::linalg::qtap_gemm_supported()) && c.expect_cpu;
-      // One input and one output channel is depthwise too: either cpu kernel may take it.
+      // One input and one output channel is depthwise too: either cpu kernel may take it, and the
+      // depthwise one takes any weight zero point.
       const bool one_channel = c.spec.inputs[3]->dim(0) == 1 && c.spec.inputs[3]->dim(1) == 1;
+      const bool cpu = one_channel || ((depthwise || rt::linalg::qtap_gemm_supported()) && c.expect_cpu);
       const std::string prefix = !cpu ? "reference:" : one_channel ? "cpu:" : c.cpu_kernel;
       if (depthwise) nhwc += chosen_cpu.find("-nhwc") != std::string::npos;
       rows += chosen_cpu.find("-rows") != std::string::npos;

@@ -11,6 +11,11 @@
 #include <algorithm>
 #include <vector>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
+#include <vector>
+
 #include "runtime/graph_fusion.h"
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/reference/nn_util.h"
@@ -85,16 +90,31 @@ struct RowsJob {
   int64_t C;
   const int16_t* xs;
   const int16_t* wt;
-  const int64_t* tap;  // element offsets of the taps in xs
+  const int64_t* tap;    // element offsets of the taps in xs
+  const int16_t* wpair;  // C % 16 == 0: the weights by tap pairs, interleaved for vpmaddwd (else nullptr)
   const QConvOutput* o;
   void* y;  // this image's output
   bool y_signed;
 };
 
+// The taps' sums of one position across all channels, s[c] (wrapping), one channel at a time.
+__attribute__((always_inline)) inline void position_sums(const RowsJob& j, int64_t T, const int16_t* x, uint32_t* s) {
+  const int64_t C = j.C;
+  std::fill(s, s + C, 0u);
+  for (int64_t t = 0; t < T; ++t) {
+    const int16_t* xr = x + j.tap[t];
+    const int16_t* wr = j.wt + t * C;
+    for (int64_t c = 0; c < C; ++c) s[c] += static_cast<uint32_t>(int32_t{wr[c]} * int32_t{xr[c]});
+  }
+}
+
 // acc: 2 * OW * C values of work space (the row's sums, then its requantized values).
-__attribute__((always_inline)) inline void nhwc_rows(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) {
+// `sums(x, s)` writes the taps' sums of the position at x.
+template <class Sums>
+__attribute__((always_inline)) inline void nhwc_rows(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc,
+                                                     Sums&& sums) {
   const PlaneGeom& g = *j.g;
-  const int64_t C = j.C, T = g.KH * g.KW, on = g.OH * g.OW, OW = g.OW;
+  const int64_t C = j.C, on = g.OH * g.OW, OW = g.OW;
   const QConvOutput& o = *j.o;
   const float a = static_cast<float>(o.lo - o.y_zero_point - 1), b = static_cast<float>(o.hi - o.y_zero_point + 1);
   const float flo = static_cast<float>(o.lo), fhi = static_cast<float>(o.hi), fz = static_cast<float>(o.y_zero_point);
@@ -103,12 +123,7 @@ __attribute__((always_inline)) inline void nhwc_rows(const RowsJob& j, int64_t r
     for (int64_t ow = 0; ow < OW; ++ow) {
       const int16_t* x = j.xs + (oh * g.sh * g.Wp + ow * g.sw) * C;
       uint32_t* s = acc + ow * C;
-      std::fill(s, s + C, 0u);
-      for (int64_t t = 0; t < T; ++t) {
-        const int16_t* xr = x + j.tap[t];
-        const int16_t* wr = j.wt + t * C;
-        for (int64_t c = 0; c < C; ++c) s[c] += static_cast<uint32_t>(int32_t{wr[c]} * int32_t{xr[c]});
-      }
+      sums(x, s);
       int32_t* r = res + ow * C;
       for (int64_t c = 0; c < C; ++c) {
         const int32_t v = q_wrap_add(static_cast<int32_t>(s[c]), o.bias ? o.bias[c] : 0);
@@ -129,11 +144,62 @@ __attribute__((always_inline)) inline void nhwc_rows(const RowsJob& j, int64_t r
   }
 }
 
-void nhwc_rows_generic(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) { nhwc_rows(j, r0, r1, acc); }
+void nhwc_rows_generic(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) {
+  const int64_t T = j.g->KH * j.g->KW;
+  nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums(j, T, x, s); });
+}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The number of int16 weights interleaved_weights writes: per pair of taps and block of 16
+// channels, 32 values (two registers for vpmaddwd).
+int64_t interleaved_size(int64_t T, int64_t C) { return (T + 1) / 2 * (C / 16) * 32; }
+
+// wt [T][C] -> per (tap pair, 16-channel block): unpacklo/unpackhi_epi16 of the pair's two
+// weight rows (a missing second tap of an odd T is 0), as the sums interleave the inputs.
+__attribute__((target("avx2"))) void interleaved_weights(const int16_t* wt, int64_t T, int64_t C, int16_t* out) {
+  const int64_t blocks = C / 16;
+  for (int64_t tp = 0; tp < (T + 1) / 2; ++tp) {
+    for (int64_t cb = 0; cb < blocks; ++cb) {
+      const __m256i wa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + 2 * tp * C + cb * 16));
+      const __m256i wb = 2 * tp + 1 < T
+                             ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + (2 * tp + 1) * C + cb * 16))
+                             : _mm256_setzero_si256();
+      int16_t* dst = out + (tp * blocks + cb) * 32;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_unpacklo_epi16(wa, wb));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16), _mm256_unpackhi_epi16(wa, wb));
+    }
+  }
+}
+
+// position_sums for C % 16 == 0 with vpmaddwd: two taps' products per instruction (each pair
+// sum <= 2 * 255 * 255, exact), channels (0-3, 8-11) and (4-7, 12-15) of a block in two registers.
+__attribute__((target("avx2"))) inline void position_sums_madd(const RowsJob& j, int64_t T, const int16_t* x,
+                                                               uint32_t* s) {
+  const int64_t C = j.C, blocks = C / 16, pairs = (T + 1) / 2;
+  for (int64_t cb = 0; cb < blocks; ++cb) {
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    for (int64_t tp = 0; tp < pairs; ++tp) {
+      const int64_t t1 = 2 * tp + 1 < T ? 2 * tp + 1 : 2 * tp;  // odd T: read again, against zero weights
+      const __m256i xa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + j.tap[2 * tp] + cb * 16));
+      const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + j.tap[t1] + cb * 16));
+      const int16_t* wp = j.wpair + (tp * blocks + cb) * 32;
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb),
+                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp))));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb),
+                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + 16))));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + cb * 16), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + cb * 16 + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+
 __attribute__((target("avx2"))) void nhwc_rows_avx2(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) {
-  nhwc_rows(j, r0, r1, acc);
+  const int64_t T = j.g->KH * j.g->KW;
+  if (j.wpair) {
+    nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums_madd(j, T, x, s); });
+  } else {
+    nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums(j, T, x, s); });
+  }
 }
 __attribute__((target("avx2"))) void plane_sums_avx2(const PlaneGeom& g, const int16_t* xp, const int16_t* w,
                                                      uint32_t* acc) {
@@ -144,7 +210,9 @@ bool has_avx2() {
   return v;
 }
 #else
-void nhwc_rows_avx2(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) { nhwc_rows(j, r0, r1, acc); }
+int64_t interleaved_size(int64_t, int64_t) { return 0; }
+void interleaved_weights(const int16_t*, int64_t, int64_t, int16_t*) {}
+void nhwc_rows_avx2(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) { nhwc_rows_generic(j, r0, r1, acc); }
 void plane_sums_avx2(const PlaneGeom& g, const int16_t* xp, const int16_t* w, uint32_t* acc) {
   plane_sums(g, xp, w, acc);
 }
@@ -186,6 +254,10 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
     wt_.resize(w16_.size());
     for (int64_t c = 0; c < C_; ++c) {
       for (int64_t t = 0; t < T; ++t) wt_[static_cast<size_t>(t * C_ + c)] = w16_[static_cast<size_t>(c * T + t)];
+    }
+    if (has_avx2() && C_ % 16 == 0) {
+      wpair_.resize(static_cast<size_t>(interleaved_size(T, C_)));
+      interleaved_weights(wt_.data(), T, C_, wpair_.data());
     }
   }
 
@@ -254,7 +326,15 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
       linalg::nchw_to_nhwc_s16(static_cast<const uint8_t*>(x.raw()) + n * C * g_.H * g_.W, x.dtype() == DType::kInt8,
                                o.x_zero_point, C, g_.H, g_.W, xs + (g_.pt * g_.Wp + g_.pl) * C, g_.Wp, C);
       const bool s8 = o.y_type == DType::kInt8;
-      RowsJob job{&g_, C, xs, wt_.data(), taps_.data(), &o, static_cast<char*>(y.raw()) + n * C * on, s8};
+      RowsJob job{&g_,
+                  C,
+                  xs,
+                  wt_.data(),
+                  taps_.data(),
+                  wpair_.empty() ? nullptr : wpair_.data(),
+                  &o,
+                  static_cast<char*>(y.raw()) + n * C * on,
+                  s8};
       nn_parallel_for(ctx, g_.OH, g_.OW * C * g_.KH * g_.KW * 2, [&](int64_t r0, int64_t r1) {
         thread_local std::vector<uint32_t> acc;
         if (acc.size() < static_cast<size_t>(2 * g_.OW * C)) acc.resize(static_cast<size_t>(2 * g_.OW * C));
@@ -292,9 +372,10 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   QConvOutputParams params_;
   int64_t C_ = 0;
   Shape kernel_;
-  std::vector<int16_t> w16_;   // [C][KH * KW]: w - w_zero_point[c]
-  std::vector<int16_t> wt_;    // [KH * KW][C]: the same, channels-last
-  std::vector<int64_t> taps_;  // element offsets of the kernel taps in the channels-last copy
+  std::vector<int16_t> w16_;    // [C][KH * KW]: w - w_zero_point[c]
+  std::vector<int16_t> wt_;     // [KH * KW][C]: the same, channels-last
+  std::vector<int16_t> wpair_;  // wt_ interleaved by tap pairs for vpmaddwd (AVX2, C % 16 == 0)
+  std::vector<int64_t> taps_;   // element offsets of the kernel taps in the channels-last copy
   NnSpatial geom_;
   PlaneGeom g_{};
   bool has_geom_ = false;
