@@ -124,10 +124,20 @@ struct Runner {
         for (const auto& s : slower) rc.excluded.push_back(s.layer);
         try {
           auto res2 = build(rc, out);
-          m = measure_file(res2, out);
-          c.excluded = rc.excluded;
-          c.reverts = slower;
-          log->info("candidate {}: reverted {} layer(s) that ran slower than float/dense", c.id, slower.size());
+          Metrics m2 = measure_file(res2, out);
+          if (m2.latency_ms < m.latency_ms) {
+            m = m2;
+            c.excluded = rc.excluded;
+            c.reverts = slower;
+            log->info("candidate {}: reverted {} layer(s) that ran slower than float/dense", c.id, slower.size());
+          } else {
+            // Layer by layer slower, yet the whole model is not faster without them (the float
+            // islands add Quantize/Dequantize boundaries): kept as built.
+            log->info(
+                "candidate {}: reverting {} slower layer(s) gave {:.4f} ms against {:.4f} ms as built; kept as built",
+                c.id, slower.size(), m2.latency_ms, m.latency_ms);
+            build(c, out);
+          }
         } catch (const Error& e) {
           log->warn("candidate {}: reverting slower layers failed ({}); kept as built", c.id, e.what());
           build(c, out);
@@ -153,7 +163,8 @@ std::string best_line(const std::vector<Candidate>& cands, Objective obj) {
 
 // Copies the front's (and the chosen one's) models and recipes into D/candidates, the chosen
 // one to `output`; writes pareto.json and report.html.
-void write_outputs(const SearchResult& r, const SearchOptions& opts, const std::function<fs::path(const Candidate&)>& model_of) {
+void write_outputs(const SearchResult& r, const SearchOptions& opts,
+                   const std::function<fs::path(const Candidate&)>& model_of) {
   const fs::path dir = opts.out_dir / "candidates";
   fs::create_directories(dir);
   const int chosen = r.best_id ? r.best_id : r.closest_id;
@@ -183,7 +194,8 @@ void check_options(const SearchOptions& opts) {
 SearchResult run_search(const SearchOptions& opts) {
   const auto t_start = Clock::now();
   check_options(opts);
-  auto log = opts.logger ? opts.logger : std::make_shared<spdlog::logger>("search", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto log = opts.logger ? opts.logger
+                         : std::make_shared<spdlog::logger>("search", std::make_shared<spdlog::sinks::null_sink_mt>());
   Model model = load_model(opts.model_path);
   fs::create_directories(opts.out_dir / "work");
   SearchResult r;
@@ -195,7 +207,8 @@ SearchResult run_search(const SearchOptions& opts) {
   const double budget_s = opts.budget_minutes * 60.0;
   if (opts.budget_minutes > 0 && budget_s < one_measure) {
     char buf[200];
-    std::snprintf(buf, sizeof buf, "--budget-minutes %g is too small for one candidate: measuring the model alone took %.1f s",
+    std::snprintf(buf, sizeof buf,
+                  "--budget-minutes %g is too small for one candidate: measuring the model alone took %.1f s",
                   opts.budget_minutes, one_measure);
     fail(buf);
   }
@@ -241,7 +254,8 @@ SearchResult run_search(const SearchOptions& opts) {
       c.gate_failures = gate_failures(*c.metrics, r.original, opts.gates);
       c.meets_gates = c.gate_failures.empty();
     }
-    if (opts.progress) opts.progress(done, static_cast<int>(r.candidates.size()), best_line(r.candidates, opts.objective));
+    if (opts.progress)
+      opts.progress(done, static_cast<int>(r.candidates.size()), best_line(r.candidates, opts.objective));
   }
   judge_candidates(r, opts.gates, opts.objective);
   r.seconds = since(t_start);
