@@ -61,6 +61,14 @@ void print_summary(const search::SearchResult& r, const search::SearchOptions& o
       std::printf("reverted #%02d %s (%s): %.4f ms vs %.4f ms float/dense\n", c.id, rv.layer.c_str(), rv.op.c_str(),
                   rv.candidate_ms, rv.float_ms);
     }
+    if (!c.kept_slower.empty()) {
+      std::printf("kept #%02d as built: with its %zu slower layer(s) reverted the model took %.4f ms, not less than %.4f ms\n",
+                  c.id, c.kept_slower.size(), c.reverted_latency_ms, c.metrics->latency_ms);
+    }
+    for (const auto& rv : c.kept_slower) {
+      std::printf("  slower #%02d %s (%s): %.4f ms vs %.4f ms float/dense\n", c.id, rv.layer.c_str(), rv.op.c_str(),
+                  rv.candidate_ms, rv.float_ms);
+    }
   }
   const int chosen = r.best_id ? r.best_id : r.closest_id;
   for (const auto& c : r.candidates) {

@@ -136,6 +136,8 @@ struct Runner {
             log->info(
                 "candidate {}: reverting {} slower layer(s) gave {:.4f} ms against {:.4f} ms as built; kept as built",
                 c.id, slower.size(), m2.latency_ms, m.latency_ms);
+            c.kept_slower = slower;
+            c.reverted_latency_ms = m2.latency_ms;
             build(c, out);
           }
         } catch (const Error& e) {

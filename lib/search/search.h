@@ -79,6 +79,10 @@ struct Candidate {
   double cost = 1;                 // relative build cost (cheap first)
   std::vector<std::string> excluded;  // layers reverted to float/dense (layer rules)
   std::vector<LayerRevert> reverts;
+  // Layers slower than float/dense whose revert made the whole model slower (kept as built), and
+  // the whole model's latency with them reverted.
+  std::vector<LayerRevert> kept_slower;
+  double reverted_latency_ms = 0;
   std::string status;              // "measured" | "cached" | "skipped" | "failed" | "not-run"
   std::string why;                 // for skipped / failed / not-run
   std::optional<Metrics> metrics;

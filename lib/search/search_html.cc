@@ -147,6 +147,17 @@ std::string report_html(const SearchResult& r, const SearchOptions& opts) {
   h << (any ? "</table>\n"
             : std::string("<p>None") + (opts.objective == Objective::kSize ? " (objective size: layers are never reverted)" : "") +
                   ".</p>\n");
+  for (const auto& c : r.candidates) {
+    if (c.kept_slower.empty()) continue;
+    h << "<p>#" << c.id << " kept as built: with its " << c.kept_slower.size()
+      << " slower layer(s) reverted the whole model took " << fixed(c.reverted_latency_ms, 4) << " ms, not less than "
+      << fixed(c.metrics->latency_ms, 4) << " ms:";
+    for (const auto& rv : c.kept_slower) {
+      h << " <code>" << esc(rv.layer) << "</code> " << fixed(rv.candidate_ms, 4) << " vs " << fixed(rv.float_ms, 4)
+        << " ms;";
+    }
+    h << "</p>\n";
+  }
   for (const auto& n : r.notes) h << "<p>note: " << esc(n) << "</p>\n";
   h << "</body></html>\n";
   return h.str();

@@ -181,6 +181,27 @@ ResultCache::ResultCache(fs::path path) : path_(std::move(path)) {
   for (const auto& [k, v] : j["entries"].items()) entries_[k] = v.dump();
 }
 
+namespace {
+
+Json reverts_json(const std::vector<LayerRevert>& v) {
+  Json a = Json::array();
+  for (const auto& r : v) {
+    a.push_back({{"layer", r.layer}, {"op", r.op}, {"candidate_ms", r.candidate_ms}, {"float_ms", r.float_ms}});
+  }
+  return a;
+}
+
+std::vector<LayerRevert> reverts_from(const Json& a) {
+  std::vector<LayerRevert> v;
+  for (const auto& r : a) {
+    v.push_back({r.at("layer").get<std::string>(), r.at("op").get<std::string>(), r.at("candidate_ms").get<double>(),
+                 r.at("float_ms").get<double>()});
+  }
+  return v;
+}
+
+}  // namespace
+
 bool ResultCache::lookup(const std::string& key, Candidate& c) const {
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
@@ -188,11 +209,9 @@ bool ResultCache::lookup(const std::string& key, Candidate& c) const {
     Json j = Json::parse(it->second);
     c.metrics = metrics_from(j.at("metrics"));
     c.excluded = j.value("excluded", std::vector<std::string>{});
-    c.reverts.clear();
-    for (const auto& r : j.value("reverts", Json::array())) {
-      c.reverts.push_back({r.at("layer").get<std::string>(), r.at("op").get<std::string>(),
-                           r.at("candidate_ms").get<double>(), r.at("float_ms").get<double>()});
-    }
+    c.reverts = reverts_from(j.value("reverts", Json::array()));
+    c.kept_slower = reverts_from(j.value("kept_slower", Json::array()));
+    c.reverted_latency_ms = j.value("reverted_latency_ms", 0.0);
     return true;
   } catch (const std::exception&) {
     return false;  // a damaged entry: measure again
@@ -204,11 +223,9 @@ void ResultCache::store(const std::string& key, const Candidate& c) {
   j["pipeline"] = c.pipeline;
   j["metrics"] = metrics_json(*c.metrics);
   j["excluded"] = c.excluded;
-  Json reverts = Json::array();
-  for (const auto& r : c.reverts) {
-    reverts.push_back({{"layer", r.layer}, {"op", r.op}, {"candidate_ms", r.candidate_ms}, {"float_ms", r.float_ms}});
-  }
-  j["reverts"] = reverts;
+  j["reverts"] = reverts_json(c.reverts);
+  j["kept_slower"] = reverts_json(c.kept_slower);
+  j["reverted_latency_ms"] = c.reverted_latency_ms;
   entries_[key] = j.dump();
 }
 
@@ -258,11 +275,11 @@ std::string pareto_json(const SearchResult& r, const SearchOptions& opts) {
     e["on_front"] = c.on_front;
     e["meets_gates"] = c.meets_gates;
     e["gate_failures"] = c.gate_failures;
-    Json reverts = Json::array();
-    for (const auto& rv : c.reverts) {
-      reverts.push_back({{"layer", rv.layer}, {"op", rv.op}, {"candidate_ms", rv.candidate_ms}, {"float_ms", rv.float_ms}});
+    e["reverted_layers"] = reverts_json(c.reverts);
+    if (!c.kept_slower.empty()) {  // a revert that did not pay for the whole model
+      e["slower_layers_kept"] = reverts_json(c.kept_slower);
+      e["latency_ms_with_them_reverted"] = c.reverted_latency_ms;
     }
-    e["reverted_layers"] = reverts;
     if (c.on_front || c.id == r.best_id || c.id == r.closest_id) {
       e["model"] = "candidates/" + candidate_file(c.id, opts);
       e["recipe"] = "candidates/" + candidate_file(c.id, opts).substr(0, 2) + ".yaml";

@@ -192,6 +192,8 @@ TEST_CASE("search: the cache key follows model, pipeline, data and settings; ent
   c.metrics->peak_memory_bytes = 4096;
   c.excluded = {"conv1"};
   c.reverts = {{"conv1", "QLinearConv", 0.02, 0.01}};
+  c.kept_slower = {{"dw1", "QLinearConv", 0.008, 0.003}};
+  c.reverted_latency_ms = 0.062;
   {
     ResultCache cache(dir / "cache.json");
     cache.store(k, c);
@@ -208,6 +210,9 @@ TEST_CASE("search: the cache key follows model, pipeline, data and settings; ent
   REQUIRE(back.excluded == c.excluded);
   REQUIRE(back.reverts.size() == 1);
   REQUIRE(back.reverts[0].op == "QLinearConv");
+  REQUIRE(back.kept_slower.size() == 1);
+  REQUIRE(back.kept_slower[0].layer == "dw1");
+  REQUIRE(back.reverted_latency_ms == 0.062);
   // A damaged cache is ignored with a note, not an error.
   test::write_bytes(dir / "bad.json", "{not json");
   ResultCache bad(dir / "bad.json");
