@@ -36,6 +36,18 @@ Measurer::Measurer(const SearchOptions& opts, const Model& original) : opts_(opt
   if (!eval_.empty()) eval_.options = data::options_for_model(eval_.path, eval_.options, *reference_);
 }
 
+namespace {
+
+// The model as a device loads it from the written file: loading infers the value types, which the
+// runtime uses to choose kernels (a pass's in-memory result may not carry them for new tensors).
+Model as_loaded(const Model& m) {
+  Model copy = m;
+  copy.infer_shapes();
+  return copy;
+}
+
+}  // namespace
+
 rt::SessionOptions Measurer::session_options(bool profile) const {
   rt::SessionOptions so;
   so.threads = opts_.threads;
@@ -44,7 +56,8 @@ rt::SessionOptions Measurer::session_options(bool profile) const {
   return so;
 }
 
-Metrics Measurer::measure(const Model& m) const {
+Metrics Measurer::measure(const Model& model) const {
+  const Model m = as_loaded(model);
   Metrics out;
   {
     auto s = rt::Session::create(m, session_options(false));
@@ -76,7 +89,7 @@ Metrics Measurer::measure(const Model& m) const {
 }
 
 std::map<std::string, LayerTime> Measurer::layer_times(const Model& m) const {
-  auto s = rt::Session::create(m, session_options(true));
+  auto s = rt::Session::create(as_loaded(m), session_options(true));
   auto feeds = rt::random_feeds(*s, opts_.seed);
   for (int i = 0; i < std::max(1, opts_.warmup_runs); ++i) s->run(feeds);
   // Each node's fastest run: a run preempted by another process only raises some samples.
