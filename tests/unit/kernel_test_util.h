@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,29 @@ inline std::vector<Tensor> run_node(const NodeSpec& s) {
   ctx.outputs.assign(static_cast<size_t>(s.outputs), Tensor());
   k->compute(ctx);
   return ctx.outputs;
+}
+
+// Random 8-bit codes over the whole range of the type (uint8 or int8), one rng() per element.
+inline Tensor random_bytes(DType t, const Shape& shape, std::mt19937& rng) {
+  Tensor x(t, shape);
+  auto* p = static_cast<uint8_t*>(x.raw());
+  for (int64_t i = 0; i < x.numel(); ++i) p[i] = static_cast<uint8_t>(rng() % 256);
+  return x;
+}
+
+// A rank-0 8-bit tensor holding the low byte of v (so -3 is int8 -3, 253 is uint8 253).
+inline Tensor scalar_byte(DType t, int v) {
+  Tensor z(t, Shape{});
+  static_cast<uint8_t*>(z.raw())[0] = static_cast<uint8_t>(v);
+  return z;
+}
+
+// Uniform float32 values in [lo, hi).
+inline Tensor random_floats(const Shape& shape, float lo, float hi, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  Tensor s(DType::kFloat, shape);
+  for (int64_t i = 0; i < s.numel(); ++i) s.data<float>()[i] = u(rng);
+  return s;
 }
 
 template <typename T>

@@ -12,21 +12,6 @@ using namespace edge;
 using test::NodeSpec;
 using test::run_node;
 
-namespace {
-
-Tensor random_bytes(DType t, const Shape& shape, std::mt19937& rng) {
-  Tensor x(t, shape);
-  auto* p = static_cast<uint8_t*>(x.raw());
-  for (int64_t i = 0; i < x.numel(); ++i) p[i] = static_cast<uint8_t>(rng() % 256);
-  return x;
-}
-
-Tensor scale(std::mt19937& rng, float lo, float hi) {
-  return Tensor::scalar(std::uniform_real_distribution<float>(lo, hi)(rng));
-}
-
-}  // namespace
-
 TEST_CASE("cpu QLinearAdd and QLinearMul are bit-identical to the reference") {
   std::mt19937 rng(515);
   int on_cpu = 0;
@@ -39,11 +24,12 @@ TEST_CASE("cpu QLinearAdd and QLinearMul are bit-identical to the reference") {
     const bool with_zp = i % 5 != 0;
     auto zp = [&]() -> std::optional<Tensor> {
       if (!with_zp) return std::nullopt;
-      return random_bytes(t, {}, rng);
+      return test::random_bytes(t, {}, rng);
     };
     NodeSpec s(fused ? rt::kFusedDomain : "com.microsoft", mul ? "QLinearMul" : "QLinearAdd", 1,
-               {random_bytes(t, sa, rng), scale(rng, 0.01f, 0.1f), zp(), random_bytes(t, sb, rng),
-                scale(rng, 0.01f, 0.1f), zp(), scale(rng, mul ? 0.05f : 0.01f, mul ? 0.5f : 0.1f), zp()});
+               {test::random_bytes(t, sa, rng), test::random_floats({}, 0.01f, 0.1f, rng), zp(),
+                test::random_bytes(t, sb, rng), test::random_floats({}, 0.01f, 0.1f, rng), zp(),
+                test::random_floats({}, mul ? 0.05f : 0.01f, mul ? 0.5f : 0.1f, rng), zp()});
     const int act = fused ? static_cast<int>(rng() % 3) : 0;
     s.attrs = [act](onnx::NodeProto& n) {
       if (act == 1) test::add_string_attr(n, "activation", "Relu");
@@ -69,9 +55,9 @@ TEST_CASE("cpu QLinearAdd and QLinearMul are bit-identical to the reference") {
 
   // Scales known only at run time: the reference kernel runs.
   NodeSpec s("com.microsoft", "QLinearAdd", 1,
-             {random_bytes(DType::kUint8, {4}, rng), scale(rng, 0.01f, 0.1f), std::nullopt,
-              random_bytes(DType::kUint8, {4}, rng), scale(rng, 0.01f, 0.1f), std::nullopt, scale(rng, 0.01f, 0.1f),
-              std::nullopt});
+             {test::random_bytes(DType::kUint8, {4}, rng), test::random_floats({}, 0.01f, 0.1f, rng), std::nullopt,
+              test::random_bytes(DType::kUint8, {4}, rng), test::random_floats({}, 0.01f, 0.1f, rng), std::nullopt,
+              test::random_floats({}, 0.01f, 0.1f, rng), std::nullopt});
   std::string chosen;
   s.backends = {"cpu"};
   s.chosen = &chosen;

@@ -17,30 +17,6 @@ using test::run_node;
 
 namespace {
 
-Tensor random_q(DType t, const Shape& shape, std::mt19937& rng) {
-  Tensor x(t, shape);
-  auto* p = static_cast<uint8_t*>(x.raw());
-  for (int64_t i = 0; i < x.numel(); ++i) p[i] = static_cast<uint8_t>(rng() % 256);
-  return x;
-}
-
-Tensor scalar_q(DType t, int v) {
-  Tensor z(t, Shape{});
-  if (t == DType::kUint8) {
-    z.data<uint8_t>()[0] = static_cast<uint8_t>(v);
-  } else {
-    z.data<int8_t>()[0] = static_cast<int8_t>(v);
-  }
-  return z;
-}
-
-Tensor float_tensor(const Shape& shape, float lo, float hi, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  Tensor s(DType::kFloat, shape);
-  for (int64_t i = 0; i < s.numel(); ++i) s.data<float>()[i] = u(rng);
-  return s;
-}
-
 struct Case {
   NodeSpec spec{"", "QLinearConv", 10, {}};
   bool expect_cpu = true;
@@ -58,20 +34,20 @@ Case random_case(std::mt19937& rng, bool fused, bool depthwise) {
   const DType yt = rng() % 2 ? DType::kUint8 : DType::kInt8;
   const bool per_channel = rng() % 2;
   const float xs = 0.02f;
-  Tensor ws = float_tensor(per_channel ? Shape{M} : Shape{}, 0.002f, 0.01f, rng);
+  Tensor ws = test::random_floats(per_channel ? Shape{M} : Shape{}, 0.002f, 0.01f, rng);
   const float ys = static_cast<float>(5500.0 * std::sqrt(static_cast<double>(C * KH * KW)) * xs * 0.006 / 40.0);
   Tensor wzp(wt, per_channel ? Shape{M} : Shape{});
   auto* wz = static_cast<uint8_t*>(wzp.raw());
   for (int64_t i = 0; i < wzp.numel(); ++i) wz[i] = wt == DType::kUint8 ? 128 : 0;
   Case c;
-  c.spec.inputs = {random_q(xt, {N, C, H, W}, rng),
+  c.spec.inputs = {test::random_bytes(xt, {N, C, H, W}, rng),
                    Tensor::scalar(xs),
-                   scalar_q(xt, pick(0, 255) - (xt == DType::kInt8 ? 128 : 0)),
-                   random_q(wt, {M, depthwise ? 1 : C, KH, KW}, rng),
+                   test::scalar_byte(xt, pick(0, 255) - (xt == DType::kInt8 ? 128 : 0)),
+                   test::random_bytes(wt, {M, depthwise ? 1 : C, KH, KW}, rng),
                    ws,
                    wzp,
                    Tensor::scalar(ys),
-                   scalar_q(yt, pick(0, 255) - (yt == DType::kInt8 ? 128 : 0))};
+                   test::scalar_byte(yt, pick(0, 255) - (yt == DType::kInt8 ? 128 : 0))};
   if (depthwise) {
     for (int64_t i = 0; i < wzp.numel(); ++i) wz[i] = static_cast<uint8_t>(rng() % 256);
     c.cpu_kernel = "cpu:depthwise-direct";
@@ -82,7 +58,7 @@ Case random_case(std::mt19937& rng, bool fused, bool depthwise) {
   if (fused) {
     c.spec.domain = rt::kFusedDomain;
     c.spec.opset = 1;
-    c.spec.inputs.push_back(float_tensor({M}, -0.5f, 0.5f, rng));
+    c.spec.inputs.push_back(test::random_floats({M}, -0.5f, 0.5f, rng));
   } else if (rng() % 2) {
     Tensor b(DType::kInt32, {M});
     for (int64_t m = 0; m < M; ++m) b.data<int32_t>()[m] = static_cast<int32_t>(rng() % 20001) - 10000;
@@ -169,7 +145,7 @@ TEST_CASE(
   REQUIRE(on_cpu > (rt::linalg::qtap_gemm_supported() ? 300 : 100));
   // The cases exercise the rounding, not only outputs all clamped to one value.
   REQUIRE(sizable > 300);
-  REQUIRE(nhwc > 20);  // both depthwise layouts ran
+  REQUIRE(nhwc > 20);                                        // both depthwise layouts ran
   if (rt::linalg::qtap_gemm_supported()) REQUIRE(rows > 5);  // one-channel inputs as kernel rows
   REQUIRE(flat * 20 < sizable);
 }

@@ -15,12 +15,6 @@ using test::run_node;
 
 namespace {
 
-Tensor zero_point(DType t, int v) {
-  Tensor z(t, Shape{});
-  static_cast<uint8_t*>(z.raw())[0] = static_cast<uint8_t>(v);
-  return z;
-}
-
 void require_same(const Tensor& a, const Tensor& b) {
   REQUIRE(a.dtype() == b.dtype());
   REQUIRE(a.shape() == b.shape());
@@ -63,7 +57,7 @@ TEST_CASE("cpu QuantizeLinear and DequantizeLinear are bit-identical to the refe
     }
     const DType zt = with_zp ? qt : DType::kUint8;
     NodeSpec q("", "QuantizeLinear", opset, {x, Tensor::scalar(scale)});
-    if (with_zp) q.inputs.push_back(zero_point(qt, zp_byte));
+    if (with_zp) q.inputs.push_back(test::scalar_byte(qt, zp_byte));
     q.constant_inputs = true;
     const Tensor want_q = run_node(q)[0];
     std::string chosen;
@@ -78,7 +72,7 @@ TEST_CASE("cpu QuantizeLinear and DequantizeLinear are bit-identical to the refe
     Tensor dq_in(dt, want_q.shape());
     std::memcpy(dq_in.raw(), want_q.raw(), want_q.nbytes());
     NodeSpec dq("", "DequantizeLinear", opset, {dq_in, Tensor::scalar(scale)});
-    if (with_zp) dq.inputs.push_back(zero_point(zt, zp_byte));
+    if (with_zp) dq.inputs.push_back(test::scalar_byte(zt, zp_byte));
     dq.constant_inputs = true;
     const Tensor want_dq = run_node(dq)[0];
     dq.backends = {"cpu"};

@@ -16,19 +16,6 @@ using test::run_node;
 
 namespace {
 
-Tensor random_bytes(DType t, const Shape& shape, std::mt19937& rng) {
-  Tensor x(t, shape);
-  auto* p = static_cast<uint8_t*>(x.raw());
-  for (int64_t i = 0; i < x.numel(); ++i) p[i] = static_cast<uint8_t>(rng() % 256);
-  return x;
-}
-
-Tensor scalar_of(DType t, int v) {
-  Tensor z(t, Shape{});
-  static_cast<uint8_t*>(z.raw())[0] = static_cast<uint8_t>(v);  // the byte of v in either type
-  return z;
-}
-
 struct Case {
   NodeSpec spec{"", "QLinearMatMul", 10, {}};
   bool expect_cpu = true;
@@ -46,9 +33,7 @@ Case random_case(std::mt19937& rng, bool fused) {
   const DType at = rng() % 2 ? DType::kUint8 : DType::kInt8, bt = rng() % 3 ? DType::kInt8 : DType::kUint8;
   const DType yt = rng() % 2 ? DType::kUint8 : DType::kInt8;
   const bool per_column = rng() % 2, trans = fused && rng() % 2;
-  Tensor bs(DType::kFloat, per_column ? Shape{N} : Shape{});
-  std::uniform_real_distribution<float> u(0.002f, 0.01f);
-  for (int64_t i = 0; i < bs.numel(); ++i) bs.data<float>()[i] = u(rng);
+  Tensor bs = test::random_floats(per_column ? Shape{N} : Shape{}, 0.002f, 0.01f, rng);
   Tensor bzp(bt, per_column ? Shape{N} : Shape{});
   auto* bz = static_cast<uint8_t*>(bzp.raw());
   for (int64_t i = 0; i < bzp.numel(); ++i) bz[i] = bt == DType::kUint8 ? 128 : 0;
@@ -59,14 +44,14 @@ Case random_case(std::mt19937& rng, bool fused) {
   }
   const float as = 0.02f;
   const float ys = static_cast<float>(5500.0 * std::sqrt(static_cast<double>(K)) * as * 0.006 / 40.0);
-  c.spec.inputs = {random_bytes(at, a_shape, rng),
+  c.spec.inputs = {test::random_bytes(at, a_shape, rng),
                    Tensor::scalar(as),
-                   scalar_of(at, pick(0, 255)),
-                   random_bytes(bt, trans ? Shape{N, K} : Shape{K, N}, rng),
+                   test::scalar_byte(at, pick(0, 255)),
+                   test::random_bytes(bt, trans ? Shape{N, K} : Shape{K, N}, rng),
                    bs,
                    bzp,
                    Tensor::scalar(ys),
-                   scalar_of(yt, pick(0, 255))};
+                   test::scalar_byte(yt, pick(0, 255))};
   const int act = fused ? pick(0, 2) : 0;
   if (fused) {
     c.spec.domain = rt::kFusedDomain;
