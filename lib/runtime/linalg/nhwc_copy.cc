@@ -1,9 +1,7 @@
 // Channels-last copies (see nhwc_copy.h).
 #include "runtime/linalg/nhwc_copy.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "runtime/linalg/transpose8x8.h"
 
 namespace edge::rt::linalg {
 
@@ -26,16 +24,7 @@ void copy_scalar(const uint8_t* src, int64_t c0, int64_t c1, int64_t H, int64_t 
 inline void block8x8(const uint8_t* src, int64_t c, int64_t h, int64_t w, int64_t H, int64_t W, __m128i out[8]) {
   __m128i r[8];
   for (int k = 0; k < 8; ++k) r[k] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + ((c + k) * H + h) * W + w));
-  const __m128i t0 = _mm_unpacklo_epi8(r[0], r[1]), t1 = _mm_unpacklo_epi8(r[2], r[3]);
-  const __m128i t2 = _mm_unpacklo_epi8(r[4], r[5]), t3 = _mm_unpacklo_epi8(r[6], r[7]);
-  const __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
-  const __m128i u2 = _mm_unpacklo_epi16(t2, t3), u3 = _mm_unpackhi_epi16(t2, t3);
-  const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
-                        _mm_unpackhi_epi32(u1, u3)};
-  for (int k = 0; k < 4; ++k) {
-    out[2 * k] = v[k];
-    out[2 * k + 1] = _mm_srli_si128(v[k], 8);
-  }
+  transpose8x8_u8(r, out);
 }
 #endif
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/linalg/transpose8x8.h"
 #include "runtime/thread_pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -91,16 +92,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile(const PackedTap
     for (int64_t g = 0; g * 8 < mc; ++g) {
       __m128i r[8];
       for (int p = 0; p < 8; ++p) r[p] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&res[p][g * 8]));
-      const __m128i t0 = _mm_unpacklo_epi8(r[0], r[1]), t1 = _mm_unpacklo_epi8(r[2], r[3]);
-      const __m128i t2 = _mm_unpacklo_epi8(r[4], r[5]), t3 = _mm_unpacklo_epi8(r[6], r[7]);
-      const __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
-      const __m128i u2 = _mm_unpacklo_epi16(t2, t3), u3 = _mm_unpackhi_epi16(t2, t3);
-      const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
-                            _mm_unpackhi_epi32(u1, u3)};
+      __m128i col[8];  // col[c]: channel c, positions 0..7
+      transpose8x8_u8(r, col);
       const int64_t cn = std::min<int64_t>(8, mc - g * 8);
       for (int64_t c = 0; c < cn; ++c) {
-        const __m128i col = (c & 1) ? _mm_srli_si128(v[c / 2], 8) : v[c / 2];  // channel c, positions 0..7
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out.y + (b0 * 16 + g * 8 + c) * out.m_stride + p0), col);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out.y + (b0 * 16 + g * 8 + c) * out.m_stride + p0), col[c]);
       }
     }
     return;
