@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include "ir/atomic_file.h"
@@ -46,7 +47,13 @@ void validate_opsets(const Model& m) {
     fail_unsupported(m.name() + ": IR version " + std::to_string(m.proto().ir_version()) +
                      " is newer than the highest supported IR version " + std::to_string(kMaxIrVersion));
   }
+  std::map<std::string, int64_t> seen;  // one version per domain ("" and "ai.onnx" are one domain)
   for (const auto& op : m.proto().opset_import()) {
+    const std::string domain = is_default_domain(op.domain()) ? "" : op.domain();
+    if (auto [it, fresh] = seen.emplace(domain, op.version()); !fresh) {
+      fail(m.name() + ": model imports domain '" + (domain.empty() ? "ai.onnx" : domain) + "' twice (opsets " +
+           std::to_string(it->second) + " and " + std::to_string(op.version()) + ")");
+    }
     if (is_default_domain(op.domain())) {
       if (op.version() > kMaxOnnxOpset) {
         fail_unsupported(m.name() + ": ai.onnx opset " + std::to_string(op.version()) +

@@ -195,9 +195,26 @@ void evaluate_gates(const CompressOptions& opts, report::Report& r) {
   }
 }
 
+CompressResult compress_pipeline(const Model& input, const std::string& input_path, const CompressOptions& opts);
+
 }  // namespace
 
+// A run that fails leaves no file behind: a calibration cache this run created goes too (one
+// that was there before is a cache the user keeps).
 CompressResult compress(const Model& input, const std::string& input_path, const CompressOptions& opts) {
+  std::error_code ec;
+  const bool cache_existed = opts.calib_cache.empty() || std::filesystem::exists(opts.calib_cache, ec);
+  try {
+    return compress_pipeline(input, input_path, opts);
+  } catch (...) {
+    if (!cache_existed) std::filesystem::remove(opts.calib_cache, ec);
+    throw;
+  }
+}
+
+namespace {
+
+CompressResult compress_pipeline(const Model& input, const std::string& input_path, const CompressOptions& opts) {
   auto t_start = Clock::now();
   auto logger = opts.logger ? opts.logger : std::make_shared<spdlog::logger>("compress", std::make_shared<spdlog::sinks::null_sink_mt>());
   PassContext ctx(logger, opts.seed);
@@ -416,4 +433,5 @@ CompressResult compress(const Model& input, const std::string& input_path, const
   return res;
 }
 
+}  // namespace
 }  // namespace edge::pass

@@ -252,6 +252,12 @@ QS=(--passes "fold-constants,quantize-static")
 CAL=(--calib-data "$F/data/mnist_calib_x.npy")
 expect_error 2 "already quantized \\(node .*QuantizeLinear.*takes a float model" "an already-quantized model is refused" -- \
   "$COMPRESSOR" compress m8.qdq.onnx -o x.onnx "${QS[@]}" "${CAL[@]}"
+# A stage that fails after an earlier one calibrated: no model, and no cache this run created.
+rm -f late.onnx late.onnx.calib.json
+expect_error 2 "already quantized" "a second quantize-static fails after the first calibrated" -- \
+  "$COMPRESSOR" compress "$M8" -o late.onnx --passes "quantize-static,quantize-static" "${CAL[@]}" -q
+[ ! -e late.onnx ] && [ ! -e late.onnx.calib.json ] && ok "a failed run leaves neither model nor calibration cache" \
+  || bad "files left after a failed run: $(ls late.onnx* 2>/dev/null)"
 expect_error 2 "does not fit model input" "calibration data of the wrong shape" -- \
   "$COMPRESSOR" compress "$M8" -o x.onnx "${QS[@]}" --calib-data "$S/tests/hostile/recipes/images-32x32.npy"
 expect_error 2 "unsupported .npy dtype" "calibration data of the wrong dtype" -- \

@@ -331,6 +331,12 @@ int main(int argc, char** argv) {
   newer.mutable_opset_import(0)->set_version(99);
   write("opset-too-new.onnx", newer);
 
+  auto twice = base();  // the structure-aware CLI fuzzing found that one version was used here, another there
+  auto* again = twice.add_opset_import();
+  again->set_domain("ai.onnx");
+  again->set_version(10);
+  write("duplicate-opset-import.onnx", twice);
+
   auto unknown = base();
   unknown.mutable_graph()->mutable_node(1)->set_op_type("Frobnicate");
   write("unknown-op.onnx", unknown);

@@ -100,9 +100,13 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
   // Outer values that If/Loop bodies read keep float32 (the bodies are not converted).
   const std::set<std::string> sub_reads = subgraph_reads(g);
   std::map<std::string, int32_t> type;  // value -> its element type after the pass (float values only)
+  std::set<std::string> untyped;         // values read or written by nodes whose element type is unknown
   {
     const GraphIndex index(g);
     for (const auto& n : g.node()) {
+      for (const auto& v : n.input()) {
+        if (!v.empty() && index.elem_type(v) == onnx::TensorProto::UNDEFINED) untyped.insert(v);
+      }
       for (const auto& v : n.input()) {
         if (!v.empty() && index.elem_type(v) == kF32) type[v] = kF32;
       }
@@ -147,11 +151,29 @@ void QuantizeFp16::run(Model& model, PassContext& ctx) {
       ++left[n.op_type()];
     }
   }
-  // Storage: float32 initializers become float16.
+  // A float16 node must know the type of every value it reads: a Cast goes where a float32 value
+  // meets it. An unknown type means shape inference stopped (the model's declared types
+  // contradict its contents): bad input, refused before anything is written.
+  for (int i = 0; i < g.node_size(); ++i) {
+    if (!half[static_cast<size_t>(i)]) continue;
+    for (const auto& v : g.node(i).input()) {
+      if (!untyped.count(v)) continue;
+      std::string why = model.warnings().empty() ? "" : " (" + model.warnings().back() + ")";
+      fail("the element type of '" + v + "', read by " + describe_node(g.node(i)) +
+           ", is unknown: shape inference could not type it" + why);
+    }
+  }
+  // Storage: float32 initializers become float16 (not one that is itself a graph output: its
+  // type is the graph's interface, and its readers get a Cast like any float32 value).
+  std::set<std::string> graph_outputs;
+  for (const auto& o : g.output()) graph_outputs.insert(o.name());
   int64_t overflow = 0, converted_params = 0;
   std::map<std::string, quant::ErrorStats> init_error;
   for (auto& init : *g.mutable_initializer()) {
-    if (init.data_type() != kF32 || fed.count(init.name()) || sub_reads.count(init.name())) continue;
+    if (init.data_type() != kF32 || fed.count(init.name()) || sub_reads.count(init.name()) ||
+        graph_outputs.count(init.name())) {
+      continue;
+    }
     const Tensor t = read_initializer(model, init);
     init_error[init.name()] = half_error(t, &overflow);
     converted_params += t.numel();
