@@ -89,6 +89,8 @@ struct KernelInit {
   std::vector<ValueType> input_types, output_types;  // per input / output
 
   std::string where() const { return describe_node(node); }
+  // Whether optional input i is given (present and named).
+  bool has_input(int i) const { return i >= 0 && i < node.input_size() && !node.input(i).empty(); }
   const Tensor* constant(int i) const;
   const ValueType& input_type(int i) const;   // an unknown type when i is out of range
   const ValueType& output_type(int i) const;

@@ -13,8 +13,6 @@
 namespace edge::rt {
 namespace {
 
-bool given(const KernelInit& init, int i) { return i < init.node.input_size() && !init.node.input(i).empty(); }
-
 bool pairs_accepts(const KernelInit& init) {
   const DType a = init.input_type(0).dtype;
   if (!q_is_8bit(a)) return false;
@@ -22,7 +20,7 @@ bool pairs_accepts(const KernelInit& init) {
     if (!init.constant(i)) return false;
   }
   for (int i : {2, 5, 7}) {
-    if (given(init, i) && !init.constant(i)) return false;
+    if (init.has_input(i) && !init.constant(i)) return false;
   }
   return true;
 }
@@ -31,7 +29,7 @@ class CpuQLinearPairsKernel : public OpKernel {
  public:
   CpuQLinearPairsKernel(const KernelInit& init, bool mul) : act_(QActivation::parse(init)) {
     type_ = init.input_type(0).dtype;
-    auto opt = [&](int i) { return given(init, i) ? init.constant(i) : nullptr; };
+    auto opt = [&](int i) { return init.has_input(i) ? init.constant(i) : nullptr; };
     const QBinaryFormula q(init.where(), type_, *init.constant(1), opt(2), *init.constant(4), opt(5), *init.constant(6),
                            opt(7), act_);
     table_.resize(256 * 256);

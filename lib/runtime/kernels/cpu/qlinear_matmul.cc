@@ -20,8 +20,6 @@
 namespace edge::rt {
 namespace {
 
-bool given(const KernelInit& init, int i) { return i < init.node.input_size() && !init.node.input(i).empty(); }
-
 bool qmatmul_accepts(const KernelInit& init) {
   if (!linalg::qtap_gemm_supported()) return false;
   const Tensor* b = init.constant(3);
@@ -30,8 +28,8 @@ bool qmatmul_accepts(const KernelInit& init) {
   if (a != DType::kUndefined && !q_is_8bit(a)) return false;
   const Tensor* a_scale = init.constant(1);
   if (!a_scale || a_scale->numel() != 1) return false;
-  if (given(init, 2) && (!init.constant(2) || init.constant(2)->numel() != 1)) return false;
-  if (!given(init, 5)) return b->dtype() == DType::kInt8;
+  if (init.has_input(2) && (!init.constant(2) || init.constant(2)->numel() != 1)) return false;
+  if (!init.has_input(5)) return b->dtype() == DType::kInt8;
   const Tensor* zp = init.constant(5);
   if (!zp || zp->dtype() != b->dtype() || zp->rank() > 1) return false;
   for (int64_t i = 0; i < zp->numel(); ++i) {
@@ -55,7 +53,7 @@ class CpuQLinearMatMulKernel : public OpKernel {
     });
     corr_.assign(static_cast<size_t>(weights_.blocks() * linalg::PackedTapWeights::kBlock), 0);
     bias_const_ = true;
-    for (int i : {1, 4, 8, 9, 10}) bias_const_ = bias_const_ && (!given(init, i) || init.constant(i));
+    for (int i : {1, 4, 8, 9, 10}) bias_const_ = bias_const_ && (!init.has_input(i) || init.constant(i));
   }
 
   std::string algorithm() const override { return "vnni-gemm" + act_.suffix(); }

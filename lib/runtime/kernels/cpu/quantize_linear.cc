@@ -119,8 +119,6 @@ void run_avx2(const QdqJob& j, int64_t i0, int64_t i1) { run_job(j, i0, i1); }
 bool has_avx2() { return false; }
 #endif
 
-bool given(const KernelInit& init, int i) { return i < init.node.input_size() && !init.node.input(i).empty(); }
-
 // Float32 on the float side, one constant float32 scale, one constant 8-bit zero point (or none).
 bool qdq_accepts(const KernelInit& init, bool quantize) {
   if (init.attrs.get_int("output_dtype", 0) != 0 || init.attrs.get_int("block_size", 0) != 0) return false;
@@ -130,7 +128,7 @@ bool qdq_accepts(const KernelInit& init, bool quantize) {
   if (!s || s->dtype() != DType::kFloat || s->numel() != 1) return false;
   const float scale = s->data<float>()[0];
   if (!(scale > 0.f) || !std::isfinite(scale)) return false;  // the reference's behaviour for these
-  if (!given(init, 2)) return true;
+  if (!init.has_input(2)) return true;
   const Tensor* zp = init.constant(2);
   return zp && zp->numel() == 1 && q_is_8bit(zp->dtype()) && (quantize || zp->dtype() == x);
 }
@@ -139,7 +137,7 @@ class CpuQdqKernel : public OpKernel {
  public:
   CpuQdqKernel(const KernelInit& init, bool quantize) : quantize_(quantize) {
     scale_ = init.constant(1)->data<float>()[0];
-    const Tensor* zp = given(init, 2) ? init.constant(2) : nullptr;
+    const Tensor* zp = init.has_input(2) ? init.constant(2) : nullptr;
     // QuantizeLinear writes the zero point's type (uint8 without one); DequantizeLinear reads its input's.
     zp_type_ = zp ? zp->dtype() : quantize ? DType::kUint8 : init.input_type(0).dtype;
     zp_ = zp ? q_scalar_zero_point(init.where(), zp, zp_type_, "zero point") : 0;

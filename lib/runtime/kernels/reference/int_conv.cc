@@ -13,7 +13,7 @@ IntConvCore::IntConvCore(const KernelInit& init, int w_input, int w_zp_input)
     : attrs_(NnSpatialAttrs::parse(init)), group_(init.attrs.get_int("group", 1)) {
   if (group_ <= 0) fail(init.where() + ": group must be positive");
   const Tensor* w = init.constant(w_input);
-  const bool zp_given = w_input >= 0 && w_zp_input < init.node.input_size() && !init.node.input(w_zp_input).empty();
+  const bool zp_given = w_input >= 0 && init.has_input(w_zp_input);
   const Tensor* w_zp = zp_given ? init.constant(w_zp_input) : nullptr;
   if (w && (!zp_given || w_zp)) {
     widen_weights(init.where(), *w, w_zp);

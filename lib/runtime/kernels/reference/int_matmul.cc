@@ -54,7 +54,7 @@ int64_t batch_offset(int64_t i, const Shape& batch, const Shape& strides) {
 
 IntMatMulCore::IntMatMulCore(const KernelInit& init, int b_input, int b_zp_input, bool trans_b) : trans_b_(trans_b) {
   const Tensor* b = init.constant(b_input);
-  const bool zp_given = b_zp_input >= 0 && b_zp_input < init.node.input_size() && !init.node.input(b_zp_input).empty();
+  const bool zp_given = b_zp_input >= 0 && init.has_input(b_zp_input);
   const Tensor* b_zp = zp_given ? init.constant(b_zp_input) : nullptr;
   if (b && (!zp_given || b_zp)) {
     widen_b(init.where(), *b, b_zp);

@@ -9,7 +9,7 @@ QConvOutputParams::QConvOutputParams(const KernelInit& init)
     : act_(QActivation::parse(init)), fused_(init.node.domain() == kFusedDomain) {
   bias_const_ = true;
   for (int i : {1, 4, 8, 9, 10}) {
-    const bool given = i < init.node.input_size() && !init.node.input(i).empty();
+    const bool given = init.has_input(i);
     bias_const_ = bias_const_ && (!given || init.constant(i));
   }
 }

@@ -26,7 +26,7 @@ class QLinearMatMulKernel : public OpKernel {
       : core_(init, 3, 5, init.attrs.get_int("transB", 0) != 0), act_(QActivation::parse(init)) {
     bias_const_ = true;
     for (int i : {1, 4, 8, 9, 10}) {
-      const bool given = i < init.node.input_size() && !init.node.input(i).empty();
+      const bool given = init.has_input(i);
       bias_const_ = bias_const_ && (!given || init.constant(i));
     }
   }
