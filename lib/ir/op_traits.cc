@@ -137,7 +137,9 @@ int64_t node_macs(const onnx::NodeProto& node, const GraphIndex& index) {
       const int p = index.producer(name);
       if (p < 0) return std::nullopt;
       const auto& dq = index.graph().node(p);
-      if (dq.op_type() != "DequantizeLinear" || !index.shape(dq.input(0), &s)) return std::nullopt;
+      if (dq.op_type() != "DequantizeLinear" || dq.input_size() < 1 || !index.shape(dq.input(0), &s)) {
+        return std::nullopt;  // (a node of another domain can have any arity)
+      }
     }
     for (auto& d : s) {
       if (d < 0) d = 1;
