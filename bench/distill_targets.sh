@@ -10,10 +10,13 @@
 #      after fold-constants (all three weights at 90 %);
 #   2. mlp-300-100 at 95 % unstructured sparsity + distill (scale 1/255);
 #   3. resnet8: prune-channels<ratio=0.5> + distill (Fashion-MNIST, scale 1/255; BatchNormalization
-#      with its stored statistics, gamma and beta trained).
+#      with its stored statistics, gamma and beta trained);
+#   4. mlp-aug, resnet8-aug: the same with augmented training data (distill<augment=30,...>: the
+#      teacher labels 30 shifted, for resnet8 also mirrored, variants of each image; mlp-300-100
+#      pruned with scope=sensitivity).
 # Training data: the 1,000 unlabelled calibration images of each set (fixtures/data/*_calib_x).
 #
-# Usage: bench/distill_targets.sh [case ...]   (cases: mnist8 mnist8-fold mlp resnet8; default all)
+# Usage: bench/distill_targets.sh [case ...]   (cases: mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug; default all)
 #   Environment: COMPRESSOR, PY (default /usr/bin/python3, for the PyTorch baseline), EXTRA
 #   (appended to every distill's options, e.g. EXTRA="epochs=40").
 set -u
@@ -31,14 +34,15 @@ have_torch=0
 "$PY" -c 'import torch, onnx' 2>/dev/null && have_torch=1
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(mnist8 mnist8-fold mlp resnet8)
+[ ${#cases[@]} -gt 0 ] || cases=(mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug)
 
 top1() {  # model labels data scale
   "$COMPRESSOR" eval "$1" --data "$3" --labels "$2" --scale "$4" --batch 50 --format json 2>/dev/null |
     python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'
 }
-distill_opts() {  # base options -> "distill<...>" with EXTRA appended
+distill_opts() {  # base options -> "distill<...>" with the case's options and EXTRA appended
   local o="$1"
+  [ -n "${CASE_OPTS:-}" ] && o="${o:+$o,}$CASE_OPTS"
   [ -n "$EXTRA" ] && o="${o:+$o,}$EXTRA"
   [ -n "$o" ] && echo "distill<$o>" || echo "distill"
 }
@@ -92,6 +96,10 @@ for c in "${cases[@]}"; do
     mnist8-fold) run_case mnist8-fold "$M8" "fold-constants,prune-magnitude<sparsity=0.9>" mnist 1 ;;
     mlp) run_case mlp-300-100 "$ROOT/fixtures/models/mlp-300-100.onnx" "prune-magnitude<sparsity=0.95>" mnist 1/255 ;;
     resnet8) run_case resnet8 "$ROOT/fixtures/models/resnet8.onnx" "prune-channels<ratio=0.5>" fashion 1/255 ;;
+    mlp-aug) CASE_OPTS="augment=30,mixup=false" run_case mlp-300-100-aug "$ROOT/fixtures/models/mlp-300-100.onnx" \
+      "prune-magnitude<sparsity=0.95,scope=sensitivity>" mnist 1/255 ;;
+    resnet8-aug) CASE_OPTS="augment=30,flip=true" run_case resnet8-aug "$ROOT/fixtures/models/resnet8.onnx" \
+      "prune-channels<ratio=0.5>" fashion 1/255 ;;
     *) echo "distill_targets: unknown case '$c'" >&2; exit 2 ;;
   esac
 done

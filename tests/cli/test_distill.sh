@@ -8,6 +8,7 @@
 #  - the report: per-epoch loss/accuracy, epochs run, best epoch, samples/s, per-layer rows;
 #    resnet8 channel-pruned with its BatchNormalization: per-epoch eval top-1 = the result's;
 #    the same command gives the same bytes;
+#  - augment=K on mlp-300-100: variants of the training samples only, zeros kept;
 #  - plain per-epoch log lines on a non-TTY stderr, nothing with -q;
 #  - bad input: no training data, a teacher with other inputs, an unknown option value
 #    (exit 2, one line); a NaN in the data stops training, keeps the starting weights and
@@ -108,6 +109,23 @@ r = json.load(open("rn.json"))
 m = [x for x in r["stages"] if x["name"] == "distill"][0]["metrics"]
 assert abs(m["eval_top1@%d" % m["best_epoch"]] - r["result"]["top1"]) < 1e-9, (m, r["result"])
 assert m["eval_top1@%d" % m["best_epoch"]] > m["eval_top1@0"] + 0.2, m
+PY
+
+# augment=K: K variants of each of the 900 training digits (not of the 100 validation ones),
+# labelled by the teacher; pruned weights stay zero; the agreement on the held-out digits rises.
+"$COMPRESSOR" compress "$F/models/mlp-300-100.onnx" -o ma.onnx \
+  --passes "prune-magnitude<sparsity=0.95>,distill<augment=4,mixup=false,epochs=3,patience=0>" \
+  --train-data "$CAL" --scale 1/255 --report ma.json -q 2>ma.log || bad "mlp augment=4 failed: $(tail -1 ma.log)"
+"$PY" - <<'PY' && ok "augment=4: 3,600 variants, zeros kept, validation on the 100 originals" || bad "augment report"
+import json
+r = json.load(open("ma.json"))
+s = [x for x in r["stages"] if x["name"] == "distill"][0]
+m = s["metrics"]
+assert m["augmented_samples"] == 3600, m
+assert m["val_samples"] == 100 and m["train_samples"] == 4500, m
+assert abs(r["result"]["sparsity"] - 0.95) < 0.002, r["result"]
+assert m["val_top1_best"] > m["val_top1_before"], m
+assert any("3600 augmented variants" in n for n in s["notes"]), s["notes"]
 PY
 
 # --- bad input -----------------------------------------------------------------------------------

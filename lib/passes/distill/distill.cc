@@ -13,6 +13,7 @@
 #include "data/evaluate.h"
 #include "ir/status.h"
 #include "ir/text_util.h"
+#include "passes/distill/distill_augment.h"
 #include "passes/distill/distill_data.h"
 #include "passes/distill/distill_objective.h"
 #include "passes/distill/distill_pass.h"
@@ -66,6 +67,13 @@ std::vector<OptionSpec> Distill::options() {
       {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
       {"params", OptionType::kString, "",
        "trainable initializers: names or re:REGEX, comma list; empty = every float32 initializer a gradient reaches", {}},
+      {"augment", OptionType::kInt, "0",
+       "variants of each training sample the teacher labels too (shifted, flipped, mixed; held in memory); 0 = none",
+       {}, 0, 100},
+      {"shift", OptionType::kInt, "2", "augment: largest shift in pixels of image-shaped samples (zero fill)", {}, 0, 64},
+      {"flip", OptionType::kBool, "false", "augment: mirror left-right half of the time (not for digits or text)", {}},
+      {"mixup", OptionType::kBool, "true",
+       "augment: every other variant is a random mix of two samples (unlabelled data only)", {}},
   };
 }
 
@@ -139,6 +147,15 @@ void Distill::run(Model& model, PassContext& ctx) {
     hint_teacher.push_back(colon == std::string::npos ? h : h.substr(colon + 1));
   }
   const int64_t batch = opts_.get_int("batch");
+  // Validation: a seeded share of the samples; the rest trains, with its augmented variants.
+  ValidationSplit split = split_validation(set.size(), opts_, ctx.seed(), who);
+  AugmentOptions aug;
+  aug.copies = static_cast<int>(opts_.get_int("augment"));
+  aug.shift = static_cast<int>(opts_.get_int("shift"));
+  aug.flip = opts_.get_bool("flip");
+  aug.mixup = opts_.get_bool("mixup");
+  aug.layout = ctx.train.options.pre.layout;
+  const int64_t augmented = augment_training_set(set, split.train, aug, ctx.seed());
   const TeacherRows teacher_rows = run_teacher(*teacher, set, hint_teacher, batch, ctx);
 
   const train::ParamSelection sel = train::select_params(student, split_list(opts_.get_string("params")));
@@ -180,8 +197,6 @@ void Distill::run(Model& model, PassContext& ctx) {
   std::vector<Tensor> initial;
   for (const auto& p : graph.params()) initial.push_back(p.clone());
 
-  // Validation: a seeded share of the samples, the rest trains.
-  const ValidationSplit split = split_validation(set.size(), opts_, ctx.seed(), who);
 
   EvalEachEpoch eval_each(student, ctx);
   if (eval_each.active()) trainer.epoch_metric = [&](const train::TrainGraph& g) { return eval_each(g); };
@@ -196,6 +211,7 @@ void Distill::run(Model& model, PassContext& ctx) {
   DistillSummary summary;
   summary.run = training_run(result, oc, set, split, metric_name);
   summary.teacher_seconds = teacher_rows.seconds;
+  summary.augmented = augmented;
   summary.frozen = sel.frozen;
   summary.masked = masked;
   report_distill(model, graph, initial, summary, ctx);

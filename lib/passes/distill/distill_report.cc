@@ -42,6 +42,10 @@ void report_distill(const Model& model, const train::TrainGraph& graph, const st
   auto& st = *ctx.stage;
   put_run_metrics(s.run, st);
   st.metrics["teacher_seconds"] = s.teacher_seconds;
+  st.metrics["augmented_samples"] = static_cast<double>(s.augmented);
+  if (s.augmented > 0) {
+    st.notes.push_back(std::to_string(s.augmented) + " augmented variants of the training samples, labelled by the teacher");
+  }
   put_epoch_notes(s.run, st);
   st.notes.push_back(outcome);
   st.notes.push_back(loss_note(s.run));

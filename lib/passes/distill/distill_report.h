@@ -17,6 +17,7 @@ namespace edge::pass::distill {
 struct DistillSummary {
   TrainingRun run;
   double teacher_seconds = 0;
+  int64_t augmented = 0;  // variants added to the training samples (augment=K)
   std::vector<std::pair<std::string, std::string>> frozen;
   std::vector<std::string> masked;
 };
