@@ -109,6 +109,12 @@ Model load_model(const fs::path& path, const LoadOptions& opts) {
   return finish_load(std::move(proto), path, path.string(), opts, file_bytes);
 }
 
+Model as_loaded(const Model& m) {
+  Model copy = m;
+  copy.infer_shapes();
+  return copy;
+}
+
 Model load_model_from_bytes(const std::string& bytes, const std::string& name, const LoadOptions& opts) {
   onnx::ModelProto proto;
   bool parsed = false;

@@ -83,6 +83,10 @@ class Model {
 Model load_model(const std::filesystem::path& path, const LoadOptions& opts = {});
 Model load_model_from_bytes(const std::string& bytes, const std::string& name,
                             const LoadOptions& opts = {});
+// A copy of `m` with its value types inferred, as a device loading the written file has them:
+// the runtime chooses kernels by them, and a pass's in-memory result may lack them for new
+// tensors. Sessions that stand for "the written model" are created from this.
+Model as_loaded(const Model& m);
 // Writes atomically; a path ending in ".zst" gets the zstd container.
 SavedModel save_model(const Model& model, const std::filesystem::path& path, const SaveOptions& opts = {});
 // The bytes save_model would write to `path` when the model needs no external data (an

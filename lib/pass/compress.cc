@@ -121,9 +121,7 @@ struct StageCheck {
   }
   void run(const Model& m) const {
     m.check();
-    Model copy = m;
-    copy.infer_shapes();
-    auto s = rt::Session::create(std::move(copy), session);
+    auto s = rt::Session::create(as_loaded(m), session);
     if (data_source.empty()) {
       s->run(rt::random_feeds(*s, seed));
       return;

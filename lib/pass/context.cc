@@ -15,11 +15,7 @@ std::optional<data::Labels> PassContext::labels(const DataSpec& spec) const {
 }
 
 std::unique_ptr<rt::Session> PassContext::make_session(const Model& m) const {
-  // With the value types inferred, as a device loading the written file has them: the runtime
-  // chooses kernels by them, and a pass's in-memory result may lack them for new tensors.
-  Model typed = m;
-  typed.infer_shapes();
-  return rt::Session::create(std::move(typed), session_options);
+  return rt::Session::create(as_loaded(m), session_options);
 }
 
 void PassContext::run_pass(const PassInfo& info, const PassOptions& options, Model& model) {

@@ -36,18 +36,6 @@ Measurer::Measurer(const SearchOptions& opts, const Model& original) : opts_(opt
   if (!eval_.empty()) eval_.options = data::options_for_model(eval_.path, eval_.options, *reference_);
 }
 
-namespace {
-
-// The model as a device loads it from the written file: loading infers the value types, which the
-// runtime uses to choose kernels (a pass's in-memory result may not carry them for new tensors).
-Model as_loaded(const Model& m) {
-  Model copy = m;
-  copy.infer_shapes();
-  return copy;
-}
-
-}  // namespace
-
 rt::SessionOptions Measurer::session_options(bool profile) const {
   rt::SessionOptions so;
   so.threads = opts_.threads;
