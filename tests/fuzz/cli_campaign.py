@@ -140,6 +140,8 @@ def main():
     ap.add_argument("models", nargs="+", help="MODEL or MODEL=DATA.npy (data for eval and calibration)")
     args = ap.parse_args()
     args.bin_dir, args.out = os.path.abspath(args.bin_dir), os.path.abspath(args.out)
+    if os.environ.get("ASAN_OPTIONS"):  # AddressSanitizer's shadow memory and quarantine
+        args.max_rss_mb *= 3
     shutil.rmtree(args.out, ignore_errors=True)
     mutants_dir, findings_dir = os.path.join(args.out, "mutants"), os.path.join(args.out, "findings")
     args.scratch = os.path.join(args.out, "scratch")
