@@ -86,7 +86,7 @@ def commands(tool_dir, mutant, data, pipeline, work):
     return cmds
 
 
-def check(name, cmd, rc, out, err, rss, work, args):
+def check(name, rc, out, err, rss, work, args):
     """Returns a list of finding descriptions for one run."""
     found = []
     lines = error_lines(err)
@@ -94,10 +94,10 @@ def check(name, cmd, rc, out, err, rss, work, args):
         found.append(f"exit {rc}: {lines[-1] if lines else ''}")
     if rss > args.max_rss_mb:
         found.append(f"peak RSS {rss} MB > {args.max_rss_mb} MB")
-    if rc == 2 or (isinstance(rc, int) and rc not in (0,)):
+    if isinstance(rc, int) and rc != 0:
         if len(lines) != 1:
             found.append(f"{len(lines)} error lines on stderr: {' | '.join(lines[:3])}")
-        left = [f for f in os.listdir(work)]
+        left = os.listdir(work)
         if left:
             found.append(f"files left after a failure: {left}")
     if rc == 0 and name == "inspect-json":
@@ -121,7 +121,7 @@ def fuzz_one(mutant, what, data, index, args):
         work = tempfile.mkdtemp(prefix="cli-fuzz-", dir=args.scratch)
         cmd = [c.replace("WORK", work) for c in cmd]
         rc, out, err, rss = run_measured(cmd, work, args.timeout)
-        found = check(name, cmd, rc, out, err, rss, work, args)
+        found = check(name, rc, out, err, rss, work, args)
         results.append((name, rc, rss, found, cmd, err, what))
         shutil.rmtree(work, ignore_errors=True)
     return mutant, results

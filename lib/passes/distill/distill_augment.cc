@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <set>
 
 namespace edge::pass::distill {
 namespace {
@@ -52,34 +53,13 @@ void mix_into(Tensor& a, const Tensor& b, double l) {
   }
 }
 
-// a = l*a + (1-l)*b for the element types a dataset yields; false for others (left unmixed).
+// a = l*a + (1-l)*b for the element types a dataset yields (.npy, images); false for others
+// (left unmixed).
 bool mix(Tensor& a, const Tensor& b, double l) {
-  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
-  switch (a.dtype()) {
-    case DType::kFloat:
-      mix_into<float>(a, b, l);
-      return true;
-    case DType::kDouble:
-      mix_into<double>(a, b, l);
-      return true;
-    case DType::kUint8:
-      mix_into<uint8_t>(a, b, l);
-      return true;
-    case DType::kInt8:
-      mix_into<int8_t>(a, b, l);
-      return true;
-    case DType::kUint16:
-      mix_into<uint16_t>(a, b, l);
-      return true;
-    case DType::kInt16:
-      mix_into<int16_t>(a, b, l);
-      return true;
-    case DType::kInt32:
-      mix_into<int32_t>(a, b, l);
-      return true;
-    default:
-      return false;
-  }
+  static const std::set<DType> kMixable = {DType::kFloat,  DType::kDouble, DType::kUint8, DType::kInt8,
+                                           DType::kUint16, DType::kInt16,  DType::kInt32};
+  if (a.dtype() != b.dtype() || a.shape() != b.shape() || !kMixable.count(a.dtype())) return false;
+  return dispatch_numeric(a.dtype(), [&](auto tag) { mix_into<decltype(tag)>(a, b, l); });
 }
 
 }  // namespace
