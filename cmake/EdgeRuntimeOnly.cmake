@@ -15,9 +15,9 @@ add_library(edge_app_common STATIC apps/common/app_util.cc apps/common/cli_sugge
                                    apps/common/input_specs.cc lib/data/npy.cc)
 target_link_libraries(edge_app_common PUBLIC edge_runtime CLI11::CLI11 nlohmann_json::nlohmann_json)
 target_compile_definitions(edge_app_common PUBLIC EDGE_VERSION="${PROJECT_VERSION}" EDGE_RUNTIME_ONLY=1)
-add_executable(edge-run apps/edge-run/main.cc apps/edge-run/cmd_run.cc apps/edge-run/cmd_check.cc
-                        apps/edge-run/cmd_bench.cc apps/edge-run/cmd_info.cc)
+add_executable(edge-run ${EDGE_RUN_APP_SOURCES})
 target_link_libraries(edge-run PRIVATE edge_app_common)
+edge_apply_kernel_selection(edge-run)
 install(TARGETS edge-run RUNTIME DESTINATION bin)
 
 include(EdgeRunInstall)

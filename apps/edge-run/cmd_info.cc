@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/kernel_selection.h"
 
 namespace edge::app {
 
@@ -53,6 +54,7 @@ int info(bool list_kernels) {
   std::printf("kernels: %zu registered", reg.all().size());
   for (const auto& [prov, names] : ops) std::printf(", %zu ops (%s)", names.size(), prov.c_str());
   std::printf("\n");
+  if (*rt::kernel_selection()) std::printf("kernel selection (EDGE_RUN_KERNELS): %s\n", rt::kernel_selection());
   if (list_kernels) {
     for (const auto& d : reg.all()) {
       std::printf("  %-28s opset %d-%s  %s\n", ((d.domain.empty() ? "" : d.domain + ".") + d.op).c_str(), d.since,

@@ -14,5 +14,6 @@ void add_run_command(CLI::App& root, Action& action);
 void add_check_command(CLI::App& root, Action& action);
 void add_bench_command(CLI::App& root, Action& action);
 void add_info_command(CLI::App& root, Action& action);
+void add_kernels_command(CLI::App& root, Action& action);
 
 }  // namespace edge::app

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       "  edge-run check model.onnx model_dir/test_data_set_0\n"
       "  edge-run bench model.onnx --runs 200 --profile\n"
       "  edge-run info\n"
+      "  edge-run kernels model.onnx      (the kernels a selective build needs)\n"
       "Exit codes: 0 ok, 1 check failed, 2 bad input or usage, 3 internal error.");
   edge::app::MemoryLimitOptions limits;
   limits.add_to(app);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   edge::app::add_check_command(app, action);
   edge::app::add_bench_command(app, action);
   edge::app::add_info_command(app, action);
+  edge::app::add_kernels_command(app, action);
   if (auto unknown = edge::app::unknown_argument(app, argc, argv)) return edge::app::usage_error("edge-run", *unknown);
   try {
     app.parse(argc, argv);

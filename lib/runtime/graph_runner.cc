@@ -7,6 +7,7 @@
 #include "ir/graph_index.h"
 #include "ir/tensor_proto.h"
 #include "runtime/graph_fusion.h"
+#include "runtime/kernel_selection.h"
 #include "runtime/qdq_fusion.h"
 #include "runtime/thread_pool.h"
 
@@ -196,8 +197,12 @@ void GraphRunner::prepare_kernel(Step& step) {
   step.def = opts_.registry->select(domain, node.op_type(), step.opset, init, opts_.backends);
   if (!step.def) {
     if (!opts_.registry->find(domain, node.op_type(), step.opset)) {
+      const std::string selection = kernel_selection();
       fail_unsupported(describe_node(node) + ": op " + (domain.empty() ? "" : domain + ".") + node.op_type() +
-                       " (opset " + std::to_string(step.opset) + ") is not supported by edge-run");
+                       " (opset " + std::to_string(step.opset) + ") is not supported by " +
+                       (selection.empty() ? std::string("edge-run")
+                                          : "this edge-run build, which has only the kernels " + selection +
+                                                " (EDGE_RUN_KERNELS; `edge-run kernels MODEL` lists what a model needs)"));
     }
     fail_unsupported(describe_node(node) + ": input type " + dtype_name(init.input_type(0).dtype) +
                      " is not supported");

@@ -116,15 +116,4 @@ const std::vector<DType>& all_types() {
   return v;
 }
 
-// Each reference kernel file defines register_<Name>(KernelRegistry&).
-#define EDGE_KERNEL(name) void register_##name(KernelRegistry& r);
-#include "runtime/kernels/reference/kernel_list.def"
-#undef EDGE_KERNEL
-
-void register_reference_kernels(KernelRegistry& r) {
-#define EDGE_KERNEL(name) register_##name(r);
-#include "runtime/kernels/reference/kernel_list.def"
-#undef EDGE_KERNEL
-}
-
 }  // namespace edge::rt
