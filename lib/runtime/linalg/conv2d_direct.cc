@@ -74,6 +74,96 @@ __attribute__((target("avx2,fma"))) void tasks_avx2(const TaskArgs& t, int64_t t
 void tasks_avx2(const TaskArgs& t, int64_t t0, int64_t t1) { tasks_generic(t, t0, t1); }
 #endif
 
+// Sparse rows: rows a and b of the wide output, columns [0, 8 * NV) from `b` and `c` on, each
+// summed over its own nonzero taps in order (value w[t], plane offset off[t]); the two rows run
+// in lockstep for their common length (twice the independent accumulators), then the longer one
+// alone. `nb` < 0: row a only.
+template <int NV>
+__attribute__((always_inline)) inline void sparse_tile2(int64_t na, const float* wa, const int64_t* oa, int64_t nb,
+                                                        const float* wb, const int64_t* ob, const float* b, float* ca,
+                                                        float* cb) {
+  v8f acc_a[NV], acc_b[NV];
+  for (int v = 0; v < NV; ++v) acc_a[v] = acc_b[v] = v8f{};
+  const int64_t both = std::min(na, nb);
+  int64_t t = 0;
+  for (; t < both; ++t) {
+    const float* pa = b + oa[t];
+    const float* pb = b + ob[t];
+    const float va = wa[t], vb = wb[t];
+    for (int v = 0; v < NV; ++v) {
+      v8f xa, xb;
+      std::memcpy(&xa, pa + 8 * v, sizeof(v8f));
+      std::memcpy(&xb, pb + 8 * v, sizeof(v8f));
+      acc_a[v] += va * xa;
+      acc_b[v] += vb * xb;
+    }
+  }
+  for (int64_t u = t; u < na; ++u) {
+    const float* pa = b + oa[u];
+    for (int v = 0; v < NV; ++v) {
+      v8f xa;
+      std::memcpy(&xa, pa + 8 * v, sizeof(v8f));
+      acc_a[v] += wa[u] * xa;
+    }
+  }
+  for (int64_t u = t; u < nb; ++u) {
+    const float* pb = b + ob[u];
+    for (int v = 0; v < NV; ++v) {
+      v8f xb;
+      std::memcpy(&xb, pb + 8 * v, sizeof(v8f));
+      acc_b[v] += wb[u] * xb;
+    }
+  }
+  for (int v = 0; v < NV; ++v) std::memcpy(ca + 8 * v, &acc_a[v], sizeof(v8f));
+  if (nb >= 0) {
+    for (int v = 0; v < NV; ++v) std::memcpy(cb + 8 * v, &acc_b[v], sizeof(v8f));
+  }
+}
+
+constexpr int64_t kSparseRowPairs = 8;  // row pairs per sparse task
+
+struct SparseArgs {
+  const int64_t* row_start;
+  const float* w;
+  const int64_t* off;
+  const float* planes;
+  float* out;
+  int64_t M, ld, n_pad, blocks;  // blocks: tasks per 32-column tile
+};
+
+// Tasks are (32-column tile, block of 8 row pairs), tile-major: the rows of a task all read the
+// same columns of the planes, which stay in L1. n_pad is a multiple of 16 (the last tile may be
+// 16 columns).
+__attribute__((always_inline)) inline void run_sparse_tasks(const SparseArgs& t, int64_t t0, int64_t t1) {
+  for (int64_t task = t0; task < t1; ++task) {
+    const int64_t j = task / t.blocks * 32, p0 = task % t.blocks * kSparseRowPairs;
+    const bool wide = j + 32 <= t.n_pad;
+    for (int64_t p = p0; p < p0 + kSparseRowPairs && 2 * p < t.M; ++p) {
+      const int64_t m = 2 * p;
+      const int64_t sa = t.row_start[m], na = t.row_start[m + 1] - sa;
+      const bool pair = m + 1 < t.M;
+      const int64_t sb = pair ? t.row_start[m + 1] : sa, nb = pair ? t.row_start[m + 2] - sb : -1;
+      float* ra = t.out + m * t.ld + j;
+      float* rb = pair ? ra + t.ld : ra;
+      if (wide) {
+        sparse_tile2<4>(na, t.w + sa, t.off + sa, nb, t.w + sb, t.off + sb, t.planes + j, ra, rb);
+      } else {
+        sparse_tile2<2>(na, t.w + sa, t.off + sa, nb, t.w + sb, t.off + sb, t.planes + j, ra, rb);
+      }
+    }
+  }
+}
+
+void sparse_generic(const SparseArgs& t, int64_t t0, int64_t t1) { run_sparse_tasks(t, t0, t1); }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) void sparse_avx2(const SparseArgs& t, int64_t t0, int64_t t1) {
+  run_sparse_tasks(t, t0, t1);
+}
+#else
+void sparse_avx2(const SparseArgs& t, int64_t t0, int64_t t1) { sparse_generic(t, t0, t1); }
+#endif
+
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
@@ -86,8 +176,21 @@ struct DirectConv2d::Layout {
   int64_t plane_floats;    // all planes plus slack for the last tiles' reads, rounded to 16
 };
 
-DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w)
-    : M_(M), C_(C), KH_(KH), KW_(KW), K_(C * KH * KW) {
+DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w, bool sparse)
+    : M_(M), C_(C), KH_(KH), KW_(KW), K_(C * KH * KW), sparse_(sparse) {
+  if (sparse_) {
+    row_start_.assign(1, 0);
+    for (int64_t m = 0; m < M_; ++m) {
+      for (int64_t k = 0; k < K_; ++k) {
+        const float v = w[m * K_ + k];
+        if (v == 0.f) continue;
+        tap_k_.push_back(static_cast<int32_t>(k));
+        tap_w_.push_back(v);
+      }
+      row_start_.push_back(static_cast<int64_t>(tap_w_.size()));
+    }
+    return;
+  }
   const int64_t tiles = (M_ + mr_ - 1) / mr_;
   panels_.assign(static_cast<size_t>(tiles * K_ * mr_), 0.f);
   for (int64_t m = 0; m < M_; ++m) {
@@ -96,7 +199,14 @@ DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const f
   }
 }
 
-const char* DirectConv2d::tile_name() const { return "6x16"; }
+const char* DirectConv2d::tile_name() const { return sparse_ ? "sparse" : "6x16"; }
+
+double DirectConv2d::zero_share(const float* w, int64_t n) {
+  if (n <= 0) return 0.0;
+  int64_t zeros = 0;
+  for (int64_t i = 0; i < n; ++i) zeros += w[i] == 0.f;
+  return static_cast<double>(zeros) / static_cast<double>(n);
+}
 
 DirectConv2d::Layout DirectConv2d::layout(const Conv2dGeom& g) const {
   Layout l;
@@ -107,7 +217,7 @@ DirectConv2d::Layout DirectConv2d::layout(const Conv2dGeom& g) const {
   l.plane = l.Hq * l.Wq;
   l.n_wide = g.OH * l.Wq;
   l.n_pad = round_up(l.n_wide, nr_);
-  l.offset_floats = round_up(2 * K_, 16);
+  l.offset_floats = round_up(2 * (K_ + static_cast<int64_t>(tap_k_.size())), 16);  // int64 each
   // The largest tap offset is below C * sh * sw * plane; a tile reads up to n_pad columns past it.
   l.plane_floats = round_up(C_ * g.sh * g.sw * l.plane + l.n_pad, 16);
   return l;
@@ -167,6 +277,10 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
     }
   }
   fill_planes(x, g, l, planes);
+  if (sparse_) {
+    run_sparse(l, offset, planes, out, pool);
+    return {out, l.n_pad, l.Wq};
+  }
   const int64_t n_tiles = l.n_pad / nr_;
   TaskArgs t{M_, K_, n_tiles, (n_tiles + kChunkTiles - 1) / kChunkTiles, panels_.data(), planes, offset, out,
              l.n_pad};
@@ -186,6 +300,30 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
     body(0, tasks);
   }
   return {out, l.n_pad, l.Wq};
+}
+
+void DirectConv2d::run_sparse(const Layout& l, int64_t* offset, const float* planes, float* out,
+                              ThreadPool* pool) const {
+  const int64_t nnz = static_cast<int64_t>(tap_k_.size());
+  int64_t* off = offset + K_;  // the scratch after the K tap offsets: one offset per nonzero
+  for (int64_t t = 0; t < nnz; ++t) off[t] = offset[tap_k_[static_cast<size_t>(t)]];
+  const int64_t pairs = (M_ + 1) / 2, tiles = (l.n_pad + 31) / 32;
+  SparseArgs t{row_start_.data(), tap_w_.data(), off, planes, out, M_, l.n_pad, l.n_pad,
+               (pairs + kSparseRowPairs - 1) / kSparseRowPairs};
+  const bool avx2 = sgemm_uses_avx2();
+  auto body = [&](int64_t t0, int64_t t1) {
+    if (avx2) {
+      sparse_avx2(t, t0, t1);
+    } else {
+      sparse_generic(t, t0, t1);
+    }
+  };
+  const int64_t tasks = tiles * t.blocks;
+  if (pool && static_cast<double>(nnz) * static_cast<double>(l.n_wide) > 65536.0) {
+    pool->parallel_for(tasks, body);
+  } else {
+    body(0, tasks);
+  }
 }
 
 }  // namespace edge::rt::linalg

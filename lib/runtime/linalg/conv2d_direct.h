@@ -9,6 +9,13 @@
 // offset[k] + column — no patch matrix is built and nothing is packed per run. The weights
 // are packed once into register-tile panels; each output element is summed over k in
 // ascending order whatever the thread count (bit-identical results across thread counts).
+//
+// Sparse weights (pruned layers): built with `sparse`, the weights are kept per output row as
+// their nonzero taps only (CSR: tap offset and value), and each row's wide output is summed
+// over its nonzero taps, in ascending k, in register tiles of up to 32 columns. With finite
+// inputs the result equals the dense path's bit for bit (a zero weight adds exactly +0 in a
+// fused multiply-add); a zero weight times an infinite or NaN input, which the dense path
+// turns into NaN, is skipped.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +33,19 @@ namespace edge::rt::linalg {
 class DirectConv2d {
  public:
   DirectConv2d() = default;
-  // w: one group's weights [M][C][KH][KW] (row-major).
-  DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w);
+  // w: one group's weights [M][C][KH][KW] (row-major). `sparse`: keep only the nonzero taps.
+  DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w, bool sparse = false);
+
+  // The share of zeros among n weights (0 for n == 0).
+  static double zero_share(const float* w, int64_t n);
+  // When the cpu Conv takes the sparse path (measured on single layers: docs/performance.md).
+  // Kernels larger than 1x1: from 70 % zeros. 1x1 kernels, whose dense path is one packed GEMM:
+  // from 90 % zeros, with unit strides (a strided 1x1 reads one of its stride phases), at least
+  // 64 input channels and at least 32 output positions known when prepared (fewer taps per row
+  // or columns per tile leave the sparse rows slower than the GEMM).
+  static constexpr double kSparseFrom = 0.7;
+  static constexpr double kSparseFrom1x1 = 0.9;
+  static constexpr int64_t kSparse1x1MinChannels = 64, kSparse1x1MinPositions = 32;
 
   // Scratch floats run() needs for geometry `g` (g.C, g.KH, g.KW must match the weights).
   size_t scratch_floats(const Conv2dGeom& g) const;
@@ -43,7 +61,8 @@ class DirectConv2d {
   Wide run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const;
 
   int64_t rows() const { return M_; }
-  // The register tile ("6x16"): for profiles.
+  bool sparse() const { return sparse_; }
+  // The register tile ("6x16", or "sparse"): for profiles.
   const char* tile_name() const;
 
  private:
@@ -51,9 +70,15 @@ class DirectConv2d {
   Layout layout(const Conv2dGeom& g) const;
   void fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const;
 
+  void run_sparse(const Layout& l, int64_t* offset, const float* planes, float* out, ThreadPool* pool) const;
+
   int64_t M_ = 0, C_ = 0, KH_ = 0, KW_ = 0, K_ = 0;
   static constexpr int mr_ = 6, nr_ = 16;
   std::vector<float> panels_;  // [M_pad / mr][K][mr], rows past M zero
+  bool sparse_ = false;
+  std::vector<int64_t> row_start_;  // sparse: row m's taps are [row_start_[m], row_start_[m + 1])
+  std::vector<int32_t> tap_k_;      // sparse: k = (c * KH + kh) * KW + kw of each nonzero weight
+  std::vector<float> tap_w_;        // sparse: its value
 };
 
 }  // namespace edge::rt::linalg

@@ -3,7 +3,8 @@
 // At preparation the weights are packed once and the algorithm is chosen from the weight
 // shape: "depthwise" (one input and one output channel per group: a direct sliding-window
 // loop), "direct" (2-D kernels larger than 1x1: an implicit GEMM reading the taps straight
-// from a padded copy of the input, linalg/conv2d_direct.h), "pointwise" (1x1, unit stride, no
+// from a padded copy of the input, linalg/conv2d_direct.h; with at least 70 % zero weights,
+// or 90 % for a 1x1 kernel with unit strides, its sparse rows: only nonzero taps are summed), "pointwise" (1x1, unit stride, no
 // padding: the input is the GEMM operand as it is) or "im2col" (other ranks and strided 1x1:
 // the patch matrix is built in scratch space, then one packed GEMM per group). Bias, the
 // residual input and the activation are applied as the results are written. Geometry is
@@ -50,12 +51,15 @@ class CpuConvKernel : public OpKernel {
     }
     const int64_t Mg = M_ / group_, Kg = w.numel() / M_;
     depthwise_ = Cg_ == 1 && Mg == 1 && kernel_.size() == 2;
-    direct_ = !depthwise_ && kernel_.size() == 2 && kernel_[0] * kernel_[1] > 1;
+    // Pruned weights (mostly zeros) take the direct path's sparse rows, 1x1 kernels included.
+    zeros_ = linalg::DirectConv2d::zero_share(w.data<float>(), w.numel());
+    if (!depthwise_ && kernel_.size() == 2) sparse_ = sparse_pays(init);
+    direct_ = !depthwise_ && kernel_.size() == 2 && (kernel_[0] * kernel_[1] > 1 || sparse_);
     if (depthwise_) {
       weights_.assign(w.data<float>(), w.data<float>() + w.numel());
     } else if (direct_) {
       for (int64_t g = 0; g < group_; ++g) {
-        direct_conv_.emplace_back(Mg, Cg_, kernel_[0], kernel_[1], w.data<float>() + g * Mg * Kg);
+        direct_conv_.emplace_back(Mg, Cg_, kernel_[0], kernel_[1], w.data<float>() + g * Mg * Kg, sparse_);
       }
     } else {
       for (int64_t g = 0; g < group_; ++g) packed_.emplace_back(false, Mg, Kg, w.data<float>() + g * Mg * Kg, Kg);
@@ -63,6 +67,9 @@ class CpuConvKernel : public OpKernel {
   }
 
   std::string algorithm() const override {
+    if (sparse_) {  // e.g. conv-direct-sparse(90%): the share of zero weights
+      return "conv-direct-sparse(" + std::to_string(static_cast<int>(zeros_ * 100.0 + 0.5)) + "%)" + act_.suffix();
+    }
     if (direct_) return std::string("conv-direct-") + direct_conv_[0].tile_name() + act_.suffix();
     return std::string(depthwise_ ? "conv-depthwise" : pointwise_ ? "conv-pointwise-packed" : "conv-im2col-packed") +
            act_.suffix();
@@ -156,7 +163,9 @@ class CpuConvKernel : public OpKernel {
   // residual and activation.
   void run_direct(KernelContext& ctx, const float* px, float* py, const float* pz, int64_t N) const {
     const int64_t C = Cg_ * group_, Mg = M_ / group_, in_n = geom_.in_numel(), OH = g2_.OH, OW = g2_.OW;
-    auto* scratch = static_cast<float*>(ctx.scratch(direct_conv_[0].scratch_floats(g2_) * sizeof(float)));
+    size_t floats = 0;  // per group: sparse groups differ in their number of nonzero taps
+    for (const auto& d : direct_conv_) floats = std::max(floats, d.scratch_floats(g2_));
+    auto* scratch = static_cast<float*>(ctx.scratch(floats * sizeof(float)));
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group_; ++g) {
         const auto wide = direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool);
@@ -177,6 +186,19 @@ class CpuConvKernel : public OpKernel {
         }
       }
     }
+  }
+
+  // The measured rule of linalg::DirectConv2d::kSparseFrom*, for a 2-D, not depthwise Conv.
+  bool sparse_pays(const KernelInit& init) const {
+    using linalg::DirectConv2d;
+    if (kernel_[0] * kernel_[1] > 1) return zeros_ >= DirectConv2d::kSparseFrom;
+    const bool unit_strides =
+        std::all_of(attrs_.strides.begin(), attrs_.strides.end(), [](int64_t v) { return v == 1; });
+    const ValueType& x = init.input_type(0);  // a 1x1 kernel with unit strides keeps the positions
+    const bool enough_positions = x.has_shape && x.shape.size() == 4 && x.shape[2] > 0 && x.shape[3] > 0 &&
+                                  x.shape[2] * x.shape[3] >= DirectConv2d::kSparse1x1MinPositions;
+    return zeros_ >= DirectConv2d::kSparseFrom1x1 && unit_strides && Cg_ >= DirectConv2d::kSparse1x1MinChannels &&
+           enough_positions;
   }
 
   static void add_residual(float* y, const float* z, int64_t n) {
@@ -226,7 +248,8 @@ class CpuConvKernel : public OpKernel {
   std::vector<float> bias_, weights_;
   std::vector<linalg::PackedA> packed_;
   std::vector<linalg::DirectConv2d> direct_conv_;
-  bool depthwise_ = false, direct_ = false, pointwise_ = false;
+  bool depthwise_ = false, direct_ = false, pointwise_ = false, sparse_ = false;
+  double zeros_ = 0.0;  // share of zero weights
   NnSpatial geom_;
   linalg::Conv2dGeom g2_{};
 };

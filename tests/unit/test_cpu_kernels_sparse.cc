@@ -1,0 +1,176 @@
+// The cpu Conv's sparse path (pruned weights, linalg::DirectConv2d with `sparse`): against the
+// reference kernels on random geometry and sparsity, bit for bit against the dense direct path,
+// independent of the thread count, and chosen only from the measured zero share on.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "cpu_kernel_test_util.h"
+#include "runtime/linalg/conv2d_direct.h"
+#include "runtime/thread_pool.h"
+
+using namespace edge;
+namespace linalg = edge::rt::linalg;
+
+namespace {
+
+// n floats in [-1, 1] of which a share `zeros` (rounded) are exactly 0, at random positions.
+std::vector<float> sparse_floats(int64_t n, double zeros, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& f : v) f = u(rng);
+  std::vector<size_t> idx(v.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::shuffle(idx.begin(), idx.end(), rng);
+  const auto z = static_cast<size_t>(static_cast<double>(n) * zeros + 0.5);
+  for (size_t i = 0; i < z && i < idx.size(); ++i) v[idx[i]] = 0.f;
+  return v;
+}
+
+std::string floats_text(const std::vector<float>& v) {
+  std::ostringstream s;
+  s.precision(9);
+  for (size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
+  return s.str();
+}
+
+// A Conv with sparse weights and random geometry: 1x1 to 3x3 kernels, strides 1-2, dilations,
+// asymmetric pads, groups, bias, and a fused Relu or residual Add. Kernels larger than 1x1 have
+// 72-97 % zeros; 1x1 kernels 91-97 %, unit strides, 64+ channels per group and 32+ positions
+// (DirectConv2d::kSparse*: where the sparse path is taken).
+std::string sparse_conv_model(std::mt19937& rng, Shape* xs, double* zeros) {
+  const int64_t G = rng() % 3 == 0 ? 2 : 1;
+  const int64_t kh = 1 + rng() % 3, kw = 1 + rng() % 3;
+  const bool one = kh * kw == 1;
+  const int64_t C = G * (one ? 64 + rng() % 16 : 1 + rng() % 24), M = G * (1 + rng() % 40);
+  const int64_t sh = one ? 1 : 1 + rng() % 2, sw = one ? 1 : 1 + rng() % 2;
+  const int64_t dh = 1 + rng() % 2, dw = 1 + rng() % 2, ph = rng() % 2, pw = rng() % 2, ph2 = rng() % 3;
+  const int64_t H = (kh - 1) * dh + (one ? 4 : 1) + rng() % 16, W = (kw - 1) * dw + (one ? 8 : 1) + rng() % 20;
+  *zeros = one ? 0.91 + static_cast<double>(rng() % 7) / 100.0 : 0.72 + static_cast<double>(rng() % 26) / 100.0;
+  *xs = {1 + static_cast<int64_t>(rng() % 2), C, H, W};
+  const bool bias = rng() % 2;
+  const int tail = static_cast<int>(rng() % 3);  // none, Relu, residual Add + Relu
+  std::ostringstream m;
+  m << "<ir_version: 8, opset_import: [\"\" : 13]>\n";
+  m << "g (float[" << test::dims_text(*xs) << "] x) => (float[n, m, oh, ow] y)\n";
+  m << "<float[" << M << "," << C / G << "," << kh << "," << kw << "] w = {"
+    << floats_text(sparse_floats(M * (C / G) * kh * kw, *zeros, rng)) << "}";
+  if (bias) m << ", float[" << M << "] b = {" << test::random_floats_text(M, rng) << "}";
+  m << ">\n{\n  c = Conv<group = " << G << ", strides = [" << sh << "," << sw << "], dilations = [" << dh << "," << dw
+    << "], pads = [" << ph << "," << pw << "," << ph2 << "," << pw << "]>(x, w" << (bias ? ", b" : "") << ")\n";
+  if (tail == 0) m << "  y = Identity(c)\n";
+  if (tail == 1) m << "  y = Relu(c)\n";
+  if (tail == 2) m << "  r = Relu(c)\n  a = Add(c, r)\n  y = Relu(a)\n";
+  m << "}\n";
+  return m.str();
+}
+
+}  // namespace
+
+TEST_CASE("cpu Conv with mostly zero weights takes the sparse path and matches the reference, 1 and 2 threads") {
+  std::mt19937 rng(90);
+  for (int trial = 0; trial < 80; ++trial) {
+    Shape xs;
+    double zeros = 0;
+    const std::string text = sparse_conv_model(rng, &xs, &zeros);
+    const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
+    test::check_against_reference(text, {{"x", x}}, {1e-4, 1e-4, 1 + trial % 2, "cpu:conv-direct-sparse("});
+  }
+}
+
+TEST_CASE("sparse rows give the dense direct path's results bit for bit, whatever the thread count") {
+  std::mt19937 rng(7);
+  rt::ThreadPool pool(2);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t C = 1 + rng() % 20, M = 1 + rng() % 37, KH = 1 + rng() % 3, KW = 1 + rng() % 3;
+    linalg::Conv2dGeom g{};
+    g.C = C;
+    g.KH = KH;
+    g.KW = KW;
+    g.sh = 1 + rng() % 2;
+    g.sw = 1 + rng() % 2;
+    g.dh = 1 + rng() % 2;
+    g.dw = 1;
+    g.ph = rng() % 2;
+    g.pw = rng() % 2;
+    g.H = (KH - 1) * g.dh + 1 + rng() % 12;
+    g.W = (KW - 1) * g.dw + 1 + rng() % 25;
+    g.OH = (g.H + 2 * g.ph - (KH - 1) * g.dh - 1) / g.sh + 1;
+    g.OW = (g.W + 2 * g.pw - (KW - 1) * g.dw - 1) / g.sw + 1;
+    const double zeros = static_cast<double>(rng() % 100) / 100.0;  // any share: the path is forced here
+    const auto w = sparse_floats(M * C * KH * KW, zeros, rng);
+    const auto x = sparse_floats(C * g.H * g.W, 0.1, rng);
+    INFO("trial " << trial << " C " << C << " M " << M << " k " << KH << "x" << KW << " zeros " << zeros);
+    linalg::DirectConv2d dense(M, C, KH, KW, w.data()), sparse(M, C, KH, KW, w.data(), true);
+    REQUIRE(sparse.sparse());
+    REQUIRE(std::string(sparse.tile_name()) == "sparse");
+    std::vector<float> s1(dense.scratch_floats(g) + 16), s2(sparse.scratch_floats(g) + 16),
+        s3(sparse.scratch_floats(g) + 16);
+    auto aligned = [](std::vector<float>& v) {
+      auto p = reinterpret_cast<uintptr_t>(v.data());
+      return reinterpret_cast<float*>((p + 63) / 64 * 64);
+    };
+    const auto a = dense.run(x.data(), g, aligned(s1), nullptr);
+    const auto b = sparse.run(x.data(), g, aligned(s2), nullptr);
+    const auto c = sparse.run(x.data(), g, aligned(s3), &pool);
+    REQUIRE(a.row_stride == b.row_stride);
+    for (int64_t m = 0; m < M; ++m) {
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        const float* ra = a.out + m * a.ld + oh * a.row_stride;
+        const float* rb = b.out + m * b.ld + oh * b.row_stride;
+        const float* rc = c.out + m * c.ld + oh * c.row_stride;
+        REQUIRE(std::memcmp(ra, rb, static_cast<size_t>(g.OW) * sizeof(float)) == 0);
+        REQUIRE(std::memcmp(rb, rc, static_cast<size_t>(g.OW) * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("1x1 Convs take the sparse path only where it was measured to pay") {
+  std::mt19937 rng(4);
+  struct Case {
+    int64_t C, M, H, W, stride;
+    double zeros;
+    const char* kernel;
+  } cases[] = {{64, 32, 8, 8, 1, 0.95, "cpu:conv-direct-sparse(95%)"},
+               {64, 32, 8, 8, 1, 0.85, "cpu:conv-pointwise-packed"},  // below 90 %
+               {16, 32, 8, 8, 1, 0.95, "cpu:conv-pointwise-packed"},  // few taps per row
+               {64, 32, 4, 4, 1, 0.95, "cpu:conv-pointwise-packed"},  // 16 positions
+               {64, 32, 8, 8, 2, 0.95, "cpu:conv-im2col-packed"}};    // strided
+  for (const auto& c : cases) {
+    const int64_t OH = (c.H - 1) / c.stride + 1, OW = (c.W - 1) / c.stride + 1;
+    const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1," + std::to_string(c.C) + "," +
+                             std::to_string(c.H) + "," + std::to_string(c.W) + "] x) => (float[1," +
+                             std::to_string(c.M) + "," + std::to_string(OH) + "," + std::to_string(OW) +
+                             "] y)\n<float[" + std::to_string(c.M) + "," + std::to_string(c.C) + ",1,1] w = {" +
+                             floats_text(sparse_floats(c.M * c.C, c.zeros, rng)) + "}>\n{ y = Conv<strides = [" +
+                             std::to_string(c.stride) + "," + std::to_string(c.stride) + "]>(x, w) }\n";
+    INFO(text.substr(0, 120));
+    auto s = test::check_against_reference(text, {{"x", test::random_tensor({1, c.C, c.H, c.W}, rng, -1.f, 1.f)}},
+                                           {1e-4, 1e-4});
+    REQUIRE(s->profile().at(0).kernel == c.kernel);
+  }
+}
+
+TEST_CASE("the sparse path is chosen from the measured zero share on, and the profile says so") {
+  std::mt19937 rng(3);
+  for (double zeros : {0.5, linalg::DirectConv2d::kSparseFrom - 0.05, 0.9}) {
+    const std::string text =
+        "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+        "g (float[1, 16, 8, 8] x) => (float[1, 32, 8, 8] y)\n"
+        "<float[32, 16, 3, 3] w = {" +
+        floats_text(sparse_floats(32 * 16 * 9, zeros, rng)) +
+        "}>\n{ c = Conv<pads = [1, 1, 1, 1]>(x, w)  y = Relu(c) }\n";
+    rt::SessionOptions so;
+    so.profile = true;
+    auto s = rt::Session::create(parse_model_text(text), so);
+    s->run({{"x", test::random_tensor({1, 16, 8, 8}, rng, -1.f, 1.f)}});
+    const std::string kernel = s->profile().at(0).kernel;
+    if (zeros >= linalg::DirectConv2d::kSparseFrom) {
+      REQUIRE(kernel == "cpu:conv-direct-sparse(90%)+relu");
+    } else {
+      REQUIRE(kernel == "cpu:conv-direct-6x16+relu");
+    }
+  }
+}
