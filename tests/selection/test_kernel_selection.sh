@@ -11,11 +11,11 @@ cd "$WORK"
 
 # What `edge-run kernels` lists.
 want=$("$EDGE_RUN" kernels "$M/lenet5.onnx")
-[ "$want" = "Conv;Flatten;Gemm;MaxPool;Relu;cpu_Conv;cpu_DepthwiseConv;cpu_MaxPool" ] && ok "kernels for lenet5: $want" ||
+[ "$want" = "Conv;Flatten;Gemm;MaxPool;Relu;cpu_Conv;cpu_DepthwiseConv;cpu_MaxPool;cpu_SparseGemm" ] && ok "kernels for lenet5: $want" ||
   bad "kernels for lenet5: '$want'"
-[ "$("$EDGE_RUN" kernels "$M/lenet5.onnx" --lines | grep -c '')" -eq 8 ] && ok "--lines: one per line" || bad "--lines"
+[ "$("$EDGE_RUN" kernels "$M/lenet5.onnx" --lines | grep -c '')" -eq 9 ] && ok "--lines: one per line" || bad "--lines"
 both=$("$EDGE_RUN" kernels "$M/lenet5.onnx" "$M/gru-tiny.onnx")
-[ "$both" = "Constant;Conv;Flatten;GRU;Gather;Gemm;MaxPool;Relu;Reshape;Transpose;cpu_Conv;cpu_DepthwiseConv;cpu_GRU;cpu_MaxPool" ] &&
+[ "$both" = "Constant;Conv;Flatten;GRU;Gather;Gemm;MaxPool;Relu;Reshape;Transpose;cpu_Conv;cpu_DepthwiseConv;cpu_GRU;cpu_MaxPool;cpu_SparseGemm" ] &&
   ok "two models: the union" || bad "two models: '$both'"
 # Ops inside If branches are listed; so are the forms a QDQ model is fused into.
 cat > sub.txt <<'TXT'
@@ -63,7 +63,7 @@ done
 "$EDGE_RUN_SELECTED" check "$M/lenet5.onnx" full1 >/dev/null 2>&1 || true  # (not a test set; run above is the check)
 
 # Anything else: one line, exit 2, naming the op and the selection.
-expect_error 2 "op Constant .*not supported by this edge-run build, which has only the kernels Conv;.*cpu_MaxPool \\(EDGE_RUN_KERNELS" "transformer-tiny refused" -- \
+expect_error 2 "op Constant .*not supported by this edge-run build, which has only the kernels Conv;.*cpu_SparseGemm \\(EDGE_RUN_KERNELS" "transformer-tiny refused" -- \
   "$EDGE_RUN_SELECTED" run "$M/transformer-tiny.onnx" --random
 expect_error 2 "needs a build without EDGE_RUN_KERNELS" "kernels: refused in a selective build" -- \
   "$EDGE_RUN_SELECTED" kernels "$M/lenet5.onnx"
