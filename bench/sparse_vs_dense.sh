@@ -30,7 +30,7 @@ path_of() {
 median_of() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 latency() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'; }
 edge_ms() { "$EDGE_RUN" bench "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json | latency; }
-ort_ms() { node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" | latency; }
+ort_ms() { node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" 2>/dev/null | latency; }
 sparse_nodes() {
   "$EDGE_RUN" bench "$1" --runs 3 --warmup 1 --profile --format json | /usr/bin/python3 -c '
 import json, sys

@@ -349,7 +349,22 @@ SparseStorageScope::SparseStorageScope(onnx::ModelProto& proto) : proto_(proto),
     restore();
     throw;
   }
-  if (sparse_tensors_ > 0 && proto.ir_version() < kSparseMinIrVersion) proto.set_ir_version(kSparseMinIrVersion);
+  if (sparse_tensors_ > 0 && proto.ir_version() < kSparseMinIrVersion) {
+    if (proto.ir_version() < 4) {
+      onnx::GraphProto& g = *proto.mutable_graph();
+      std::set<std::string> weights;
+      for (const auto& t : g.initializer()) weights.insert(t.name());
+      for (const auto& t : g.sparse_initializer()) weights.insert(t.values().name());
+      google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
+      for (const auto& in : g.input()) {
+        if (!weights.count(in.name())) *kept.Add() = in;
+      }
+      g.mutable_input()->Swap(&kept);
+      ir3_inputs_.Swap(&kept);
+      inputs_dropped_ = true;
+    }
+    proto.set_ir_version(kSparseMinIrVersion);
+  }
 }
 
 void SparseStorageScope::apply(onnx::GraphProto& g) {
@@ -379,6 +394,11 @@ void SparseStorageScope::apply(onnx::GraphProto& g) {
 
 void SparseStorageScope::restore() {
   proto_.set_ir_version(ir_version_);
+  if (inputs_dropped_) {
+    proto_.mutable_graph()->mutable_input()->Swap(&ir3_inputs_);
+    ir3_inputs_.Clear();
+    inputs_dropped_ = false;
+  }
   for (auto it = stashes_.rbegin(); it != stashes_.rend(); ++it) {
     Stash& st = *it;
     onnx::GraphProto& g = *st.graph;

@@ -95,6 +95,11 @@ class SparseStorageScope {
   void restore();
 
   onnx::ModelProto& proto_;
+  // IR 3 lists every initializer as a graph input and means constants; raised to the IR that
+  // sparse_initializer needs, listed initializers would become overridable defaults. So they
+  // leave the input list (as remove-initializer-inputs does), kept here to be put back.
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> ir3_inputs_;
+  bool inputs_dropped_ = false;
   std::deque<Stash> stashes_;
   int64_t ir_version_ = 0;
   int64_t sparse_tensors_ = 0;

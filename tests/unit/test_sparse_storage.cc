@@ -149,6 +149,42 @@ TEST_CASE("sparsify_initializers keeps the sparse form and raises IR below 6 to 
   CHECK(k.graph().initializer(0).name() == "w");
 }
 
+TEST_CASE("IR 3 raised to 6: initializers listed as inputs leave the input list, so they stay constants") {
+  // IR 3 lists every initializer as a graph input and means constants (mnist-8 is IR 3).
+  auto ir3 = [] {
+    Model m = matmul_model(64, 32, 0.05, 3, 4);  // (the text parser checks IR 3's listing rule)
+    auto* g = m.proto().mutable_graph();
+    for (const auto& t : std::vector<onnx::TensorProto>(g->initializer().begin(), g->initializer().end())) {
+      g->add_input()->set_name(t.name());
+    }
+    m.proto().set_ir_version(3);
+    return m;
+  };
+  Model m = ir3();
+  REQUIRE(m.graph().input_size() == 3);
+  {
+    SparseStorageScope scope(m.proto());
+    CHECK(m.proto().ir_version() == 6);
+    REQUIRE(m.graph().input_size() == 1);
+    CHECK(m.graph().input(0).name() == "x");
+    CHECK(m.graph().sparse_initializer_size() == 1);
+  }
+  // Not kept: inputs, IR version and initializers as they were.
+  CHECK(m.proto().ir_version() == 3);
+  REQUIRE(m.graph().input_size() == 3);
+  CHECK(m.graph().input(1).name() == "w");
+  CHECK(m.graph().initializer_size() == 2);
+  Model k = ir3();
+  CHECK(sparsify_initializers(k) == 1);
+  CHECK(k.graph().input_size() == 1);
+  // The written form runs with the weights as constants (the cpu kernels take constants only).
+  rt::SessionOptions so;
+  so.profile = true;
+  auto s = rt::Session::create(load_model_from_bytes(k.proto().SerializeAsString(), "k.onnx"), so);
+  s->run({{"x", Tensor(DType::kFloat, {2, 64})}});
+  CHECK(s->profile().at(0).kernel.rfind("cpu:gemm-sparse-csr", 0) == 0);
+}
+
 TEST_CASE("to_sparse / to_dense round-trip every storable type bit for bit (-0.0 included)") {
   for (DType dt : {DType::kFloat, DType::kFloat16, DType::kInt8, DType::kUint8, DType::kInt32}) {
     Tensor t(dt, {8, 40});
