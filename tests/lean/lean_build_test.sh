@@ -3,6 +3,9 @@
 #   lean_build_test.sh configure SRC DIR   configure -DEDGE_RUNTIME_ONLY=ON into DIR (seconds) and
 #                                          check that nothing links libonnx, libonnx_proto or the
 #                                          full libprotobuf, and that no compressor target exists
+#   lean_build_test.sh selection SRC DIR   configure a build for given models (-DEDGE_RUN_KERNELS)
+#                                          into DIR: the list reaches kernel_selection.cc, tests
+#                                          are off, a full build or an unknown name is refused
 #   lean_build_test.sh build SRC DIR       scripts/build-lean.sh --test into DIR (minutes)
 #   lean_build_test.sh arm64 SRC DIR       the same cross-compiled for aarch64, tests under qemu;
 #                                          exit 77 (EDGE-SKIP) without the cross toolchain
@@ -26,6 +29,27 @@ case "$MODE" in
       grep -qE "(^|/)$t(:| )" <<< "$targets" || { echo "FAIL: target $t missing"; exit 1; }
     done
     echo "ok: runtime-only build configured without libonnx, with edge-run, libedge_run and its tests"
+    ;;
+  selection)
+    rm -rf "$DIR" "$DIR-bad"
+    cmake -S "$SRC" -B "$DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGE_RUNTIME_ONLY=ON \
+      -DEDGE_RUN_KERNELS="Conv, Relu;cpu_Conv" >/dev/null
+    def="$DIR/gen/kernel-selection/edge_kernel_selection.def"
+    [ "$(grep -v '^//' "$def" | tr '\n' ' ')" = "EDGE_KERNEL(Conv) EDGE_KERNEL(Relu) EDGE_CPU_KERNEL(Conv) " ] ||
+      { echo "FAIL: $def:"; cat "$def"; exit 1; }
+    grep -q '^EDGE_BUILD_TESTS:BOOL=OFF' "$DIR/CMakeCache.txt" || { echo "FAIL: tests on in a selective build"; exit 1; }
+    grep -q 'EDGE_KERNEL_SELECTION' "$DIR/build.ninja" || { echo "FAIL: kernel_selection.cc not given the list"; exit 1; }
+    if err=$(cmake -S "$SRC" -B "$DIR-bad" -G Ninja -DEDGE_RUNTIME_ONLY=ON -DEDGE_RUN_KERNELS="Conv;Convv;cpu_Nope" 2>&1); then
+      echo "FAIL: unknown kernel names accepted"; exit 1
+    fi
+    grep -q "unknown kernel name(s): Convv, cpu_Nope" <<< "$err" || { echo "FAIL: message: $err"; exit 1; }
+    rm -rf "$DIR-bad"
+    if err=$(cmake -S "$SRC" -B "$DIR-bad" -G Ninja -DEDGE_RUN_KERNELS="Conv" 2>&1); then
+      echo "FAIL: a selection accepted in the full build"; exit 1
+    fi
+    grep -q "EDGE_RUN_KERNELS needs -DEDGE_RUNTIME_ONLY=ON" <<< "$err" || { echo "FAIL: message: $err"; exit 1; }
+    rm -rf "$DIR-bad"
+    echo "ok: a build for given models configures with its list; bad lists are refused"
     ;;
   build)
     LEAN_BUILD_DIR="$DIR" bash "$SRC/scripts/build-lean.sh" --test
