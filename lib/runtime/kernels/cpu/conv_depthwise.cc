@@ -110,6 +110,7 @@ __attribute__((always_inline)) inline void dw_compute(const DwPlan& p, const flo
   for (int64_t i = 0; i < p.wide; i += 32) {  // four independent sums per tap
     vf8 a0 = linalg::vf8_set(0.f), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t t = 0; t < taps; ++t) {
+      if (w[t] == 0.f) continue;  // pruned tap: adds exactly +0 on finite inputs
       const vf8 wt = linalg::vf8_set(w[t]);
       const float* src = phases + off[t] + i;
       a0 += wt * linalg::vf8_load(src);
