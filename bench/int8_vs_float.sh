@@ -10,17 +10,10 @@
 #   env: RUNS=1000 ROUNDS=3 THREADS=1 WORK=build/bench-int8 COMPRESSOR EDGE_RUN SHARED
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-RUNS=${RUNS:-1000}
-ROUNDS=${ROUNDS:-3}
-THREADS=${THREADS:-1}
-WORK=${WORK:-$ROOT/build/bench-int8}
-COMPRESSOR=${COMPRESSOR:-$ROOT/build/apps/compressor}
-EDGE_RUN=${EDGE_RUN:-$ROOT/build/apps/edge-run}
-SHARED=${SHARED:-$ROOT/../shared}
-mkdir -p "$WORK"
+WORK_NAME=bench-int8
+. bench/lib_pairs.sh
 models=("$@")
-[ ${#models[@]} -gt 0 ] || models=(gru-tiny lenet5 mlp-300-100 mobilenet-tiny resnet8 transformer-tiny mnist-8)
+[ ${#models[@]} -gt 0 ] || models=("${DEFAULT_MODELS[@]}")
 
 # name -> "model calibration-data scale"
 spec() {
@@ -34,16 +27,6 @@ m = json.load(open("fixtures/MANIFEST.json"))["models"][sys.argv[1]]
 print("fixtures/" + m["file"], "fixtures/" + m["calib_data"], "1/255")
 EOF
 }
-median_of() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-edge_ms() {
-  "$EDGE_RUN" bench "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'
-}
-ort_ms() {
-  node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'
-}
-
 printf '%-18s %9s %9s %9s %9s %11s %10s %10s\n' model edge_f32 edge_int8 ort_f32 ort_int8 int8/f32 f32/ORT int8/ORT
 for name in "${models[@]}"; do
   read -r model calib scale < <(spec "$name")

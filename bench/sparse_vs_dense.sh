@@ -11,26 +11,15 @@
 #   env: SPARSITY=0.9 RUNS=1000 ROUNDS=3 THREADS=1 WORK=build/bench-sparse COMPRESSOR EDGE_RUN SHARED
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 SPARSITY=${SPARSITY:-0.9}
-RUNS=${RUNS:-1000}
-ROUNDS=${ROUNDS:-3}
-THREADS=${THREADS:-1}
-WORK=${WORK:-$ROOT/build/bench-sparse}
-COMPRESSOR=${COMPRESSOR:-$ROOT/build/apps/compressor}
-EDGE_RUN=${EDGE_RUN:-$ROOT/build/apps/edge-run}
-SHARED=${SHARED:-$ROOT/../shared}
-mkdir -p "$WORK"
+WORK_NAME=bench-sparse
+. bench/lib_pairs.sh
 models=("$@")
-[ ${#models[@]} -gt 0 ] || models=(gru-tiny lenet5 mlp-300-100 mobilenet-tiny resnet8 transformer-tiny mnist-8)
+[ ${#models[@]} -gt 0 ] || models=("${DEFAULT_MODELS[@]}")
 
 path_of() {
   if [ "$1" = mnist-8 ]; then echo "$SHARED/models/mnist-8/model.onnx"; else echo "$ROOT/fixtures/models/$1.onnx"; fi
 }
-median_of() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-latency() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'; }
-edge_ms() { "$EDGE_RUN" bench "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json | latency; }
-ort_ms() { node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" 2>/dev/null | latency; }
 sparse_nodes() {
   "$EDGE_RUN" bench "$1" --runs 3 --warmup 1 --profile --format json | /usr/bin/python3 -c '
 import json, sys
