@@ -79,8 +79,8 @@ if(EDGE_RUN_KERNELS)
   endif()
 endif()
 
-# Applies the selection (if any) to kernel_selection.cc of `runtime_target` and to `app_targets`
-# (edge-run leaves out `edge-run kernels`, which needs every kernel's registration).
+# Applies the selection (if any) to the app targets named (edge-run leaves out `edge-run kernels`,
+# which needs every kernel's registration); lib/CMakeLists.txt applies it to kernel_selection.cc.
 function(edge_apply_kernel_selection)
   if(NOT EDGE_RUN_KERNELS)
     return()

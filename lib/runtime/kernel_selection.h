@@ -15,8 +15,8 @@
 namespace edge::rt {
 
 // kernel_selection.cc, which defines nothing else (so an executable can link a selection of its
-// own ahead of libedge_runtime.a; tests/runtime does): "" when every kernel is in, otherwise the
-// selection this library was built with, e.g. "Conv;Relu;cpu_Conv".
+// own ahead of libedge_runtime.a, as tests/CMakeLists.txt's edge-run-lenet5 does): "" when every
+// kernel is in, otherwise the selection this library was built with, e.g. "Conv;Relu;cpu_Conv".
 const char* kernel_selection();
 
 // One registration function: a reference kernel file's (name = its EDGE_KERNEL name) or a cpu

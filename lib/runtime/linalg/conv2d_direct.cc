@@ -201,7 +201,7 @@ DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const f
 
 const char* DirectConv2d::tile_name() const { return sparse_ ? "sparse" : "6x16"; }
 
-double DirectConv2d::zero_share(const float* w, int64_t n) {
+double zero_share(const float* w, int64_t n) {
   if (n <= 0) return 0.0;
   int64_t zeros = 0;
   for (int64_t i = 0; i < n; ++i) zeros += w[i] == 0.f;

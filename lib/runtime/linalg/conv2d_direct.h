@@ -30,14 +30,16 @@ class ThreadPool;
 
 namespace edge::rt::linalg {
 
+// The share of zeros among n weights (0 for n == 0): what the sparse Conv and Gemm kernels are
+// chosen by.
+double zero_share(const float* w, int64_t n);
+
 class DirectConv2d {
  public:
   DirectConv2d() = default;
   // w: one group's weights [M][C][KH][KW] (row-major). `sparse`: keep only the nonzero taps.
   DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w, bool sparse = false);
 
-  // The share of zeros among n weights (0 for n == 0).
-  static double zero_share(const float* w, int64_t n);
   // When the cpu Conv takes the sparse path (measured on single layers: docs/performance.md).
   // Kernels larger than 1x1: from 70 % zeros. 1x1 kernels, whose dense path is one packed GEMM:
   // from 90 % zeros, with unit strides (a strided 1x1 reads one of its stride phases), at least

@@ -3,9 +3,9 @@
 // At preparation the weights are packed once and the algorithm is chosen from the weight
 // shape: "depthwise" (one input and one output channel per group: a direct sliding-window
 // loop), "direct" (2-D kernels larger than 1x1: an implicit GEMM reading the taps straight
-// from a padded copy of the input, linalg/conv2d_direct.h; with at least 70 % zero weights,
-// or 90 % for a 1x1 kernel with unit strides, its sparse rows: only nonzero taps are summed), "pointwise" (1x1, unit stride, no
-// padding: the input is the GEMM operand as it is) or "im2col" (other ranks and strided 1x1:
+// from a padded copy of the input, linalg/conv2d_direct.h; for mostly zero weights, any 2-D
+// kernel, its sparse rows: only nonzero taps are summed, when sparse_pays()), "pointwise" (1x1,
+// unit stride, no padding: the input is the GEMM operand as it is) or "im2col" (other ranks and strided 1x1:
 // the patch matrix is built in scratch space, then one packed GEMM per group). Bias, the
 // residual input and the activation are applied as the results are written. Geometry is
 // resolved again only when the input's spatial size changes.
@@ -52,7 +52,7 @@ class CpuConvKernel : public OpKernel {
     const int64_t Mg = M_ / group_, Kg = w.numel() / M_;
     depthwise_ = Cg_ == 1 && Mg == 1 && kernel_.size() == 2;
     // Pruned weights (mostly zeros) take the direct path's sparse rows, 1x1 kernels included.
-    zeros_ = linalg::DirectConv2d::zero_share(w.data<float>(), w.numel());
+    zeros_ = linalg::zero_share(w.data<float>(), w.numel());
     if (!depthwise_ && kernel_.size() == 2) sparse_ = sparse_pays(init);
     direct_ = !depthwise_ && kernel_.size() == 2 && (kernel_[0] * kernel_[1] > 1 || sparse_);
     if (depthwise_) {

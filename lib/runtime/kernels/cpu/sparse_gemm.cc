@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/kernel_registry.h"
+#include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
 
 namespace edge::rt {
@@ -29,18 +30,11 @@ const Tensor* constant_b(const KernelInit& init) {
   return b && b->dtype() == DType::kFloat && b->rank() == 2 ? b : nullptr;
 }
 
-double zero_share(const Tensor& b) {
-  const float* p = b.data<float>();
-  int64_t zeros = 0;
-  for (int64_t i = 0; i < b.numel(); ++i) zeros += p[i] == 0.f;
-  return b.numel() ? static_cast<double>(zeros) / static_cast<double>(b.numel()) : 0.0;
-}
-
 bool sparse_gemm_accepts(const KernelInit& init) {
   const DType a = init.input_type(0).dtype;
   if (a != DType::kFloat && a != DType::kUndefined) return false;
   const Tensor* b = constant_b(init);
-  if (!b || zero_share(*b) < kSparseGemmFrom) return false;
+  if (!b || linalg::zero_share(b->data<float>(), b->numel()) < kSparseGemmFrom) return false;
   if (init.node.op_type() == "MatMul") return true;
   if (init.attrs.get_int("transA", 0) != 0) return false;
   if (init.has_input(2)) {  // C: constant float, rank <= 2
@@ -61,7 +55,7 @@ class CpuSparseGemmKernel : public OpKernel {
     const bool tb = tb_;
     K_ = tb ? b.dim(1) : b.dim(0);
     N_ = tb ? b.dim(0) : b.dim(1);
-    zeros_ = zero_share(b);
+    zeros_ = linalg::zero_share(b.data<float>(), b.numel());
     const float* pb = b.data<float>();
     col_start_.assign(1, 0);
     for (int64_t n = 0; n < N_; ++n) {
