@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "ir/status.h"
@@ -127,10 +128,11 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
     return res.epochs.back();
   };
   const EpochStats initial = record_epoch(EpochStats{});
-  double best_loss = initial.val_loss;
+  const bool initial_selectable = options_.first_selectable_epoch <= 0;
+  double best_loss = initial_selectable ? initial.val_loss : std::numeric_limits<double>::infinity();
   std::vector<Tensor> best;
   for (const auto& p : params) best.push_back(p.clone());
-  if (!std::isfinite(best_loss)) {
+  if (!std::isfinite(initial.val_loss)) {
     res.nonfinite = true;
     res.nonfinite_detail = "the loss before training is " + fmt_double(best_loss);
     return res;
@@ -152,6 +154,10 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
       const std::vector<int64_t> batch(order.begin() + static_cast<std::ptrdiff_t>(begin),
                                        order.begin() + static_cast<std::ptrdiff_t>(std::min(
                                                            order.size(), begin + static_cast<size_t>(options_.batch))));
+      if (before_step) {
+        before_step(res.steps, sched.total_steps);
+        apply_masks();
+      }
       for (auto& g : grads) {
         if (g.defined()) std::fill_n(g.data<float>(), g.numel(), 0.f);
       }
@@ -205,7 +211,8 @@ TrainResult Trainer::fit(const std::vector<int64_t>& train, const std::vector<in
       res.nonfinite_detail = "epoch " + std::to_string(epoch) + ": validation loss " + fmt_double(done.val_loss);
       break;
     }
-    if (done.val_loss < best_loss - options_.min_delta * std::abs(best_loss)) {
+    if (epoch < options_.first_selectable_epoch) continue;
+    if (!std::isfinite(best_loss) || done.val_loss < best_loss - options_.min_delta * std::abs(best_loss)) {
       best_loss = done.val_loss;
       res.best_epoch = epoch;
       for (size_t k = 0; k < params.size(); ++k) best[k] = params[k].clone();

@@ -45,6 +45,9 @@ struct TrainerOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;    // total_steps is filled in by fit()
   int64_t warmup_epochs = 0;   // converted into schedule.warmup_steps
+  // Epochs before this one are neither kept as the best checkpoint nor counted for early
+  // stopping (e.g. while masks still change); 0 = every epoch, the initial parameters included.
+  int first_selectable_epoch = 0;
 };
 
 struct EpochStats {
@@ -94,6 +97,9 @@ class Trainer {
   // Called after every epoch's evaluation (and before training) with the current
   // parameters; its value is EpochStats::extra.
   std::function<std::optional<double>(const TrainGraph&)> epoch_metric;
+  // Called before every optimizer update with its 0-based index and the total; may change the
+  // masks (set_mask), which are applied before the update's forward run.
+  std::function<void(int64_t step, int64_t total_steps)> before_step;
 
   // Trains on the samples `train` and selects the checkpoint on `val` (when empty: on
   // `train`). On return the graph's parameters are the best checkpoint's.

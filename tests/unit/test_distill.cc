@@ -1,9 +1,10 @@
 // The distill pass: on mlp-300-100 pruned to 90 % (unstructured) and 2:4, a few epochs of
 // distillation against the dense model lower the loss and raise the agreement with it,
 // while every pruned weight stays exactly zero (N:M groups intact); bad input is refused
-// with messages naming what is wrong; a NaN loss stops with the starting weights kept.
+// with messages naming what is wrong; a NaN loss stops with the starting weights kept;
+// gradual=E restores the dense weights and prunes them back to the same zero count (or keeps
+// the mask of a weight it cannot restore, with the reason).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "data/evaluate.h"
@@ -11,6 +12,7 @@
 #include "ir/tensor_proto.h"
 #include "pass_test_util.h"
 #include "passes/prune/prune_record.h"
+#include "passes/prune/prune_stage.h"
 #include "test_util.h"
 #include "train_grad_check.h"
 
@@ -217,4 +219,67 @@ TEST_CASE("distill: hint losses and a student given by path", "[distill]") {
   for (int64_t i = 0; i < fc1.numel(); ++i) zeros += fc1.data<float>()[i] == 0.f;
   CHECK(zeros > fc1.numel() / 2);  // the pruned student, not the dense pipeline model
   CHECK(std::memcmp(fc1.raw(), w_pruned.at("fc1.weight").raw(), fc1.nbytes()) != 0);  // and trained
+}
+
+TEST_CASE("distill: gradual=E starts again from the dense weights and ends with the same zero count", "[distill]") {
+  const Model teacher = load_model(kFixtures / "models/mlp-300-100.onnx");
+  const Model pruned = test::apply(teacher, "prune-magnitude", {{"sparsity", "0.9"}});
+  const auto record = pass::prune::read_pruned(pruned);
+  report::StageRecord st;
+  const Model out =
+      run_distill(pruned, teacher, mnist_train(0), {{"epochs", "4"}, {"gradual", "2"}, {"val", "0.2"}}, &st);
+  CHECK(st.metrics.at("gradual_pruned") == 3);
+  // Epochs still being pruned are never kept.
+  CHECK(st.metrics.at("best_epoch") >= 2);
+  const auto w0 = weights(pruned), w1 = weights(out);
+  for (const auto& [name, method] : record) {
+    const Tensor &a = w0.at(name), &b = w1.at(name);
+    int64_t zeros_a = 0, zeros_b = 0, moved = 0;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      zeros_a += a.data<float>()[i] == 0.f;
+      zeros_b += b.data<float>()[i] == 0.f;
+      moved += (a.data<float>()[i] == 0.f) != (b.data<float>()[i] == 0.f);
+    }
+    INFO(name);
+    CHECK(zeros_b == zeros_a);
+    CHECK(moved > 0);  // the mask was chosen again, not kept
+  }
+  CHECK(pass::prune::read_pruned(out) == record);
+  CHECK(agreement(out, teacher) > 0.95);
+  bool noted = false;
+  for (const auto& n : st.notes) noted = noted || n.find("3 pruned initializer(s) restored from the input model") == 0;
+  CHECK(noted);
+}
+
+TEST_CASE("distill: gradual=E keeps the mask of weights it cannot restore, and says why", "[distill]") {
+  const Model teacher = load_model(kFixtures / "models/mlp-300-100.onnx");
+  Model pruned = test::apply(teacher, "prune-magnitude", {{"sparsity", "0.9"}});
+  // A kept weight that is not the input model's: as if a stage had rewritten fc2.weight.
+  auto w = weights(pruned);
+  Tensor fc2 = w.at("fc2.weight");
+  for (int64_t i = 0; i < fc2.numel(); ++i) fc2.data<float>()[i] *= 1.5f;
+  pass::prune::write_weight(pruned, "fc2.weight", fc2);
+  report::StageRecord st;
+  const Model out =
+      run_distill(pruned, teacher, mnist_train(200), {{"epochs", "2"}, {"gradual", "1"}, {"val", "0.2"}}, &st);
+  CHECK(st.metrics.at("gradual_pruned") == 2);
+  bool noted = false;
+  for (const auto& n : st.notes) {
+    noted = noted || n == "gradual: fc2.weight kept its mask: a stage before the prune stage changed it";
+  }
+  CHECK(noted);
+  const Tensor &a = fc2, &b = weights(out).at("fc2.weight");
+  for (int64_t i = 0; i < a.numel(); ++i) REQUIRE((a.data<float>()[i] == 0.f) == (b.data<float>()[i] == 0.f));
+
+  const Model nm = test::apply(teacher, "prune-nm", {{"n", "2"}, {"m", "4"}});
+  report::StageRecord st2;
+  run_distill(nm, teacher, mnist_train(64), {{"epochs", "1"}, {"gradual", "1"}, {"batch", "16"}}, &st2);
+  CHECK(st2.metrics.at("gradual_pruned") == 0);
+  noted = false;
+  for (const auto& n : st2.notes)
+    noted = noted || n.find("kept its mask: pruned with pattern nm:2:4") != std::string::npos;
+  CHECK(noted);
+
+  CHECK_THROWS_WITH(run_distill(pruned, teacher, mnist_train(64), {{"epochs", "2"}, {"gradual", "3"}}, nullptr),
+                    Catch::Contains("gradual=3 is more than epochs=2"));
 }

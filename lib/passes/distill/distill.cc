@@ -15,6 +15,7 @@
 #include "ir/text_util.h"
 #include "passes/distill/distill_augment.h"
 #include "passes/distill/distill_data.h"
+#include "passes/distill/distill_gradual.h"
 #include "passes/distill/distill_objective.h"
 #include "passes/distill/distill_pass.h"
 #include "passes/distill/distill_report.h"
@@ -39,41 +40,109 @@ std::vector<OptionSpec> Distill::options() {
   lr.exclusive_min = true;
   return {
       {"teacher", OptionType::kString, "original", "original (the pipeline's input model) or a model path", {}},
-      {"temperature", OptionType::kFloat, "0",
-       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)", {}, 0,
+      {"temperature",
+       OptionType::kFloat,
+       "0",
+       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
+       {},
+       0,
        1e12},
-      {"alpha", OptionType::kFloat, "0.5", "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy", {}, 0, 1},
+      {"alpha",
+       OptionType::kFloat,
+       "0.5",
+       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
+       {},
+       0,
+       1},
       {"epochs", OptionType::kInt, "20", "passes over the training data", {}, 0, 100000},
       lr,
-      {"batch", OptionType::kInt, "32", "samples per optimizer step (a fixed-batch model accumulates runs)", {}, 1, 1e6},
+      {"batch",
+       OptionType::kInt,
+       "32",
+       "samples per optimizer step (a fixed-batch model accumulates runs)",
+       {},
+       1,
+       1e6},
       {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
-      {"loss", OptionType::kString, "kl", "kl: KL(soft teacher || soft student)*T^2; mse: MSE on logits / spread^2",
+      {"loss",
+       OptionType::kString,
+       "kl",
+       "kl: KL(soft teacher || soft student)*T^2; mse: MSE on logits / spread^2",
        {"kl", "mse"}},
-      {"student", OptionType::kString, "", "train this model instead of the pipeline's current one (it becomes the result)",
+      {"student",
+       OptionType::kString,
+       "",
+       "train this model instead of the pipeline's current one (it becomes the result)",
        {}},
-      {"hints", OptionType::kString, "",
-       "intermediate values matched by MSE: NAME (same name in both) or STUDENT:TEACHER, comma list", {}},
-      {"hint_weight", OptionType::kFloat, "1", "weight of each hint loss (relative to the teacher value's mean square)",
-       {}, 0, 1e6},
-      {"patience", OptionType::kInt, "5", "stop after this many epochs without a lower validation loss; 0 = never", {}, 0,
+      {"hints",
+       OptionType::kString,
+       "",
+       "intermediate values matched by MSE: NAME (same name in both) or STUDENT:TEACHER, comma list",
+       {}},
+      {"hint_weight",
+       OptionType::kFloat,
+       "1",
+       "weight of each hint loss (relative to the teacher value's mean square)",
+       {},
+       0,
+       1e6},
+      {"patience",
+       OptionType::kInt,
+       "5",
+       "stop after this many epochs without a lower validation loss; 0 = never",
+       {},
+       0,
        100000},
-      {"val", OptionType::kFloat, "0.1",
-       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples", {}, 0, 0.9},
-      {"schedule", OptionType::kString, "cosine", "learning-rate schedule after warm-up",
+      {"val",
+       OptionType::kFloat,
+       "0.1",
+       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
+       {},
+       0,
+       0.9},
+      {"schedule",
+       OptionType::kString,
+       "cosine",
+       "learning-rate schedule after warm-up",
        {"cosine", "constant", "step"}},
       {"warmup", OptionType::kInt, "0", "epochs of linear learning-rate warm-up", {}, 0, 100000},
       {"step_epochs", OptionType::kInt, "10", "schedule=step: epochs between decays (x0.1)", {}, 1, 100000},
       {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
       {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
-      {"params", OptionType::kString, "",
-       "trainable initializers: names or re:REGEX, comma list; empty = every float32 initializer a gradient reaches", {}},
-      {"augment", OptionType::kInt, "0",
+      {"params",
+       OptionType::kString,
+       "",
+       "trainable initializers: names or re:REGEX, comma list; empty = every float32 initializer a gradient reaches",
+       {}},
+      {"augment",
+       OptionType::kInt,
+       "0",
        "variants of each training sample the teacher labels too (shifted, flipped, mixed; held in memory); 0 = none",
-       {}, 0, 100},
-      {"shift", OptionType::kInt, "2", "augment: largest shift in pixels of image-shaped samples (zero fill)", {}, 0, 64},
+       {},
+       0,
+       100},
+      {"shift",
+       OptionType::kInt,
+       "2",
+       "augment: largest shift in pixels of image-shaped samples (zero fill)",
+       {},
+       0,
+       64},
       {"flip", OptionType::kBool, "false", "augment: mirror left-right half of the time (not for digits or text)", {}},
-      {"mixup", OptionType::kBool, "true",
-       "augment: every other variant is a random mix of two samples (unlabelled data only)", {}},
+      {"mixup",
+       OptionType::kBool,
+       "true",
+       "augment: every other variant is a random mix of two samples (unlabelled data only)",
+       {}},
+      {"gradual",
+       OptionType::kInt,
+       "0",
+       "epochs over which weights pruned by magnitude go from the input model's dense values back to the prune "
+       "stage's sparsity (cubic schedule, smallest magnitudes first), then fine-tune with the mask fixed; 0 = the "
+       "prune stage's mask from the first step",
+       {},
+       0,
+       100000},
   };
 }
 
@@ -182,21 +251,30 @@ void Distill::run(Model& model, PassContext& ctx) {
   train::TrainerOptions to = trainer_options(opts_, batch, ctx.seed(), who);
   to.run_rows = feeds.run_rows();
   to.warmup_epochs = opts_.get_int("warmup");
-  const auto steps_per_epoch = (set.size() + batch - 1) / batch;
+  const auto steps_per_epoch = (static_cast<int64_t>(split.train.size()) + batch - 1) / batch;
   to.schedule.step_every = opts_.get_int("step_epochs") * steps_per_epoch;
-  train::Trainer trainer(graph, to);
 
-  // Masks: what the prune stages zeroed stays zero.
+  std::vector<Tensor> initial;
+  for (const auto& p : graph.params()) initial.push_back(p.clone());
+  // Masks: what the prune stages zeroed stays zero (gradual=E: reached again over E epochs).
   const auto pruned = prune::read_pruned(student);
+  const int64_t gradual = opts_.get_int("gradual");
+  if (gradual > to.epochs) {
+    fail(who + ": gradual=" + std::to_string(gradual) + " is more than epochs=" + std::to_string(to.epochs));
+  }
+  GradualPlan plan;
+  if (gradual > 0 && ctx.original) {
+    plan = plan_gradual(*ctx.original, pruned, graph, gradual * steps_per_epoch - 1);
+    if (plan.schedule) to.first_selectable_epoch = static_cast<int>(gradual);
+  }
+  train::Trainer trainer(graph, to);
   std::vector<std::string> masked;
   for (size_t k = 0; k < graph.param_names().size(); ++k) {
     if (!pruned.count(graph.param_names()[k])) continue;
     trainer.set_mask(graph.param_names()[k], train::zero_mask(graph.params()[k]));
     masked.push_back(graph.param_names()[k]);
   }
-  std::vector<Tensor> initial;
-  for (const auto& p : graph.params()) initial.push_back(p.clone());
-
+  attach_gradual(plan, trainer, graph);
 
   EvalEachEpoch eval_each(student, ctx);
   if (eval_each.active()) trainer.epoch_metric = [&](const train::TrainGraph& g) { return eval_each(g); };
@@ -204,6 +282,7 @@ void Distill::run(Model& model, PassContext& ctx) {
   trainer.on_progress = progress_reporter(who, ctx, to.epochs, metric_name, set.labels.has_value());
   const train::TrainResult result = trainer.fit(
       split.train, split.val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
+  finish_gradual(plan, graph);
 
   for (size_t k = 0; k < graph.param_names().size(); ++k) prune::write_weight(student, graph.param_names()[k], graph.params()[k]);
   if (own_student) model = std::move(student_file);
@@ -214,6 +293,10 @@ void Distill::run(Model& model, PassContext& ctx) {
   summary.augmented = augmented;
   summary.frozen = sel.frozen;
   summary.masked = masked;
+  summary.gradual_epochs = plan.schedule ? gradual : 0;
+  summary.gradual = plan.restored;
+  summary.gradual_kept = plan.kept;
+  summary.gradual_updates = plan.updates;
   report_distill(model, graph, initial, summary, ctx);
 }
 

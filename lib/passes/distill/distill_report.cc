@@ -49,9 +49,18 @@ void report_distill(const Model& model, const train::TrainGraph& graph, const st
   put_epoch_notes(s.run, st);
   st.notes.push_back(outcome);
   st.notes.push_back(loss_note(s.run));
-  if (!s.masked.empty()) {
-    st.notes.push_back(std::to_string(s.masked.size()) + " pruned initializer(s) trained with their zeros kept");
+  if (s.masked.size() > s.gradual.size()) {
+    st.notes.push_back(std::to_string(s.masked.size() - s.gradual.size()) +
+                       " pruned initializer(s) trained with their zeros kept");
   }
+  st.metrics["gradual_pruned"] = static_cast<double>(s.gradual.size());
+  if (!s.gradual.empty()) {
+    st.notes.push_back(std::to_string(s.gradual.size()) +
+                       " pruned initializer(s) restored from the input model and pruned " + "again over " +
+                       std::to_string(s.gradual_epochs) + " epoch(s) (cubic schedule, " +
+                       std::to_string(s.gradual_updates) + " mask updates), same zero count");
+  }
+  for (const auto& [name, why] : s.gradual_kept) st.notes.push_back("gradual: " + name + " kept its mask: " + why);
   for (const auto& [name, why] : s.frozen) st.notes.push_back("frozen: " + name + ": " + why);
   st.columns = {"change", "sparsity", "initializer", "masked"};
   for (size_t k = 0; k < graph.param_names().size(); ++k) {

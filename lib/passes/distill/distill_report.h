@@ -20,6 +20,10 @@ struct DistillSummary {
   int64_t augmented = 0;  // variants added to the training samples (augment=K)
   std::vector<std::pair<std::string, std::string>> frozen;
   std::vector<std::string> masked;
+  int64_t gradual_epochs = 0;                                     // gradual=E when some weight used it
+  std::vector<std::string> gradual;                               // pruned gradually
+  std::vector<std::pair<std::string, std::string>> gradual_kept;  // masked from the start, and why
+  int64_t gradual_updates = 0;
 };
 
 // Fills ctx.stage (when set) and logs the outcome. `initial`: the parameters before training.
