@@ -23,6 +23,7 @@
 #include "ir/graph_index.h"
 #include "ir/node_attrs.h"
 #include "ir/op_traits.h"
+#include "ir/saturating.h"
 #include "passes/prune/prune_channels_groups.h"
 #include "passes/prune/prune_channels_scores.h"
 
@@ -69,7 +70,7 @@ LayerStats layer_stats(const Model& m, const GraphIndex& index, int n) {
     const auto* t = index.initializer(node.input(i));
     if (!t) continue;
     int64_t numel = 1;
-    for (int64_t d : t->dims()) numel *= d;
+    for (int64_t d : t->dims()) numel = sat_mul(numel, d);
     if (node.op_type() != "Reshape") s.params += numel;
     if (i == wi || (wi < 0 && i == 1)) s.weight = Shape(t->dims().begin(), t->dims().end());
   }

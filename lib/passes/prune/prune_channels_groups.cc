@@ -9,6 +9,7 @@
 #include "ir/graph_index.h"
 #include "ir/node_attrs.h"
 #include "ir/op_traits.h"
+#include "ir/saturating.h"
 
 namespace edge::pass::prune {
 
@@ -321,7 +322,7 @@ void Walker::read_input(int n, int slot, const ChannelLayout& l, ChannelLayout* 
       if (!p) return block(l, who + ": parameter '" + node.input(i) + "' is not a constant initializer");
       const Shape ps = dims(*p);
       int64_t numel = 1;
-      for (int64_t d : ps) numel *= d;
+      for (int64_t d : ps) numel = sat_mul(numel, d);
       if (numel == 1) continue;
       if (ps.size() != 1 || !edit_input(n, i, 0, l, false)) {
         return block(l, who + ": parameter '" + node.input(i) + "' is not per channel");

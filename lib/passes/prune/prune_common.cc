@@ -10,6 +10,7 @@
 #include "ir/graph_index.h"
 #include "ir/node_attrs.h"
 #include "ir/op_traits.h"
+#include "ir/saturating.h"
 
 namespace edge::pass::prune {
 
@@ -108,7 +109,7 @@ PruneTargets find_prune_targets(const Model& m, const std::function<LayerPolicy(
     }
     const LayerPolicy pol = policy(n);
     int64_t numel = 1;
-    for (int64_t d : t.dims()) numel *= d;
+    for (int64_t d : t.dims()) numel = sat_mul(numel, d);
     if (pol.excluded) {
       skip("excluded by a layer rule");
       blocked.insert(w);

@@ -3,6 +3,7 @@
 #include "ir/graph_edit.h"
 #include "ir/node_attrs.h"
 #include "ir/op_traits.h"
+#include "ir/saturating.h"
 #include "passes/quantize/op_quantizer.h"
 
 namespace edge::pass::quant {
@@ -75,7 +76,7 @@ NodeQuant analyze_weighted(const onnx::NodeProto& node, const QuantGraph& g) {
     if (!g.initializer(b)) return NodeQuant::float_op("bias '" + b + "' is not a constant initializer");
     const auto bshape = g.shape(b);
     int64_t n = 1;
-    for (int64_t d : bshape ? *bshape : Shape{-1}) n *= d;
+    for (int64_t d : bshape ? *bshape : Shape{-1}) n = sat_mul(n, d);
     if (n != 1 && n != layout->channels) {
       return NodeQuant::float_op("bias '" + b + "' does not hold one value per output channel");
     }

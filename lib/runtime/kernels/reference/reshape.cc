@@ -1,5 +1,6 @@
 // Reshape: same data, new shape from the `shape` input (opset >= 5) or attribute (opset < 5).
 // 0 copies the input dim (unless allowzero=1), -1 is inferred.
+#include "ir/saturating.h"
 #include "runtime/kernel_registry.h"
 
 namespace edge::rt {
@@ -33,7 +34,7 @@ class ReshapeKernel : public OpKernel {
       }
       if (d < 0) fail(ctx.where() + ": invalid dimension " + std::to_string(d) + " in the requested shape");
       out[i] = d;
-      known *= d;
+      known = sat_mul(known, d);  // hostile shapes: saturate, then the checks below refuse it
     }
     if (infer >= 0) {
       if (known == 0 || x.numel() % known != 0) {
