@@ -51,6 +51,14 @@ class Check {
     if (r >= 0 && r < need)
       fail(std::string(what) + " must have rank >= " + std::to_string(need) + ", got " + std::to_string(r));
   }
+  // Input i, a 1-D shape, gives the output's rank: refuse a declared length beyond the limit.
+  void shape_length(size_t i, const char* what) {
+    const int64_t n = rank(i) == 1 ? v_.dim(i, 0) : -1;
+    if (n > kMaxRankFromShapeInput) {
+      fail(std::string(what) + " has " + std::to_string(n) + " values: the output would have rank " +
+           std::to_string(n) + " (at most " + std::to_string(kMaxRankFromShapeInput) + ")");
+    }
+  }
   void exact_rank(size_t i, int need, const char* what) {
     const int r = rank(i);
     if (r >= 0 && r != need)
@@ -268,6 +276,9 @@ const std::unordered_map<std::string, Rule>& rules() {
          }
        }},
       {"Slice", [](Check& c) { c.axes_in(c.rank(0), c.since() >= 10 ? c.input_ints(3) : c.attr_ints("axes")); }},
+      {"ConstantOfShape", [](Check& c) { c.shape_length(0, "input"); }},
+      {"Reshape", [](Check& c) { c.shape_length(1, "shape"); }},
+      {"Expand", [](Check& c) { c.shape_length(1, "shape"); }},
       {"Tile",
        [](Check& c) {
          const int64_t n = c.input_numel(1);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "onnx/onnx_pb.h"
@@ -24,7 +25,18 @@ class GuardView {
   virtual const onnx::AttributeProto* attribute(const std::string& name) const = 0;
   // Input i's value when it is an initializer or a Constant; nullptr otherwise.
   virtual const onnx::TensorProto* constant(size_t i) const = 0;
+  // Dim d of input i when its type gives a value; -1 otherwise.
+  virtual int64_t dim(size_t i, int d) const {
+    (void)i;
+    (void)d;
+    return -1;
+  }
 };
+
+// The most dims an output whose rank is the length of a 1-D input (ConstantOfShape's input,
+// Reshape's and Expand's shape) may have: ONNX's inference makes one dim per value, so a
+// declared length of 2^32 exhausted memory before anything was refused.
+constexpr int64_t kMaxRankFromShapeInput = 64;
 
 // True when `op` (ai.onnx) has a rule.
 bool has_inference_guard(const std::string& op);

@@ -35,6 +35,13 @@ int rank_of(const onnx::TypeProto* t) {
   return -1;
 }
 
+int64_t dim_of(const onnx::TypeProto* t, int d) {
+  if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+  const auto& shape = t->tensor_type().shape();
+  if (d < 0 || d >= shape.dim_size() || !shape.dim(d).has_dim_value()) return -1;
+  return shape.dim(d).dim_value();
+}
+
 // What ONNX's InferenceContext shows of a node, for the guards.
 class ContextView final : public GuardView {
  public:
@@ -43,6 +50,7 @@ class ContextView final : public GuardView {
   int rank(size_t i) const override { return rank_of(ctx_.getInputType(i)); }
   const onnx::AttributeProto* attribute(const std::string& name) const override { return ctx_.getAttribute(name); }
   const onnx::TensorProto* constant(size_t i) const override { return ctx_.getInputData(i); }
+  int64_t dim(size_t i, int d) const override { return dim_of(ctx_.getInputType(i), d); }
 
  private:
   onnx::InferenceContext& ctx_;
@@ -114,6 +122,7 @@ class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
 // initializers otherwise) and the constants.
 struct ScopeInfo {
   std::unordered_map<std::string, int> ranks;
+  std::unordered_map<std::string, const onnx::TypeProto*> types;  // declared types (not initializers)
   std::unordered_map<std::string, const onnx::TensorProto*> constants;
 };
 
@@ -135,6 +144,10 @@ class NodeView final : public GuardView {
     auto it = s_.constants.find(n_.input(static_cast<int>(i)));
     return it == s_.constants.end() ? nullptr : it->second;
   }
+  int64_t dim(size_t i, int d) const override {
+    auto it = s_.types.find(n_.input(static_cast<int>(i)));
+    return it == s_.types.end() ? -1 : dim_of(it->second, d);
+  }
 
  private:
   const onnx::NodeProto& n_;
@@ -151,7 +164,10 @@ const onnx::NodeProto* find_refused(const onnx::GraphProto& g, ScopeInfo scope, 
   for (const auto* list : {&g.value_info(), &g.input(), &g.output()}) {
     for (const auto& v : *list) {
       const int rk = rank_of(&v.type());
-      if (rk >= 0) scope.ranks[v.name()] = rk;
+      if (rk >= 0) {
+        scope.ranks[v.name()] = rk;
+        scope.types[v.name()] = &v.type();
+      }
     }
   }
   for (const auto& n : g.node()) {

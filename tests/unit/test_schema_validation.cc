@@ -118,6 +118,20 @@ TEST_CASE("rank guards: axes, perms and minimum ranks of the guarded ops") {
   CHECK_THAT(e, Catch::Contains("(Gather): axis 0 is out of range for rank 0"));
 }
 
+TEST_CASE("rank guards: a shape input's length bounds the output's rank") {
+  // The fuzzer's out-of-memory case: ONNX's inference made one dim per declared value.
+  CHECK_THAT(load_error(std::string(kHead17) + "g (int64[4294967296] s) => (float y) { y = ConstantOfShape(s) }"),
+             Catch::Contains("(ConstantOfShape): input has 4294967296 values: the output would have rank 4294967296 "
+                             "(at most 64)"));
+  CHECK_THAT(load_error(std::string(kHead17) + "g (float[2] x, int64[65] s) => (float y) { y = Reshape(x, s) }"),
+             Catch::Contains("(Reshape): shape has 65 values"));
+  CHECK_THAT(load_error(std::string(kHead17) + "g (float[2] x, int64[1000] s) => (float y) { y = Expand(x, s) }"),
+             Catch::Contains("(Expand): shape has 1000 values"));
+  // Up to the limit, and lengths ONNX does not know, load.
+  CHECK(load_error(std::string(kHead17) + "g (int64[64] s) => (float y) { y = ConstantOfShape(s) }").empty());
+  CHECK(load_error(std::string(kHead17) + "g (float[2] x, int64[n] s) => (float y) { y = Reshape(x, s) }").empty());
+}
+
 TEST_CASE("schema validation: arity, names, attributes and element types") {
   struct Case {
     const char* body;
