@@ -20,6 +20,7 @@ class Check {
 
   int since() const { return since_; }
   int rank(size_t i) const { return i < v_.num_inputs() ? v_.rank(i) : -1; }
+  std::optional<int64_t> dim(size_t i, int d) const { return i < v_.num_inputs() ? v_.dim(i, d) : std::nullopt; }
   size_t num_inputs() const { return v_.num_inputs(); }
 
   bool has_attr(const char* name) const { return v_.attribute(name) != nullptr; }
@@ -53,7 +54,7 @@ class Check {
   }
   // Input i, a 1-D shape, gives the output's rank: refuse a declared length beyond the limit.
   void shape_length(size_t i, const char* what) {
-    const int64_t n = rank(i) == 1 ? v_.dim(i, 0) : -1;
+    const int64_t n = rank(i) == 1 ? v_.dim(i, 0).value_or(-1) : -1;
     if (n > kMaxRankFromShapeInput) {
       fail(std::string(what) + " has " + std::to_string(n) + " values: the output would have rank " +
            std::to_string(n) + " (at most " + std::to_string(kMaxRankFromShapeInput) + ")");
@@ -169,6 +170,13 @@ const std::unordered_map<std::string, Rule>& rules() {
          const int lim = std::min(c.rank(0), c.rank(1));
          if (b < 0 || (c.rank(0) >= 0 && c.rank(1) >= 0 && b >= lim))
            c.fail("batch_dims " + std::to_string(b) + " is out of range");
+         // ONNX indexes data's dims from batch_dims + indices' last dim: it must be 1..rank - batch_dims.
+         const auto last = c.rank(1) >= 1 ? c.dim(1, c.rank(1) - 1) : std::nullopt;
+         if (c.ok() && last && c.rank(0) >= 0 && (*last < 1 || *last > c.rank(0) - b)) {
+           c.fail("the last dim of indices is " + std::to_string(*last) + ", allowed: 1 to " +
+                  std::to_string(c.rank(0) - b) + " (data rank " + std::to_string(c.rank(0)) + ", batch_dims " +
+                  std::to_string(b) + ")");
+         }
        }},
       {"Flatten", [](Check& c) { c.axis(0, "axis", c.attr_int("axis", 1), true); }},
       {"ArgMax", [](Check& c) { c.axis(0, "axis", c.attr_int("axis", 0)); }},

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "onnx/onnx_pb.h"
@@ -25,11 +26,12 @@ class GuardView {
   virtual const onnx::AttributeProto* attribute(const std::string& name) const = 0;
   // Input i's value when it is an initializer or a Constant; nullptr otherwise.
   virtual const onnx::TensorProto* constant(size_t i) const = 0;
-  // Dim d of input i when its type gives a value; -1 otherwise.
-  virtual int64_t dim(size_t i, int d) const {
+  // Dim d of input i when its type gives a value (as written: a hostile file may give a
+  // negative one); nullopt otherwise.
+  virtual std::optional<int64_t> dim(size_t i, int d) const {
     (void)i;
     (void)d;
-    return -1;
+    return std::nullopt;
   }
 };
 

@@ -35,10 +35,10 @@ int rank_of(const onnx::TypeProto* t) {
   return -1;
 }
 
-int64_t dim_of(const onnx::TypeProto* t, int d) {
-  if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+std::optional<int64_t> dim_of(const onnx::TypeProto* t, int d) {
+  if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape()) return std::nullopt;
   const auto& shape = t->tensor_type().shape();
-  if (d < 0 || d >= shape.dim_size() || !shape.dim(d).has_dim_value()) return -1;
+  if (d < 0 || d >= shape.dim_size() || !shape.dim(d).has_dim_value()) return std::nullopt;
   return shape.dim(d).dim_value();
 }
 
@@ -50,7 +50,7 @@ class ContextView final : public GuardView {
   int rank(size_t i) const override { return rank_of(ctx_.getInputType(i)); }
   const onnx::AttributeProto* attribute(const std::string& name) const override { return ctx_.getAttribute(name); }
   const onnx::TensorProto* constant(size_t i) const override { return ctx_.getInputData(i); }
-  int64_t dim(size_t i, int d) const override { return dim_of(ctx_.getInputType(i), d); }
+  std::optional<int64_t> dim(size_t i, int d) const override { return dim_of(ctx_.getInputType(i), d); }
 
  private:
   onnx::InferenceContext& ctx_;
@@ -144,9 +144,9 @@ class NodeView final : public GuardView {
     auto it = s_.constants.find(n_.input(static_cast<int>(i)));
     return it == s_.constants.end() ? nullptr : it->second;
   }
-  int64_t dim(size_t i, int d) const override {
+  std::optional<int64_t> dim(size_t i, int d) const override {
     auto it = s_.types.find(n_.input(static_cast<int>(i)));
-    return it == s_.types.end() ? -1 : dim_of(it->second, d);
+    return it == s_.types.end() ? std::nullopt : dim_of(it->second, d);
   }
 
  private:

@@ -132,6 +132,26 @@ TEST_CASE("rank guards: a shape input's length bounds the output's rank") {
   CHECK(load_error(std::string(kHead17) + "g (float[2] x, int64[n] s) => (float y) { y = Reshape(x, s) }").empty());
 }
 
+TEST_CASE("rank guards: GatherND's index length must fit the data's rank") {
+  CHECK_THAT(load_error(std::string(kHead17) + "g (float[2, 3] x, int64[4, 3] i) => (float y) { y = GatherND(x, i) }"),
+             Catch::Contains("(GatherND): the last dim of indices is 3, allowed: 1 to 2"));
+  // The fuzzer's SEGV inside ONNX's inference: a negative declared dim read as the index length.
+  const std::string text =
+      std::string(kHead17) + "g (float[2, 3] x, int64[4, 1] i) => (float y) { y = GatherND(x, i) }";
+  CHECK_THAT(load_error_edited(text,
+                               [](onnx::ModelProto& p) {
+                                 p.mutable_graph()
+                                     ->mutable_input(1)
+                                     ->mutable_type()
+                                     ->mutable_tensor_type()
+                                     ->mutable_shape()
+                                     ->mutable_dim(1)
+                                     ->set_dim_value(-1);
+                               }),
+             Catch::Contains("(GatherND): the last dim of indices is -1"));
+  CHECK(load_error(text).empty());
+}
+
 TEST_CASE("schema validation: arity, names, attributes and element types") {
   struct Case {
     const char* body;
