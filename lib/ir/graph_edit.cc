@@ -166,6 +166,48 @@ int name_unnamed_nodes(onnx::GraphProto& g) {
   return name_nodes_in(g, "", taken);
 }
 
+namespace {
+int clear_negative_dims_in(onnx::TypeProto& t) {
+  onnx::TensorShapeProto* shape = nullptr;
+  if (t.has_tensor_type() && t.tensor_type().has_shape()) shape = t.mutable_tensor_type()->mutable_shape();
+  if (t.has_sparse_tensor_type() && t.sparse_tensor_type().has_shape()) {
+    shape = t.mutable_sparse_tensor_type()->mutable_shape();
+  }
+  int cleared = 0;
+  if (shape) {
+    for (auto& d : *shape->mutable_dim()) {
+      if (d.has_dim_value() && d.dim_value() < 0) {
+        d.clear_dim_value();
+        ++cleared;
+      }
+    }
+  }
+  if (t.has_sequence_type() && t.sequence_type().has_elem_type()) {
+    cleared += clear_negative_dims_in(*t.mutable_sequence_type()->mutable_elem_type());
+  }
+  if (t.has_optional_type() && t.optional_type().has_elem_type()) {
+    cleared += clear_negative_dims_in(*t.mutable_optional_type()->mutable_elem_type());
+  }
+  return cleared;
+}
+}  // namespace
+
+int clear_negative_dims(onnx::GraphProto& g) {
+  int cleared = 0;
+  for (auto* list : {g.mutable_input(), g.mutable_output(), g.mutable_value_info()}) {
+    for (auto& v : *list) {
+      if (v.has_type()) cleared += clear_negative_dims_in(*v.mutable_type());
+    }
+  }
+  for (auto& n : *g.mutable_node()) {
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) cleared += clear_negative_dims(*a.mutable_g());
+      for (auto& sg : *a.mutable_graphs()) cleared += clear_negative_dims(sg);
+    }
+  }
+  return cleared;
+}
+
 void erase_nodes(onnx::GraphProto& g, const std::vector<bool>& remove) {
   auto* nodes = g.mutable_node();
   int w = 0;

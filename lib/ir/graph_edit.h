@@ -49,6 +49,12 @@ std::string fresh_name(std::set<std::string>& taken, const std::string& base);
 // logs all see the same names. Returns the number of nodes named.
 int name_unnamed_nodes(onnx::GraphProto& g);
 
+// Clears every negative dim_value declared in the types of graph inputs, outputs and
+// value_info (subgraphs, sequence and optional element types included): such a dim is read
+// as unknown, as `-1` conventionally means "dynamic". ONNX 1.12's inference functions index
+// with declared dims unchecked, so none may stay negative. Returns the number cleared.
+int clear_negative_dims(onnx::GraphProto& g);
+
 // Removes the nodes whose flag is set, keeping the order of the rest.
 void erase_nodes(onnx::GraphProto& g, const std::vector<bool>& remove);
 // Removes the named initializers and their graph.input entries.

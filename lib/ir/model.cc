@@ -73,6 +73,9 @@ Model finish_load(onnx::ModelProto proto, const fs::path& path, const std::strin
   if (dir.empty() && !path.empty()) dir = ".";
   materialize_external(m.graph(), dir, name);
   name_unnamed_nodes(m.graph());  // stable names for inspect, layer rules, profiles and logs
+  if (const int n = clear_negative_dims(m.graph())) {
+    m.add_warning(name + ": " + std::to_string(n) + " declared dim(s) below 0 read as unknown");
+  }
   densify_sparse_initializers(m.proto(), dir, name, source_bytes);  // the model in memory is dense
   if (opts.run_checker) m.check();
   if (opts.infer_shapes) m.infer_shapes();

@@ -274,7 +274,8 @@ TEST_CASE("distill: gradual=E keeps the mask of weights it cannot restore, and s
     noted = noted || n == "gradual: fc2.weight kept its mask: a stage before the prune stage changed it";
   }
   CHECK(noted);
-  const Tensor &a = fc2, &b = weights(out).at("fc2.weight");
+  const auto w_out = weights(out);
+  const Tensor &a = fc2, &b = w_out.at("fc2.weight");
   for (int64_t i = 0; i < a.numel(); ++i) REQUIRE((a.data<float>()[i] == 0.f) == (b.data<float>()[i] == 0.f));
 
   const Model nm = test::apply(teacher, "prune-nm", {{"n", "2"}, {"m", "4"}});
