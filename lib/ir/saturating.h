@@ -29,6 +29,15 @@ inline uint64_t sat_mul(uint64_t a, uint64_t b) {
 }
 
 // True when `v` is the clamped value (the true result may be larger).
+// A floating value as int64, clamped to the type's range (NaN -> 0): a plain cast of a value
+// outside the range is undefined behaviour.
+inline int64_t saturating_int64(double v) {
+  if (!(v == v)) return 0;
+  if (v >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+  if (v <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
 inline bool saturated(int64_t v) { return v == std::numeric_limits<int64_t>::max(); }
 inline bool saturated(uint64_t v) { return v == std::numeric_limits<uint64_t>::max(); }
 

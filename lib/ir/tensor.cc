@@ -5,6 +5,9 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <type_traits>
+
+#include "ir/saturating.h"
 
 namespace edge {
 
@@ -150,11 +153,16 @@ double Tensor::get_double(int64_t i) const {
 }
 
 int64_t Tensor::get_int64(int64_t i) const {
-  if (dtype_ == DType::kFloat16) return static_cast<int64_t>(get_double(i));
+  if (dtype_ == DType::kFloat16) return saturating_int64(get_double(i));
   int64_t out = 0;
   if (!dispatch_numeric(dtype_, [&](auto tag) {
         using T = decltype(tag);
-        out = static_cast<int64_t>(static_cast<const T*>(raw())[i]);
+        const T v = static_cast<const T*>(raw())[i];
+        if constexpr (std::is_floating_point_v<T>) {
+          out = saturating_int64(static_cast<double>(v));
+        } else {
+          out = static_cast<int64_t>(v);
+        }
       })) {
     fail_unsupported("cannot read elements of type " + dtype_name(dtype_));
   }

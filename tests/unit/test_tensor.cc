@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "ir/tensor.h"
 #include "ir/tensor_compare.h"
@@ -85,4 +86,15 @@ TEST_CASE("compare_tensors follows allclose semantics") {
   REQUIRE_FALSE(compare_tensors(a, b, 1e-5, 0).passed());
   Tensor c = Tensor::from_vector<float>({1, 3}, {1.f, 100.f, 0.f});
   REQUIRE_FALSE(compare_tensors(a, c, 1, 1).shape_ok);
+}
+
+TEST_CASE("get_int64 of floating values saturates instead of overflowing") {
+  const Tensor f = Tensor::from_vector<float>({5}, {6.97672e22f, -1e30f, NAN, 2.9f, -2.9f});
+  CHECK(f.get_int64(0) == std::numeric_limits<int64_t>::max());
+  CHECK(f.get_int64(1) == std::numeric_limits<int64_t>::min());
+  CHECK(f.get_int64(2) == 0);
+  CHECK(f.get_int64(3) == 2);
+  CHECK(f.get_int64(4) == -2);
+  const Tensor d = Tensor::from_vector<double>({1}, {1e300});
+  CHECK(d.get_int64(0) == std::numeric_limits<int64_t>::max());
 }

@@ -15,6 +15,7 @@ class ReshapeKernel : public OpKernel {
     Shape req = attr_shape_;
     if (ctx.opset >= 5) {
       const Tensor& s = ctx.input(1);
+      if (s.dtype() != DType::kInt64) fail(ctx.where() + ": shape must be int64, got " + dtype_name(s.dtype()));
       req.resize(static_cast<size_t>(s.numel()));
       for (int64_t i = 0; i < s.numel(); ++i) req[static_cast<size_t>(i)] = s.get_int64(i);
     }
