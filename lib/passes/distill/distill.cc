@@ -38,32 +38,13 @@ const char* Distill::summary() {
 std::vector<OptionSpec> Distill::options() {
   OptionSpec lr{"lr", OptionType::kFloat, "0.01", "peak learning rate", {}, 0, 10};
   lr.exclusive_min = true;
-  return {
+  std::vector<OptionSpec> out = {
       {"teacher", OptionType::kString, "original", "original (the pipeline's input model) or a model path", {}},
-      {"temperature",
-       OptionType::kFloat,
-       "0",
-       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
-       {},
-       0,
-       1e12},
-      {"alpha",
-       OptionType::kFloat,
-       "0.5",
-       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
-       {},
-       0,
-       1},
       {"epochs", OptionType::kInt, "20", "passes over the training data", {}, 0, 100000},
       lr,
-      {"batch",
-       OptionType::kInt,
-       "32",
-       "samples per optimizer step (a fixed-batch model accumulates runs)",
-       {},
-       1,
-       1e6},
-      {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
+  };
+  for (auto& o : shared_training_options()) out.push_back(std::move(o));
+  const std::vector<OptionSpec> own = {
       {"loss",
        OptionType::kString,
        "kl",
@@ -86,29 +67,8 @@ std::vector<OptionSpec> Distill::options() {
        {},
        0,
        1e6},
-      {"patience",
-       OptionType::kInt,
-       "5",
-       "stop after this many epochs without a lower validation loss; 0 = never",
-       {},
-       0,
-       100000},
-      {"val",
-       OptionType::kFloat,
-       "0.1",
-       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
-       {},
-       0,
-       0.9},
-      {"schedule",
-       OptionType::kString,
-       "cosine",
-       "learning-rate schedule after warm-up",
-       {"cosine", "constant", "step"}},
       {"warmup", OptionType::kInt, "0", "epochs of linear learning-rate warm-up", {}, 0, 100000},
       {"step_epochs", OptionType::kInt, "10", "schedule=step: epochs between decays (x0.1)", {}, 1, 100000},
-      {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
-      {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
       {"params",
        OptionType::kString,
        "",
@@ -144,6 +104,8 @@ std::vector<OptionSpec> Distill::options() {
        0,
        100000},
   };
+  out.insert(out.end(), own.begin(), own.end());
+  return out;
 }
 
 namespace {
@@ -237,7 +199,8 @@ void Distill::run(Model& model, PassContext& ctx) {
   ObjectiveConfig oc = objective_from_teacher(teacher_rows, set.size(), opts_.get_string("loss") == "kl",
                                               opts_.get_float("temperature"), opts_.get_float("alpha"));
   oc.hint_student = hint_student;
-  for (const auto& h : teacher_rows.hints) oc.hint_weight.push_back(opts_.get_float("hint_weight") / std::max(mean_square(h), 1e-12));
+  for (const auto& h : teacher_rows.hints)
+    oc.hint_weight.push_back(opts_.get_float("hint_weight") / std::max(mean_square(h), 1e-12));
   DistillObjective objective(teacher_rows, set.labels, graph.output_names(), oc);
 
   StudentFeeds feeds(student, set, batch, ctx);
@@ -284,7 +247,8 @@ void Distill::run(Model& model, PassContext& ctx) {
       split.train, split.val, [&](const std::vector<int64_t>& idx) { return feeds.feeds(idx); }, objective);
   finish_gradual(plan, graph);
 
-  for (size_t k = 0; k < graph.param_names().size(); ++k) prune::write_weight(student, graph.param_names()[k], graph.params()[k]);
+  for (size_t k = 0; k < graph.param_names().size(); ++k)
+    prune::write_weight(student, graph.param_names()[k], graph.params()[k]);
   if (own_student) model = std::move(student_file);
 
   DistillSummary summary;

@@ -37,7 +37,7 @@ const char* Qat::summary() {
 std::vector<OptionSpec> Qat::options() {
   OptionSpec lr{"lr", OptionType::kFloat, "0.0001", "peak learning rate of the weights and biases", {}, 0, 10};
   lr.exclusive_min = true;
-  return {
+  std::vector<OptionSpec> out = {
       {"teacher",
        OptionType::kString,
        "original",
@@ -53,55 +53,17 @@ std::vector<OptionSpec> Qat::options() {
        0,
        1},
       lr,
-      {"batch",
-       OptionType::kInt,
-       "32",
-       "samples per optimizer step (a fixed-batch model accumulates runs)",
-       {},
-       1,
-       1e6},
-      {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
+  };
+  for (auto& o : shared_training_options()) out.push_back(std::move(o));
+  const std::vector<OptionSpec> own = {
       {"loss",
        OptionType::kString,
        "mse",
        "mse: MSE on logits / spread^2 (matches the float logits; measured best); kl: KL*T^2",
        {"kl", "mse"}},
-      {"temperature",
-       OptionType::kFloat,
-       "0",
-       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
-       {},
-       0,
-       1e12},
-      {"alpha",
-       OptionType::kFloat,
-       "0.5",
-       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
-       {},
-       0,
-       1},
-      {"patience",
-       OptionType::kInt,
-       "5",
-       "stop after this many epochs without a lower validation loss; 0 = never",
-       {},
-       0,
-       100000},
-      {"val",
-       OptionType::kFloat,
-       "0.1",
-       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
-       {},
-       0,
-       0.9},
-      {"schedule",
-       OptionType::kString,
-       "cosine",
-       "learning-rate schedule after warm-up",
-       {"cosine", "constant", "step"}},
-      {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
-      {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
   };
+  out.insert(out.end(), own.begin(), own.end());
+  return out;
 }
 
 namespace {

@@ -9,6 +9,54 @@
 
 namespace edge::pass::distill {
 
+std::vector<OptionSpec> shared_training_options() {
+  return {
+      {"batch",
+       OptionType::kInt,
+       "32",
+       "samples per optimizer step (a fixed-batch model accumulates runs)",
+       {},
+       1,
+       1e6},
+      {"optimizer", OptionType::kString, "adam", "adam, adamw or sgd (momentum)", {"adam", "sgd", "adamw"}},
+      {"temperature",
+       OptionType::kFloat,
+       "0",
+       "softmax temperature of loss=kl; 0 = the teacher's logit spread (std across classes, mean over samples)",
+       {},
+       0,
+       1e12},
+      {"alpha",
+       OptionType::kFloat,
+       "0.5",
+       "with --train-labels: loss = (1-alpha)*distill + alpha*cross-entropy",
+       {},
+       0,
+       1},
+      {"patience",
+       OptionType::kInt,
+       "5",
+       "stop after this many epochs without a lower validation loss; 0 = never",
+       {},
+       0,
+       100000},
+      {"val",
+       OptionType::kFloat,
+       "0.1",
+       "share of the training samples held out to pick the best epoch; 0 = pick on the training samples",
+       {},
+       0,
+       0.9},
+      {"schedule",
+       OptionType::kString,
+       "cosine",
+       "learning-rate schedule after warm-up",
+       {"cosine", "constant", "step"}},
+      {"weight_decay", OptionType::kFloat, "0", "L2 (sgd, adam) or decoupled (adamw) weight decay", {}, 0, 10},
+      {"momentum", OptionType::kFloat, "0.9", "optimizer=sgd momentum", {}, 0, 1},
+  };
+}
+
 train::TrainerOptions trainer_options(const PassOptions& opts, int64_t batch, uint64_t seed, const std::string& who) {
   train::TrainerOptions to;
   to.epochs = static_cast<int>(opts.get_int("epochs"));

@@ -24,6 +24,10 @@ namespace edge::pass::distill {
 
 // --- setup ---------------------------------------------------------------------------------
 
+// The options distill and qat both declare, with the same names, defaults and meaning: batch,
+// optimizer, temperature, alpha, patience, val, schedule, weight_decay, momentum.
+std::vector<OptionSpec> shared_training_options();
+
 // Epochs, batch, seed, patience, optimizer and learning-rate schedule; the caller adds what is
 // its own (run_rows, warm-up, step decay). `who` names the stage in errors.
 train::TrainerOptions trainer_options(const PassOptions& opts, int64_t batch, uint64_t seed, const std::string& who);
