@@ -65,13 +65,22 @@ struct Refusal {
 // The refusals of the safe_infer_shapes call running on this thread.
 thread_local std::vector<Refusal>* t_refusals = nullptr;
 
+// Ops whose ONNX 1.12 inference function copies input 0's shape without checking that input 0
+// has a type (propagateShapeFromInputToOutput after taking the element type from `dtype`): a
+// null dereference when it has none (EyeLike, found by fuzz_model_struct). For them inference is
+// skipped while input 0 is untyped: the outputs stay untyped, as for any op ONNX cannot infer.
+bool copies_untyped_input_shape(const std::string& op) {
+  return op == "EyeLike" || op == "RandomUniformLike" || op == "RandomNormalLike" || op == "Bernoulli";
+}
+
 std::unique_ptr<onnx::OpSchema> guarded_copy(const onnx::OpSchema& s) {
   auto copy = std::make_unique<onnx::OpSchema>(s);
   const std::string op = s.Name();
   const int since = s.since_version();
-  if (has_inference_guard(op) && s.has_type_and_shape_inference_function()) {
+  if ((has_inference_guard(op) || copies_untyped_input_shape(op)) && s.has_type_and_shape_inference_function()) {
     copy->TypeAndShapeInferenceFunction(
         [original = s.GetTypeAndShapeInferenceFunction(), op, since](onnx::InferenceContext& ctx) {
+          if (copies_untyped_input_shape(op) && (ctx.getNumInputs() == 0 || !ctx.getInputType(0))) return;
           std::string why = inference_guard(op, since, ContextView(ctx));
           if (!why.empty()) {
             if (t_refusals) t_refusals->push_back({op, since, why});
@@ -100,7 +109,7 @@ class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
                                   const std::string& domain) const override {
     const onnx::OpSchema* s = onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
     if (!s || !is_default_domain(domain)) return s;
-    if (!has_inference_guard(key) && !s->has_data_propagation_function()) return s;
+    if (!has_inference_guard(key) && !copies_untyped_input_shape(key) && !s->has_data_propagation_function()) return s;
     std::lock_guard<std::mutex> lock(mu_);
     auto& slot = copies_[s];
     if (!slot) slot = guarded_copy(*s);

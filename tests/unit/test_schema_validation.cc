@@ -157,6 +157,15 @@ TEST_CASE("rank guards: GatherND's index length must fit the data's rank") {
   CHECK(load_error(text).empty());
 }
 
+TEST_CASE("EyeLike of an untyped input loads (ONNX's inference would dereference its null type)") {
+  // The input comes from an op of another domain, which ONNX cannot type; the fuzzer's SEGV.
+  const std::string text = R"(<ir_version: 8, opset_import: ["" : 17, "custom.domain" : 1]>
+g (float[2, 2] x) => (float y) {
+  t = custom.domain.Foo(x)
+  y = EyeLike <dtype = 1> (t) })";
+  CHECK(load_error(text).empty());
+}
+
 TEST_CASE("schema validation: arity, names, attributes and element types") {
   struct Case {
     const char* body;
