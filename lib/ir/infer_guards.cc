@@ -54,7 +54,7 @@ class Check {
   }
   // Input i, a 1-D shape, gives the output's rank: refuse a declared length beyond the limit.
   void shape_length(size_t i, const char* what) {
-    const int64_t n = rank(i) == 1 ? v_.dim(i, 0).value_or(-1) : -1;
+    const int64_t n = rank(i) == 1 ? dim(i, 0).value_or(-1) : -1;
     if (n > kMaxRankFromShapeInput) {
       fail(std::string(what) + " has " + std::to_string(n) + " values: the output would have rank " +
            std::to_string(n) + " (at most " + std::to_string(kMaxRankFromShapeInput) + ")");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ir/graph_index.h"
 #include "passes/prune/prune_common.h"
 #include "passes/prune/prune_stage.h"
 #include "train/params.h"
@@ -9,13 +10,6 @@
 namespace edge::pass::distill {
 
 namespace {
-
-const onnx::TensorProto* find_initializer(const Model& m, const std::string& name) {
-  for (const auto& t : m.graph().initializer()) {
-    if (t.name() == name) return &t;
-  }
-  return nullptr;
-}
 
 // Why `dense` (the input model's weight) cannot stand for `pruned`'s origin; empty when it can.
 std::string mismatch(const Tensor& dense, const Tensor& pruned) {
@@ -34,6 +28,7 @@ std::string mismatch(const Tensor& dense, const Tensor& pruned) {
 GradualPlan plan_gradual(const Model& original, const std::map<std::string, std::string>& pruned,
                          train::TrainGraph& graph, int64_t end_step) {
   GradualPlan plan;
+  const GraphIndex index(original.graph());
   std::vector<train::GradualTarget> targets;
   for (size_t k = 0; k < graph.param_names().size(); ++k) {
     const std::string& name = graph.param_names()[k];
@@ -43,7 +38,7 @@ GradualPlan plan_gradual(const Model& original, const std::map<std::string, std:
       plan.kept.emplace_back(name, "pruned with pattern " + rec->second);
       continue;
     }
-    if (!find_initializer(original, name)) {
+    if (!index.initializer(name)) {
       plan.kept.emplace_back(name, "the input model has no initializer of that name");
       continue;
     }
