@@ -8,6 +8,7 @@
 
 #include "cpu_kernel_test_util.h"
 #include "ir/text_format.h"
+#include "runtime/linalg/conv2d_direct_c16.h"
 #include "runtime/session.h"
 
 using namespace edge;
@@ -94,7 +95,10 @@ TEST_CASE("cpu Conv (direct 2-D path) matches the reference on larger random geo
     bool depthwise = false;
     const std::string text = conv_model(rng, &xs, &depthwise, true);
     const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
+    // One trial in three without the AVX-512 tile: the AVX2 tile, pointwise GEMM and im2col.
+    rt::linalg::c16::force_off(trial % 3 == 2);
     test::check_against_reference(text, {{"x", x}}, {1e-4, 1e-4, 1 + trial % 2});
+    rt::linalg::c16::force_off(false);
   }
 }
 
@@ -112,7 +116,14 @@ g (float[1, 2, 5, 5] x) => (float[1, 3, 5, 5] y)
   auto p = s->profile();
   REQUIRE(p.size() == 1);  // Relu fused into the Conv
   REQUIRE(p[0].op == "FusedConv");
-  REQUIRE(p[0].kernel == "cpu:conv-pointwise-packed+relu");
+  // 1x1: the packed GEMM, or the direct AVX-512 tile where the CPU has it (twice as fast).
+  REQUIRE(p[0].kernel ==
+          (rt::linalg::c16::available() ? "cpu:conv-direct-avx512-c16+relu" : "cpu:conv-pointwise-packed+relu"));
+  rt::linalg::c16::force_off(true);
+  auto g = rt::Session::create(parse_model_text(text), so);
+  rt::linalg::c16::force_off(false);
+  g->run({{"x", Tensor(DType::kFloat, {1, 2, 5, 5})}});
+  REQUIRE(g->profile().at(0).kernel == "cpu:conv-pointwise-packed+relu");
   so.backends = {"reference"};
   auto r = rt::Session::create(parse_model_text(text), so);
   r->run({{"x", Tensor(DType::kFloat, {1, 2, 5, 5})}});
@@ -140,6 +151,7 @@ TEST_CASE("2-D convs larger than 1x1 take the direct path; results do not depend
   for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>((i * 37) % 101) / 50.f - 1.f;
   auto a = one->run({{"x", x}})[0].second;
   auto b = two->run({{"x", x}})[0].second;
-  REQUIRE(one->profile()[0].kernel == "cpu:conv-direct-6x16");
+  REQUIRE(one->profile()[0].kernel ==
+          std::string("cpu:conv-direct-") + (rt::linalg::c16::available() ? "avx512-c16" : "6x16"));
   REQUIRE(std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0);
 }

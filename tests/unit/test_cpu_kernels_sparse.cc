@@ -2,12 +2,14 @@
 // reference kernels on random geometry and sparsity, bit for bit against the dense direct path,
 // independent of the thread count, and chosen only from the measured zero share on.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <sstream>
 
 #include "cpu_kernel_test_util.h"
 #include "runtime/linalg/conv2d_direct.h"
+#include "runtime/linalg/conv2d_direct_c16.h"
 #include "runtime/thread_pool.h"
 
 using namespace edge;
@@ -15,7 +17,8 @@ namespace linalg = edge::rt::linalg;
 
 namespace {
 
-// n floats in [-1, 1] of which a share `zeros` (rounded) are exactly 0, at random positions.
+// n floats in [-1, 1] of which a share `zeros` (rounded up: at least that share) are exactly 0,
+// at random positions.
 std::vector<float> sparse_floats(int64_t n, double zeros, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   std::vector<float> v(static_cast<size_t>(n));
@@ -23,9 +26,13 @@ std::vector<float> sparse_floats(int64_t n, double zeros, std::mt19937& rng) {
   std::vector<size_t> idx(v.size());
   for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
   std::shuffle(idx.begin(), idx.end(), rng);
-  const auto z = static_cast<size_t>(static_cast<double>(n) * zeros + 0.5);
+  const auto z = static_cast<size_t>(std::ceil(static_cast<double>(n) * zeros - 1e-9));
   for (size_t i = 0; i < z && i < idx.size(); ++i) v[idx[i]] = 0.f;
   return v;
+}
+
+float wide_at(const linalg::DirectConv2d::Wide& w, int64_t m, int64_t oh, int64_t ow) {
+  return w.out[m * w.ld + (oh * w.row_stride + ow) * w.pos_stride];
 }
 
 std::string floats_text(const std::vector<float>& v) {
@@ -36,9 +43,9 @@ std::string floats_text(const std::vector<float>& v) {
 }
 
 // A Conv with sparse weights and random geometry: 1x1 to 3x3 kernels, strides 1-2, dilations,
-// asymmetric pads, groups, bias, and a fused Relu or residual Add. Kernels larger than 1x1 have
-// 72-97 % zeros; 1x1 kernels 91-97 %, unit strides, 64+ channels per group and 32+ positions
-// (DirectConv2d::kSparse*: where the sparse path is taken).
+// asymmetric pads, groups, bias, and a fused Relu or residual Add: 95-98 % zeros; 1x1 kernels
+// with unit strides, 64+ channels per group and 32+ positions (DirectConv2d::sparse_pays: the
+// sparse path is taken there, whichever dense tile the CPU runs).
 std::string sparse_conv_model(std::mt19937& rng, Shape* xs, double* zeros) {
   const int64_t G = rng() % 3 == 0 ? 2 : 1;
   const int64_t kh = 1 + rng() % 3, kw = 1 + rng() % 3;
@@ -47,7 +54,7 @@ std::string sparse_conv_model(std::mt19937& rng, Shape* xs, double* zeros) {
   const int64_t sh = one ? 1 : 1 + rng() % 2, sw = one ? 1 : 1 + rng() % 2;
   const int64_t dh = 1 + rng() % 2, dw = 1 + rng() % 2, ph = rng() % 2, pw = rng() % 2, ph2 = rng() % 3;
   const int64_t H = (kh - 1) * dh + (one ? 4 : 1) + rng() % 16, W = (kw - 1) * dw + (one ? 8 : 1) + rng() % 20;
-  *zeros = one ? 0.91 + static_cast<double>(rng() % 7) / 100.0 : 0.72 + static_cast<double>(rng() % 26) / 100.0;
+  *zeros = 0.95 + static_cast<double>(rng() % 4) / 100.0;
   *xs = {1 + static_cast<int64_t>(rng() % 2), C, H, W};
   const bool bias = rng() % 2;
   const int tail = static_cast<int>(rng() % 3);  // none, Relu, residual Add + Relu
@@ -114,14 +121,14 @@ TEST_CASE("sparse rows give the dense direct path's results bit for bit, whateve
     const auto a = dense.run(x.data(), g, aligned(s1), nullptr);
     const auto b = sparse.run(x.data(), g, aligned(s2), nullptr);
     const auto c = sparse.run(x.data(), g, aligned(s3), &pool);
-    REQUIRE(a.row_stride == b.row_stride);
+    // The dense result may be channels-last (the AVX-512 tile): compared element by element.
     for (int64_t m = 0; m < M; ++m) {
       for (int64_t oh = 0; oh < g.OH; ++oh) {
-        const float* ra = a.out + m * a.ld + oh * a.row_stride;
-        const float* rb = b.out + m * b.ld + oh * b.row_stride;
-        const float* rc = c.out + m * c.ld + oh * c.row_stride;
-        REQUIRE(std::memcmp(ra, rb, static_cast<size_t>(g.OW) * sizeof(float)) == 0);
-        REQUIRE(std::memcmp(rb, rc, static_cast<size_t>(g.OW) * sizeof(float)) == 0);
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          const float va = wide_at(a, m, oh, ow), vb = wide_at(b, m, oh, ow), vc = wide_at(c, m, oh, ow);
+          REQUIRE(std::memcmp(&va, &vb, sizeof(float)) == 0);
+          REQUIRE(std::memcmp(&vb, &vc, sizeof(float)) == 0);
+        }
       }
     }
   }
@@ -129,15 +136,21 @@ TEST_CASE("sparse rows give the dense direct path's results bit for bit, whateve
 
 TEST_CASE("1x1 Convs take the sparse path only where it was measured to pay") {
   std::mt19937 rng(4);
+  const bool c16 = linalg::c16::available();
+  const char* dense = c16 ? "cpu:conv-direct-avx512-c16" : "cpu:conv-pointwise-packed";
+  const char* strided = c16 ? "cpu:conv-direct-avx512-c16" : "cpu:conv-im2col-packed";
   struct Case {
     int64_t C, M, H, W, stride;
     double zeros;
     const char* kernel;
   } cases[] = {{64, 32, 8, 8, 1, 0.95, "cpu:conv-direct-sparse(95%)"},
-               {64, 32, 8, 8, 1, 0.85, "cpu:conv-pointwise-packed"},  // below 90 %
-               {16, 32, 8, 8, 1, 0.95, "cpu:conv-pointwise-packed"},  // few taps per row
-               {64, 32, 4, 4, 1, 0.95, "cpu:conv-pointwise-packed"},  // 16 positions
-               {64, 32, 8, 8, 2, 0.95, "cpu:conv-im2col-packed"}};    // strided
+               {64, 32, 8, 8, 1, 0.9, c16 ? dense : "cpu:conv-direct-sparse(90%)"},  // AVX-512: 90 % needs 128 channels
+               {128, 32, 10, 10, 1, 0.9, "cpu:conv-direct-sparse(90%)"},             // ... and 100 positions
+               {128, 32, 8, 8, 1, 0.9, c16 ? dense : "cpu:conv-direct-sparse(90%)"},
+               {64, 32, 8, 8, 1, 0.85, dense},  // below 90 %
+               {16, 32, 8, 8, 1, 0.95, dense},  // few taps per row
+               {64, 32, 4, 4, 1, 0.95, dense},  // 16 positions
+               {64, 32, 8, 8, 2, 0.95, strided}};
   for (const auto& c : cases) {
     const int64_t OH = (c.H - 1) / c.stride + 1, OW = (c.W - 1) / c.stride + 1;
     const std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1," + std::to_string(c.C) + "," +
@@ -155,7 +168,11 @@ TEST_CASE("1x1 Convs take the sparse path only where it was measured to pay") {
 
 TEST_CASE("the sparse path is chosen from the measured zero share on, and the profile says so") {
   std::mt19937 rng(3);
-  for (double zeros : {0.5, linalg::DirectConv2d::kSparseFrom - 0.05, 0.9}) {
+  // 3x3 kernels on 8x8 maps (64 positions): from 70 % against the AVX2 tile, from 95 % against
+  // the AVX-512 tile (90 % only with 100+ positions).
+  const bool c16 = linalg::c16::available();
+  const double from = c16 ? 0.95 : 0.7;
+  for (double zeros : {0.5, 0.65, 0.75, 0.92, 0.96}) {
     const std::string text =
         "<ir_version: 8, opset_import: [\"\" : 13]>\n"
         "g (float[1, 16, 8, 8] x) => (float[1, 32, 8, 8] y)\n"
@@ -167,12 +184,24 @@ TEST_CASE("the sparse path is chosen from the measured zero share on, and the pr
     auto s = rt::Session::create(parse_model_text(text), so);
     s->run({{"x", test::random_tensor({1, 16, 8, 8}, rng, -1.f, 1.f)}});
     const std::string kernel = s->profile().at(0).kernel;
-    if (zeros >= linalg::DirectConv2d::kSparseFrom) {
-      REQUIRE(kernel == "cpu:conv-direct-sparse(90%)+relu");
+    INFO("zeros " << zeros);
+    if (zeros >= from) {
+      REQUIRE(kernel == "cpu:conv-direct-sparse(" + std::to_string(static_cast<int>(zeros * 100 + 0.5)) + "%)+relu");
     } else {
-      REQUIRE(kernel == "cpu:conv-direct-6x16+relu");
+      REQUIRE(kernel == std::string("cpu:conv-direct-") + (c16 ? "avx512-c16" : "6x16") + "+relu");
     }
   }
+  // 16 x 16 positions: 90 % pays against either tile.
+  const std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "g (float[1, 16, 16, 16] x) => (float[1, 32, 16, 16] y)\n"
+      "<float[32, 16, 3, 3] w = {" +
+      floats_text(sparse_floats(32 * 16 * 9, 0.9, rng)) + "}>\n{ y = Conv<pads = [1, 1, 1, 1]>(x, w) }\n";
+  rt::SessionOptions so;
+  so.profile = true;
+  auto s = rt::Session::create(parse_model_text(text), so);
+  s->run({{"x", test::random_tensor({1, 16, 16, 16}, rng, -1.f, 1.f)}});
+  REQUIRE(s->profile().at(0).kernel == "cpu:conv-direct-sparse(90%)");
 }
 
 TEST_CASE("Gemm and MatMul with a mostly zero constant B run on sparse columns and match the reference") {

@@ -191,6 +191,10 @@ DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const f
     }
     return;
   }
+  if (c16::available()) {
+    c16_ = c16::pack(M_, K_, w);
+    return;
+  }
   const int64_t tiles = (M_ + mr_ - 1) / mr_;
   panels_.assign(static_cast<size_t>(tiles * K_ * mr_), 0.f);
   for (int64_t m = 0; m < M_; ++m) {
@@ -199,7 +203,17 @@ DirectConv2d::DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const f
   }
 }
 
-const char* DirectConv2d::tile_name() const { return sparse_ ? "sparse" : "6x16"; }
+const char* DirectConv2d::tile_name() const { return sparse_ ? "sparse" : c16_.m_pad > 0 ? "avx512-c16" : "6x16"; }
+
+bool DirectConv2d::sparse_pays(double zeros, int64_t taps, int64_t channels, int64_t positions, bool unit_strides) {
+  const bool pointwise_ok = unit_strides && channels >= 64 && positions >= 32;
+  if (c16::available()) {
+    if (taps > 1) return zeros >= 0.95 || (zeros >= 0.9 && positions >= 100);
+    return pointwise_ok && (zeros >= 0.95 || (zeros >= 0.9 && channels >= 128 && positions >= 100));
+  }
+  if (taps > 1) return zeros >= 0.7;
+  return pointwise_ok && zeros >= 0.9;
+}
 
 double zero_share(const float* w, int64_t n) {
   if (n <= 0) return 0.0;
@@ -225,7 +239,7 @@ DirectConv2d::Layout DirectConv2d::layout(const Conv2dGeom& g) const {
 
 size_t DirectConv2d::scratch_floats(const Conv2dGeom& g) const {
   const Layout l = layout(g);
-  return static_cast<size_t>(l.offset_floats + l.plane_floats + M_ * l.n_pad);
+  return static_cast<size_t>(l.offset_floats + l.plane_floats + std::max(M_ * l.n_pad, c16_.m_pad * l.n_wide));
 }
 
 void DirectConv2d::fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const {
@@ -236,6 +250,10 @@ void DirectConv2d::fill_planes(const float* x, const Conv2dGeom& g, const Layout
       for (int64_t b = 0; b < g.sw; ++b, p += l.plane) {
         // Plane columns j with input column j * sw + b - pw inside [0, W).
         const int64_t first = b - g.pw;  // input column of plane column 0
+        if (g.sw <= 2 && c16_.m_pad > 0) {  // AVX-512 is there
+          c16::fill_plane(p, xc, g.H, g.W, a - g.ph, g.sh, first, g.sw, l.Hq, l.Wq);
+          continue;
+        }
         int64_t lo = first >= 0 ? 0 : (-first + g.sw - 1) / g.sw;
         int64_t hi = g.W - 1 - first < 0 ? 0 : (g.W - 1 - first) / g.sw + 1;
         lo = std::min(lo, l.Wq);
@@ -267,19 +285,31 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
   auto* offset = reinterpret_cast<int64_t*>(scratch);
   float* planes = scratch + l.offset_floats;
   float* out = planes + l.plane_floats;
-  for (int64_t c = 0, k = 0; c < C_; ++c) {
-    for (int64_t kh = 0; kh < KH_; ++kh) {
-      for (int64_t kw = 0; kw < KW_; ++kw, ++k) {
-        const int64_t rh = kh * g.dh, rw = kw * g.dw;
-        const int64_t phase = (rh % g.sh) * g.sw + rw % g.sw;
-        offset[k] = (c * g.sh * g.sw + phase) * l.plane + (rh / g.sh) * l.Wq + rw / g.sw;
-      }
+  // Tap (c, kh, kw) reads plane (c, kh*dh % sh, kw*dw % sw) at row kh*dh / sh and column
+  // kw*dw / sw; quotients and remainders are stepped (no division per tap).
+  const int64_t dq_h = g.dh / g.sh, dr_h = g.dh % g.sh, dq_w = g.dw / g.sw, dr_w = g.dw % g.sw;
+  for (int64_t kh = 0, qh = 0, rh = 0; kh < KH_; ++kh) {
+    const int64_t row_part = rh * g.sw * l.plane + qh * l.Wq;
+    for (int64_t kw = 0, qw = 0, rw = 0; kw < KW_; ++kw) {
+      offset[kh * KW_ + kw] = row_part + rw * l.plane + qw;
+      qw += dq_w;
+      rw += dr_w;
+      if (rw >= g.sw) rw -= g.sw, ++qw;
     }
+    qh += dq_h;
+    rh += dr_h;
+    if (rh >= g.sh) rh -= g.sh, ++qh;
   }
+  const int64_t channel_stride = g.sh * g.sw * l.plane, taps = KH_ * KW_;
+  for (int64_t k = taps; k < K_; ++k) offset[k] = offset[k - taps] + channel_stride;
   fill_planes(x, g, l, planes);
   if (sparse_) {
     run_sparse(l, offset, planes, out, pool);
-    return {out, l.n_pad, l.Wq};
+    return {out, l.n_pad, l.Wq, 1};
+  }
+  if (c16_.m_pad > 0) {
+    c16::run(c16_, K_, planes, offset, g.OH, g.OW, l.Wq, out, pool);
+    return {out, 1, l.Wq, c16_.m_pad};
   }
   const int64_t n_tiles = l.n_pad / nr_;
   TaskArgs t{M_, K_, n_tiles, (n_tiles + kChunkTiles - 1) / kChunkTiles, panels_.data(), planes, offset, out,
@@ -299,7 +329,7 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
   } else {
     body(0, tasks);
   }
-  return {out, l.n_pad, l.Wq};
+  return {out, l.n_pad, l.Wq, 1};
 }
 
 void DirectConv2d::run_sparse(const Layout& l, int64_t* offset, const float* planes, float* out,

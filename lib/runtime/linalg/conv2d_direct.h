@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/linalg/conv2d_direct_c16.h"
 #include "runtime/linalg/gemm.h"
 
 namespace edge::rt {
@@ -40,31 +41,36 @@ class DirectConv2d {
   // w: one group's weights [M][C][KH][KW] (row-major). `sparse`: keep only the nonzero taps.
   DirectConv2d(int64_t M, int64_t C, int64_t KH, int64_t KW, const float* w, bool sparse = false);
 
-  // When the cpu Conv takes the sparse path (measured on single layers: docs/performance.md).
-  // Kernels larger than 1x1: from 70 % zeros. 1x1 kernels, whose dense path is one packed GEMM:
-  // from 90 % zeros, with unit strides (a strided 1x1 reads one of its stride phases), at least
-  // 64 input channels and at least 32 output positions known when prepared (fewer taps per row
-  // or columns per tile leave the sparse rows slower than the GEMM).
-  static constexpr double kSparseFrom = 0.7;
-  static constexpr double kSparseFrom1x1 = 0.9;
-  static constexpr int64_t kSparse1x1MinChannels = 64, kSparse1x1MinPositions = 32;
+  // When the cpu Conv takes the sparse path, as measured on single layers against the dense
+  // tile this CPU runs (bench/direct_conv_bench.cc, docs/performance.md). `taps`: KH * KW;
+  // `channels`: input channels per group; `positions`: output positions per image known at
+  // preparation (0 when not known); `unit_strides`: all strides 1.
+  //   AVX2 tile: kernels larger than 1x1 from 70 % zeros; 1x1 (whose dense path is one packed
+  //   GEMM) from 90 % with unit strides, >= 64 channels and >= 32 positions.
+  //   AVX-512 tile (2x the AVX2 tile's speed, so the sparse rows pay later): kernels larger
+  //   than 1x1 from 90 % with >= 100 positions, else from 95 %; 1x1 with unit strides,
+  //   >= 64 channels and >= 32 positions from 95 %, or from 90 % with >= 128 channels and
+  //   >= 100 positions.
+  static bool sparse_pays(double zeros, int64_t taps, int64_t channels, int64_t positions, bool unit_strides);
 
   // Scratch floats run() needs for geometry `g` (g.C, g.KH, g.KW must match the weights).
   size_t scratch_floats(const Conv2dGeom& g) const;
 
-  // Computes the wide output of one image: row m of the result starts at out + m * ld, and
-  // output (oh, ow) is at column oh * row_stride + ow. `x` is [C][H][W]; `scratch` holds
+  // Computes the wide output of one image: output (m, oh, ow) is at
+  // out[m * ld + (oh * row_stride + ow) * pos_stride] (pos_stride 1 from the AVX2 and portable
+  // tiles, channels-last from the AVX-512 tile: ld 1). `x` is [C][H][W]; `scratch` holds
   // scratch_floats(g) floats (64-byte aligned). Returns the result's location.
   struct Wide {
     const float* out;
     int64_t ld;          // floats between output channels
-    int64_t row_stride;  // floats between output rows (>= OW)
+    int64_t row_stride;  // positions between output rows (>= OW)
+    int64_t pos_stride;  // floats between adjacent positions
   };
   Wide run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const;
 
   int64_t rows() const { return M_; }
   bool sparse() const { return sparse_; }
-  // The register tile ("6x16", or "sparse"): for profiles.
+  // The register tile ("6x16", "avx512-c16" or "sparse"): for profiles.
   const char* tile_name() const;
 
  private:
@@ -77,6 +83,7 @@ class DirectConv2d {
   int64_t M_ = 0, C_ = 0, KH_ = 0, KW_ = 0, K_ = 0;
   static constexpr int mr_ = 6, nr_ = 16;
   std::vector<float> panels_;  // [M_pad / mr][K][mr], rows past M zero
+  c16::Packed c16_;            // the AVX-512 tile's weights, when c16::available() at construction
   bool sparse_ = false;
   std::vector<int64_t> row_start_;  // sparse: row m's taps are [row_start_[m], row_start_[m + 1])
   std::vector<int32_t> tap_k_;      // sparse: k = (c * KH + kh) * KW + kw of each nonzero weight

@@ -2,13 +2,14 @@
 //
 // At preparation the weights are packed once and the algorithm is chosen from the weight
 // shape: "depthwise" (one input and one output channel per group: a direct sliding-window
-// loop), "direct" (2-D kernels larger than 1x1: an implicit GEMM reading the taps straight
-// from a padded copy of the input, linalg/conv2d_direct.h; for mostly zero weights, any 2-D
-// kernel, its sparse rows: only nonzero taps are summed, when sparse_pays()), "pointwise" (1x1,
-// unit stride, no padding: the input is the GEMM operand as it is) or "im2col" (other ranks and strided 1x1:
-// the patch matrix is built in scratch space, then one packed GEMM per group). Bias, the
-// residual input and the activation are applied as the results are written. Geometry is
-// resolved again only when the input's spatial size changes.
+// loop), "direct" (2-D kernels larger than 1x1, and every 2-D kernel where the AVX-512 tile is
+// there: an implicit GEMM reading the taps straight from a padded copy of the input,
+// linalg/conv2d_direct.h; for mostly zero weights, its sparse rows: only nonzero taps are
+// summed, when sparse_pays()), "pointwise" (1x1, unit stride, no padding: the input is the GEMM
+// operand as it is) or "im2col" (other ranks and strided 1x1: the patch matrix is built in
+// scratch space, then one packed GEMM per group). Bias, the residual input and the activation
+// are applied as the results are written. Geometry is resolved again only when the input's
+// spatial size changes.
 #include <algorithm>
 #include <vector>
 
@@ -54,7 +55,10 @@ class CpuConvKernel : public OpKernel {
     // Pruned weights (mostly zeros) take the direct path's sparse rows, 1x1 kernels included.
     zeros_ = linalg::zero_share(w.data<float>(), w.numel());
     if (!depthwise_ && kernel_.size() == 2) sparse_ = sparse_pays(init);
-    direct_ = !depthwise_ && kernel_.size() == 2 && (kernel_[0] * kernel_[1] > 1 || sparse_);
+    // 1x1 kernels: one packed GEMM on the input as it is, unless the AVX-512 direct tile is
+    // there (twice as fast: bench/direct_conv_bench.cc).
+    direct_ =
+        !depthwise_ && kernel_.size() == 2 && (kernel_[0] * kernel_[1] > 1 || sparse_ || linalg::c16::available());
     if (depthwise_) {
       weights_.assign(w.data<float>(), w.data<float>() + w.numel());
     } else if (direct_) {
@@ -169,6 +173,14 @@ class CpuConvKernel : public OpKernel {
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group_; ++g) {
         const auto wide = direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool);
+        if (wide.pos_stride != 1) {  // channels-last (the AVX-512 tile): transposed in blocks
+          const int64_t base = (n * M_ + g * Mg) * OH * OW;
+          linalg::c16::write_channels_first(wide.out, wide.pos_stride, wide.row_stride, OH, OW, Mg,
+                                            bias_.empty() ? nullptr : bias_.data() + g * Mg, pz ? pz + base : nullptr,
+                                            py + base);
+          for (int64_t m = 0; m < Mg; ++m) act_.apply(py + base + m * OH * OW, OH * OW);
+          continue;
+        }
         for (int64_t m = 0; m < Mg; ++m) {
           const int64_t ch = g * Mg + m, base = (n * M_ + ch) * OH * OW;
           const float bias = bias_.empty() ? 0.f : bias_[static_cast<size_t>(ch)];
@@ -188,17 +200,19 @@ class CpuConvKernel : public OpKernel {
     }
   }
 
-  // The measured rule of linalg::DirectConv2d::kSparseFrom*, for a 2-D, not depthwise Conv.
+  // The measured rule (linalg::DirectConv2d::sparse_pays), for a 2-D, not depthwise Conv; the
+  // output positions from the input's declared size and the strides (0 when not declared).
   bool sparse_pays(const KernelInit& init) const {
-    using linalg::DirectConv2d;
-    if (kernel_[0] * kernel_[1] > 1) return zeros_ >= DirectConv2d::kSparseFrom;
     const bool unit_strides =
         std::all_of(attrs_.strides.begin(), attrs_.strides.end(), [](int64_t v) { return v == 1; });
-    const ValueType& x = init.input_type(0);  // a 1x1 kernel with unit strides keeps the positions
-    const bool enough_positions = x.has_shape && x.shape.size() == 4 && x.shape[2] > 0 && x.shape[3] > 0 &&
-                                  x.shape[2] * x.shape[3] >= DirectConv2d::kSparse1x1MinPositions;
-    return zeros_ >= DirectConv2d::kSparseFrom1x1 && unit_strides && Cg_ >= DirectConv2d::kSparse1x1MinChannels &&
-           enough_positions;
+    const ValueType& x = init.input_type(0);
+    int64_t positions = 0;
+    if (x.has_shape && x.shape.size() == 4 && x.shape[2] > 0 && x.shape[3] > 0) {
+      const int64_t sh = attrs_.strides.size() == 2 ? std::max<int64_t>(attrs_.strides[0], 1) : 1;
+      const int64_t sw = attrs_.strides.size() == 2 ? std::max<int64_t>(attrs_.strides[1], 1) : 1;
+      positions = ((x.shape[2] + sh - 1) / sh) * ((x.shape[3] + sw - 1) / sw);
+    }
+    return linalg::DirectConv2d::sparse_pays(zeros_, kernel_[0] * kernel_[1], Cg_, positions, unit_strides);
   }
 
   static void add_residual(float* y, const float* z, int64_t n) {
