@@ -9,6 +9,7 @@
 #include "cpu_kernel_test_util.h"
 #include "ir/tensor_compare.h"
 #include "ir/text_format.h"
+#include "runtime/linalg/conv2d_direct_c16.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/session.h"
 
@@ -77,15 +78,20 @@ std::string depthwise_model(std::mt19937& rng, Shape* x_shape) {
 TEST_CASE("cpu depthwise Conv matches the reference Conv on random geometry, 1 and 2 threads") {
   std::mt19937 rng(314);
   for (int trial = 0; trial < 200; ++trial) {
-    const bool generic = trial % 3 == 2;  // the portable path, as on a CPU without AVX2
+    // AVX-512 channel blocks where the CPU has them, the AVX2 planes, the portable planes (as on
+    // a CPU without AVX2).
+    const bool generic = trial % 3 == 2, c16 = trial % 3 == 0 && rt::linalg::c16::available();
     rt::linalg::sgemm_force_generic(generic);
+    rt::linalg::c16::force_off(trial % 3 == 1);
     Shape xs;
     const std::string text = depthwise_model(rng, &xs);
     const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
-    test::check_against_reference(
-        text, {{"x", x}},
-        {1e-4, 1e-5, 1 + trial % 2, generic ? "cpu:conv-depthwise-phase-generic" : "cpu:conv-depthwise-phase"});
+    const char* kernel = c16       ? "cpu:conv-depthwise-c16-avx512"
+                         : generic ? "cpu:conv-depthwise-phase-generic"
+                                   : "cpu:conv-depthwise-phase-avx2";
+    test::check_against_reference(text, {{"x", x}}, {1e-4, 1e-5, 1 + trial % 2, kernel});
     rt::linalg::sgemm_force_generic(false);
+    rt::linalg::c16::force_off(false);
   }
 }
 

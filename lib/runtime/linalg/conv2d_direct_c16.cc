@@ -5,6 +5,8 @@
 #include <array>
 #include <utility>
 
+#include "runtime/linalg/avx512_util.h"
+#include "runtime/linalg/gemm.h"
 #include "runtime/thread_pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -32,6 +34,10 @@ using TileFn = void (*)(int64_t K, const float* w, const float* x, const int64_t
 constexpr int64_t kBlockBytes = 24 * 1024;
 
 #ifdef EDGE_C16_X86
+using avx512::lanes_below;
+using avx512::lanes_between;
+using avx512::transpose16;
+
 // c[j * m_pad + 16 * v + lane] (+)= sum_k w[k][16 * v + lane] * x[offset[k] + j], for j < P:
 // from zero when `first`, else added to what c holds.
 template <int MV, int P>
@@ -82,9 +88,6 @@ bool cpu_has_avx512() {
   return v;
 }
 
-__mmask16 lanes_below(int64_t n) {  // the first n lanes, 0 <= n <= 16
-  return static_cast<__mmask16>((1u << n) - 1u);
-}
 #else
 TileFn tile_for(int64_t, int64_t) { return nullptr; }
 bool cpu_has_avx512() { return false; }
@@ -100,51 +103,11 @@ struct RowSplit {
 
 }  // namespace
 
-bool available() { return cpu_has_avx512() && !g_force_off; }
+// A CPU without AVX2 has no AVX-512 either: the portable path forced for tests means no tile.
+bool available() { return cpu_has_avx512() && !g_force_off && sgemm_uses_avx2(); }
 void force_off(bool on) { g_force_off = on; }
 
 #ifdef EDGE_C16_X86
-namespace {
-// Lanes [a, b) of 16, clamped.
-__mmask16 lanes_between(int64_t a, int64_t b) {
-  a = std::clamp<int64_t>(a, 0, 16);
-  b = std::clamp<int64_t>(b, a, 16);
-  return static_cast<__mmask16>(lanes_below(b) & ~lanes_below(a));
-}
-
-// rows[j] (16 channels of position j) to cols[i] (16 positions of channel i). GCC 12 warns
-// that its own unpack intrinsics read an undefined vector (_mm512_undefined_ps, on purpose).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-__attribute__((target("avx512f"))) void transpose16(const __m512* rows, __m512* cols) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; ++i) {  // u[4i + q]: lane L holds rows 4i..4i+3 of column 4L + q
-    u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-    u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-    u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-    u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-  }
-  for (int q = 0; q < 4; ++q) {
-    const __m512 v = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), w = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xDD);
-    const __m512 x = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88),
-                 y = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xDD);
-    cols[q] = _mm512_shuffle_f32x4(v, x, 0x88);
-    cols[8 + q] = _mm512_shuffle_f32x4(v, x, 0xDD);
-    cols[4 + q] = _mm512_shuffle_f32x4(w, y, 0x88);
-    cols[12 + q] = _mm512_shuffle_f32x4(w, y, 0xDD);
-  }
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-}  // namespace
-
 __attribute__((target("avx512f"))) void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0,
                                                    int64_t sh, int64_t first, int64_t sw, int64_t Hq, int64_t Wq) {
   const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
@@ -246,28 +209,36 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
          float* out, ThreadPool* pool) {
   // Tasks: a channel group and a chunk of output rows (one chunk on one thread, so that each
   // weight block is read once per group). Within a task: per tap block, every row segment.
+  // Without padding columns (Wq == OW, e.g. 1x1 kernels) the rows are one run of positions,
+  // split into tiles across row ends.
+  if (Wq == OW && OH > 1) {
+    OW *= OH;
+    Wq = OW;
+    OH = 1;
+  }
   const int threads = pool ? pool->size() : 1;
-  const int64_t chunks = threads == 1 ? 1 : std::min<int64_t>(OH, 2 * threads);
-  const int64_t tasks = static_cast<int64_t>(p.groups.size()) * chunks;
+  const int64_t max_chunks = threads == 1 ? 1 : 2 * threads;
   auto body = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const auto& g = p.groups[static_cast<size_t>(t / chunks)];
-      const int64_t chunk = t % chunks, oh0 = chunk * OH / chunks, oh1 = (chunk + 1) * OH / chunks;
-      const int64_t width = 16 * g.vecs, kc = std::max<int64_t>(1, kBlockBytes / (width * 4));
+      const auto& g = p.groups[static_cast<size_t>(t / max_chunks)];
       const RowSplit split(OW, kMaxPositions[g.vecs]);
+      // This task's share of the group's (row, segment) items.
+      const int64_t items = OH * split.segments, chunk = t % max_chunks;
+      const int64_t i0 = chunk * items / max_chunks, i1 = (chunk + 1) * items / max_chunks;
+      const int64_t width = 16 * g.vecs, kc = std::max<int64_t>(1, kBlockBytes / (width * 4));
       for (int64_t k0 = 0; k0 < K; k0 += kc) {
         const int64_t kn = std::min(kc, K - k0);
         const float* w = p.w.data() + g.offset + k0 * width;
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-          for (int64_t s = 0; s < split.segments; ++s) {
-            const int64_t column = oh * Wq + split.start(s);
-            tile_for(g.vecs, split.length(s))(kn, w, planes + column, offset + k0,
-                                              out + column * p.m_pad + g.first_vec * 16, p.m_pad, k0 == 0);
-          }
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t oh = i / split.segments, s = i % split.segments;
+          const int64_t column = oh * Wq + split.start(s);
+          tile_for(g.vecs, split.length(s))(kn, w, planes + column, offset + k0,
+                                            out + column * p.m_pad + g.first_vec * 16, p.m_pad, k0 == 0);
         }
       }
     }
   };
+  const int64_t tasks = static_cast<int64_t>(p.groups.size()) * max_chunks;
   const double macs = static_cast<double>(p.m_pad) * static_cast<double>(K) * static_cast<double>(OH * OW);
   if (pool && macs > 65536.0) {
     pool->parallel_for(tasks, body);

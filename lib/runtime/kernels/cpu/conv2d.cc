@@ -178,7 +178,7 @@ class CpuConvKernel : public OpKernel {
           linalg::c16::write_channels_first(wide.out, wide.pos_stride, wide.row_stride, OH, OW, Mg,
                                             bias_.empty() ? nullptr : bias_.data() + g * Mg, pz ? pz + base : nullptr,
                                             py + base);
-          for (int64_t m = 0; m < Mg; ++m) act_.apply(py + base + m * OH * OW, OH * OW);
+          act_.apply(py + base, Mg * OH * OW);  // the group's planes are adjacent: one call
           continue;
         }
         for (int64_t m = 0; m < Mg; ++m) {

@@ -9,7 +9,8 @@
 // dilations included, no bounds checks), then bias, the residual and the activation are applied
 // as the OW valid columns of each wide row are written out. The loop is compiled twice (AVX2+FMA
 // and portable vector code) and picked once per run. Planes are split into a fixed number of
-// tasks, so results do not depend on the thread count.
+// tasks, so results do not depend on the thread count. Where the CPU has AVX-512, blocks of 16
+// channels run channels-last instead (linalg/conv_depthwise_c16.h: no per-plane fixed cost).
 #include <algorithm>
 #include <vector>
 
@@ -17,6 +18,8 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/cpu/fused_activation.h"
 #include "runtime/kernels/reference/nn_util.h"
+#include "runtime/linalg/conv2d_direct_c16.h"
+#include "runtime/linalg/conv_depthwise_c16.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/vmath.h"
 
@@ -162,7 +165,7 @@ void dw_task_generic(const DwPlan& p, const DwTask& t, const FusedActivation& a)
 class CpuDepthwiseConvKernel : public OpKernel {
  public:
   explicit CpuDepthwiseConvKernel(const KernelInit& init)
-      : attrs_(NnSpatialAttrs::parse(init)), act_(FusedActivation::parse(init)) {
+      : attrs_(NnSpatialAttrs::parse(init)), act_(FusedActivation::parse(init)), c16_(linalg::c16::available()) {
     const Tensor& w = *init.constant(1);
     C_ = w.dim(0);
     kernel_ = {w.dim(2), w.dim(3)};
@@ -178,6 +181,7 @@ class CpuDepthwiseConvKernel : public OpKernel {
   }
 
   std::string algorithm() const override {
+    if (c16_) return "conv-depthwise-c16-avx512" + act_.suffix();
     return std::string("conv-depthwise-phase") + (linalg::sgemm_uses_avx2() ? "-avx2" : "-generic") + act_.suffix();
   }
 
@@ -194,6 +198,10 @@ class CpuDepthwiseConvKernel : public OpKernel {
     const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
     if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
       fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
+    }
+    if (c16_) {
+      run_c16(ctx, x, y, z);
+      return;
     }
     const int64_t tasks = std::min<int64_t>(planes, 16), per_task = kGroup * plan_.plane_floats + plan_.wide;
     auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
@@ -219,6 +227,25 @@ class CpuDepthwiseConvKernel : public OpKernel {
   }
 
  private:
+  // Blocks of 16 channels of one image, channels-last (linalg::dw16), in a fixed number of tasks.
+  void run_c16(KernelContext& ctx, const Tensor& x, Tensor& y, const Tensor* z) const {
+    const int64_t N = x.dim(0), per_image = (C_ + 15) / 16, blocks = N * per_image;
+    const int64_t tasks = std::min<int64_t>(blocks, 16), per_task = linalg::dw16::scratch_floats(dw16_);
+    auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
+    const int64_t in_n = C_ * plan_.H * plan_.W, on = plan_.OH * plan_.OW;
+    ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        for (int64_t b = blocks * t / tasks; b < blocks * (t + 1) / tasks; ++b) {
+          const int64_t n = b / per_image, c0 = b % per_image * 16;
+          float* yn = y.data<float>() + n * C_ * on;
+          linalg::dw16::run_block(dw16_, c0, x.data<float>() + n * in_n, weights_.data(), bias_.data(),
+                                  z ? z->data<float>() + n * C_ * on : nullptr, yn, scratch + t * per_task);
+          act_.apply(yn + c0 * on, (std::min(C_, c0 + 16) - c0) * on);  // the block's planes are adjacent
+        }
+      }
+    });
+  }
+
   void resolve(const KernelContext& ctx, const Tensor& x) {
     const NnSpatial g = nn_resolve_spatial(ctx.where(), attrs_, Shape(x.shape().begin() + 2, x.shape().end()), kernel_);
     DwPlan p;
@@ -254,6 +281,7 @@ class CpuDepthwiseConvKernel : public OpKernel {
       p.col_at.push_back((iw0 + p.pw) / p.sw);
     }
     p.plane_floats = (std::max(p.sh * p.sw * p.PH * p.PW, max_off + p.wide) + 7) / 8 * 8;
+    dw16_ = {C_, p.H, p.W, p.KH, p.KW, p.sh, p.sw, dh, dw, p.ph, p.pw, p.OH, p.OW, Hp, Wp};
     plan_ = std::move(p);
   }
 
@@ -263,6 +291,8 @@ class CpuDepthwiseConvKernel : public OpKernel {
   Shape kernel_;
   std::vector<float> weights_, bias_;
   DwPlan plan_;
+  bool c16_;  // AVX-512 there when prepared: the channels-last blocks
+  linalg::dw16::Geometry dw16_{};
 };
 
 }  // namespace
