@@ -24,6 +24,7 @@ class Check {
   size_t num_inputs() const { return v_.num_inputs(); }
 
   bool has_attr(const char* name) const { return v_.attribute(name) != nullptr; }
+  const onnx::AttributeProto* attr(const char* name) const { return v_.attribute(name); }
   int64_t attr_int(const char* name, int64_t def) const {
     const auto* a = v_.attribute(name);
     return a && a->has_i() ? a->i() : def;
@@ -126,6 +127,22 @@ void conv_pool(Check& c, int w_index) {
   auto pads = c.attr_ints("pads");
   if (spatial >= 0 && pads && static_cast<int>(pads->size()) != 2 * spatial) {
     c.fail("pads has " + std::to_string(pads->size()) + " values for " + std::to_string(spatial) + " spatial dims");
+  }
+  // Without pads and with an auto_pad other than VALID, ONNX 1.12's convPoolShapeInference
+  // finds the remainder of each spatial dim by subtracting the stride in a loop: a declared dim
+  // of 2^40 with stride 2 ran for minutes (fuzz_model_struct, 2026-12-01).
+  const auto* auto_pad = c.attr("auto_pad");
+  if ((!pads || pads->empty()) && auto_pad && auto_pad->s() != "VALID" && spatial > 0) {
+    const auto strides = c.attr_ints("strides");
+    for (int i = 0; i < spatial; ++i) {
+      const int64_t stride =
+          strides && static_cast<int>(strides->size()) == spatial ? (*strides)[static_cast<size_t>(i)] : 1;
+      const auto d = c.dim(0, 2 + i);
+      if (stride > 1 && d && *d > kMaxAutoPadDim) {
+        c.fail("X's spatial dim " + std::to_string(*d) + " with auto_pad " + auto_pad->s() + " and stride " +
+               std::to_string(stride) + " is over the limit of " + std::to_string(kMaxAutoPadDim));
+      }
+    }
   }
 }
 

@@ -40,6 +40,11 @@ class GuardView {
 // declared length of 2^32 exhausted memory before anything was refused.
 constexpr int64_t kMaxRankFromShapeInput = 64;
 
+// The largest spatial dim of a Conv/pool input with auto_pad SAME_* (no pads) and a stride
+// above 1: ONNX 1.12's inference takes dim / stride steps to find the padding (2^24: far past
+// any real feature map or signal, milliseconds of steps).
+constexpr int64_t kMaxAutoPadDim = int64_t{1} << 24;
+
 // True when `op` (ai.onnx) has a rule.
 bool has_inference_guard(const std::string& op);
 

@@ -157,6 +157,34 @@ TEST_CASE("rank guards: GatherND's index length must fit the data's rank") {
   CHECK(load_error(text).empty());
 }
 
+TEST_CASE("rank guards: auto_pad SAME with a stride refuses spatial dims ONNX would step through") {
+  // The fuzzer's timeout: ONNX 1.12 finds the SAME padding by subtracting the stride from the
+  // dim in a loop (2^39 steps for a declared 2^40, minutes).
+  CHECK_THAT(load_error(std::string(kHead17) +
+                        "g (float[1, 1, 1099511627776, 3] x) => (float y) "
+                        "{ y = MaxPool<auto_pad = \"SAME_UPPER\", kernel_shape = [3, 3], strides = [2, 2]>(x) }"),
+             Catch::Contains("(MaxPool): X's spatial dim 1099511627776 with auto_pad SAME_UPPER and stride 2 is over "
+                             "the limit of 16777216"));
+  CHECK_THAT(load_error(std::string(kHead17) + "g (float[1, 1, 8, 16777217] x, float[1, 1, 3, 3] w) => (float y) "
+                                               "{ y = Conv<auto_pad = \"SAME_LOWER\", strides = [1, 2]>(x, w) }"),
+             Catch::Contains("(Conv): X's spatial dim 16777217"));
+  // At the limit, with stride 1, with explicit pads or VALID: ONNX's loop is short or not run.
+  for (const char* attrs : {R"(auto_pad = "SAME_UPPER", kernel_shape = [3, 3], strides = [2, 2])",
+                            R"(auto_pad = "SAME_UPPER", kernel_shape = [3, 3])",
+                            R"(auto_pad = "VALID", kernel_shape = [3, 3], strides = [2, 2])",
+                            R"(pads = [1, 1, 1, 1], kernel_shape = [3, 3], strides = [2, 2])"}) {
+    INFO(attrs);
+    const std::string dim = std::string(attrs).find("pads") == std::string::npos &&
+                                    std::string(attrs).find("SAME") != std::string::npos &&
+                                    std::string(attrs).find("strides") != std::string::npos
+                                ? "16777216"
+                                : "1099511627776";
+    CHECK(load_error(std::string(kHead17) + "g (float[1, 1, " + dim + ", 3] x) => (float y) { y = MaxPool<" + attrs +
+                     ">(x) }")
+              .empty());
+  }
+}
+
 TEST_CASE("EyeLike of an untyped input loads (ONNX's inference would dereference its null type)") {
   // The input comes from an op of another domain, which ONNX cannot type; the fuzzer's SEGV.
   const std::string text = R"(<ir_version: 8, opset_import: ["" : 17, "custom.domain" : 1]>
