@@ -3,13 +3,8 @@
 // split into chunks is fixed by n and the pool size, so results do not depend on timing.
 // An exception thrown by any chunk (on the caller or on a worker) is rethrown to the caller
 // after every chunk has finished; when several throw, the one from the lowest chunk wins.
-// Workers and the caller spin briefly (about 0.1-0.5 ms) before sleeping on the condition
-// variables: a kernel's parallel_for follows the previous one within microseconds, and a
-// sleep/wake round trip costs tens of microseconds (more in a VM), which is the whole
-// duration of a small layer.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -43,9 +38,9 @@ class ThreadPool {
   std::condition_variable cv_, done_cv_;
   const RangeFn* job_ = nullptr;
   int64_t job_n_ = 0;
-  std::atomic<uint64_t> generation_{0};  // one more per parallel_for (written under mu_)
-  std::atomic<int> pending_{0};          // workers still in the current job
-  std::atomic<bool> stop_{false};
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
   std::vector<std::exception_ptr> errors_;  // by chunk index
 };
 
