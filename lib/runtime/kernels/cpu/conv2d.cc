@@ -208,9 +208,12 @@ class CpuConvKernel : public OpKernel {
     const ValueType& x = init.input_type(0);
     int64_t positions = 0;
     if (x.has_shape && x.shape.size() == 4 && x.shape[2] > 0 && x.shape[3] > 0) {
-      const int64_t sh = attrs_.strides.size() == 2 ? std::max<int64_t>(attrs_.strides[0], 1) : 1;
-      const int64_t sw = attrs_.strides.size() == 2 ? std::max<int64_t>(attrs_.strides[1], 1) : 1;
-      positions = ((x.shape[2] + sh - 1) / sh) * ((x.shape[3] + sw - 1) / sw);
+      // Clamped: a hostile declared size or stride must not overflow (the rule needs "at least 100").
+      constexpr int64_t kCap = int64_t{1} << 30;
+      auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v, 1, kCap); };
+      const int64_t sh = attrs_.strides.size() == 2 ? clamp(attrs_.strides[0]) : 1;
+      const int64_t sw = attrs_.strides.size() == 2 ? clamp(attrs_.strides[1]) : 1;
+      positions = ((clamp(x.shape[2]) + sh - 1) / sh) * ((clamp(x.shape[3]) + sw - 1) / sw);
     }
     return linalg::DirectConv2d::sparse_pays(zeros_, kernel_[0] * kernel_[1], Cg_, positions, unit_strides);
   }
