@@ -141,6 +141,9 @@ TEST_CASE("quantize QDQ: int8 weights per channel, int32 bias, folded Relu, pass
   REQUIRE(producer_of(out, "r_q")->input(2) == "zero_point_u8_0");
   REQUIRE(value_of(out, "zero_point_u8_0").get_double(0) == 0);
   REQUIRE(producer_of(out, "r")->op_type() == "DequantizeLinear");
+  // ... and the Relu node goes: its clamp is the QuantizeLinear's saturation.
+  REQUIRE(count_op(out, "Relu") == 0);
+  REQUIRE(producer_of(out, producer_of(out, "r_q")->input(0))->op_type() == "Conv");
   // MaxPool and Flatten reuse the Relu output's scale and zero point.
   REQUIRE(producer_of(out, "p_q")->input(1) == "r_s");
   REQUIRE(producer_of(out, "f_q")->input(1) == "r_s");
@@ -155,6 +158,47 @@ TEST_CASE("quantize QDQ: int8 weights per channel, int32 bias, folded Relu, pass
   REQUIRE(e.sqnr_db() > 25);
   // Deterministic.
   REQUIRE(quantize(m, Format::kQdq)->result().proto().SerializeAsString() == out.proto().SerializeAsString());
+}
+
+TEST_CASE("quantize QDQ: a folded activation stays only where saturation is not the same clamp", "[quantize]") {
+  // Clip(0, 6) and Relu are the saturation of their output's grid; Clip(0.25, 6) clamps
+  // inside the grid (the range widens to contain 0) and LeakyRelu clamps nothing.
+  for (const std::string act :
+       {"Clip(c, zero, six)", "Relu(c)", "Clip(c, quarter, six)", "LeakyRelu<alpha = 0.1>(c)"}) {
+    const std::string text = R"(
+<ir_version: 7, opset_import: ["" : 13]>
+g (float[N, 2, 6, 6] x) => (float[N, 4, 6, 6] y)
+<float[4, 2, 3, 3] w = )" + values(72, 1) +
+                             ", float[4] b = " + values(4, 2) +
+                             R"(, float zero = {0.0}, float quarter = {0.25}, float six = {6.0}>
+{
+  c = Conv<pads = [1, 1, 1, 1]>(x, w, b)
+  r = )" + act + R"(
+  y = Identity(r)
+}
+)";
+    INFO(act);
+    Model m = parse_model_text(text);
+    auto q = quantize(m, Format::kQdq);
+    const Model& out = q->result();
+    out.check();
+    REQUIRE(q->plan().count(NodeQuant::kActivation) == 1);
+    const bool implied = act.find("quarter") == std::string::npos && act.find("Leaky") == std::string::npos;
+    const std::string op = act.substr(0, act.find_first_of("(<"));
+    REQUIRE(count_op(out, op) == (implied ? 0 : 1));
+    REQUIRE(count_op(out, "Conv") == 1);
+    // Same outputs as the unfused QDQ graph: the activation then Q/DQ, computed here from c.
+    auto feeds = random_feeds(m, 2, 7);
+    auto ref = rt::Session::create(m)->run(feeds)[0].second;
+    auto got = rt::Session::create(out)->run(feeds)[0].second;
+    const QParams p{static_cast<float>(value_of(out, "r_s").get_double(0)),
+                    static_cast<int32_t>(value_of(out, producer_of(out, "r_q")->input(2)).get_double(0)),
+                    QType::kUint8};
+    for (int64_t i = 0; i < ref.numel(); ++i) {
+      REQUIRE(std::fabs(got.get_double(i) - ref.get_double(i)) <= p.scale * 1.5);  // weights and input steps too
+    }
+    if (op == "Relu" || implied) REQUIRE(p.zero_point == 0);
+  }
 }
 
 TEST_CASE("quantize QOperator: QLinearConv, MaxPool on uint8, Gemm as MatMulInteger + int32 bias", "[quantize]") {

@@ -197,7 +197,7 @@ TEST_CASE("quantize-weight-only: MatMulNBits layers, no float weight left, outpu
   const Model q = apply(m, "quantize-weight-only", {{"bits", "8"}, {"format", "qdq"}}, &st);
   REQUIRE(count_op(q, "DequantizeLinear") == 2);
   REQUIRE(count_op(q, "Gemm") == 1);
-  REQUIRE(initializer_types(q).at("w1_quantized") == onnx::TensorProto::INT8);
+  REQUIRE(initializer_types(q).at("w1_q") == onnx::TensorProto::INT8);
   REQUIRE(max_diff(m, q) < 0.05);
 }
 

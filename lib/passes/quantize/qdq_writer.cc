@@ -6,18 +6,25 @@
 //   r = Relu(y)                     x_dq = DequantizeLinear(x_q, x_scale, x_zero_point)
 //   p = MaxPool(r)                  W_dq = DequantizeLinear(W_quantized, W_scale, W_zero_point, axis=0)
 //                                   B_dq = DequantizeLinear(B_quantized, B_scale, B_zero_point, axis=0)
-//                                   y = Conv(x_dq, W_dq, B_dq)
-//                                   r_float = Relu(y)
+//                                   r_float = Conv(x_dq, W_dq, B_dq)
 //                                   r_q = QuantizeLinear(r_float, r_scale, r_zero_point)
 //                                   r = DequantizeLinear(r_q, r_scale, r_zero_point)
 //                                   p_float = MaxPool(r)
 //                                   p_q = QuantizeLinear(p_float, r_scale, r_zero_point)
 //                                   p = DequantizeLinear(p_q, r_scale, r_zero_point)
 //
+// A folded Relu or Clip goes when the saturation of its QuantizeLinear is the same clamp
+// (always for Relu: its range starts at 0, the grid's lowest value; a Clip whose bounds lie
+// outside the calibrated range): Q(Relu(y)) == Q(y) for every y, so the layer writes the
+// activation's value directly, as ONNX Runtime's quantizer does with removable activations.
+// A LeakyRelu, or a Clip that acts inside the grid, stays between the layer and its Q.
+//
 // A value produced by a quantized node keeps its name as the DequantizeLinear output, so
 // every reader (float ones and graph outputs included) sees the 8-bit value, as in the
 // QOperator form. A value from a float node, a graph input or a constant gets its pair
 // under new names, read only by the quantized nodes.
+#include <cmath>
+
 #include "ir/graph_edit.h"
 #include "passes/quantize/quant_writer.h"
 
@@ -29,6 +36,25 @@ struct QdqWriter {
   const QuantPlan& plan;
   std::vector<onnx::NodeProto> out;
   std::map<std::string, std::string> dequantized;  // float-produced value -> its DequantizeLinear output
+  std::map<std::string, std::string> written_as;   // input of a dropped activation -> its output
+
+  // Whether folded activation `a` (Relu or Clip) is the saturation of its output's
+  // QuantizeLinear: its lower bound quantizes to the grid's lowest value and its upper bound
+  // to the highest (computed as QuantizeLinear does, in float32), so everything the
+  // activation clamps saturates the same way.
+  bool implied_by_saturation(int a) const {
+    const auto& node = v.graph().graph().node(a);
+    if (node.op_type() != "Relu" && node.op_type() != "Clip") return false;
+    const std::string& out = node.output(0);
+    const TensorPlan& t = plan.tensors.at(out);
+    const QParams& p = v.params(out);
+    const auto level = [&](double bound) {
+      return std::nearbyint(static_cast<float>(bound) / p.scale) + static_cast<float>(p.zero_point);
+    };
+    const bool low = std::isinf(t.lo) || level(t.lo) <= static_cast<float>(qmin(p.type));
+    const bool high = std::isinf(t.hi) || level(t.hi) >= static_cast<float>(qmax(p.type));
+    return low && high;
+  }
 
   // DequantizeLinear; without zero point input when `n` has none or `zero` says it is 0.
   onnx::NodeProto dq(const std::string& q, const QName& n, const std::string& y, int axis = -1, bool zero = false) {
@@ -73,7 +99,12 @@ struct QdqWriter {
   void node(int i) {
     const NodePlan& p = plan.nodes[static_cast<size_t>(i)];
     const LayerValues* lv = v.layer(i);
+    if (p.q.kind == NodeQuant::kActivation && implied_by_saturation(i)) return;  // see written_as
     onnx::NodeProto n = lv ? lv->node : v.graph().graph().node(i);
+    if (p.q.kind == NodeQuant::kCompute && p.folded >= 0 && implied_by_saturation(p.folded)) {
+      const auto& act = v.graph().graph().node(p.folded);
+      written_as[act.input(0)] = act.output(0);  // the layer (or its folded bias Add) writes it
+    }
     if (p.q.kind == NodeQuant::kPassThrough) {  // on a float-produced input: its Q/DQ pair
       auto it = dequantized.find(n.input(0));
       if (it != dequantized.end()) n.set_input(0, it->second);
@@ -106,6 +137,7 @@ struct QdqWriter {
     // Values this node produces that are 8-bit.
     std::vector<onnx::NodeProto> after;
     for (int k = 0; k < n.output_size(); ++k) {
+      if (auto w = written_as.find(n.output(k)); w != written_as.end()) n.set_output(k, w->second);
       const std::string o = n.output(k);
       auto it = plan.tensors.find(o);
       if (o.empty() || it == plan.tensors.end()) continue;
@@ -128,7 +160,7 @@ struct QdqWriter {
 
 Model write_qdq(QuantValues& v) {
   const QuantPlan& plan = v.plan();
-  QdqWriter w{v, plan, {}, {}};
+  QdqWriter w{v, plan, {}, {}, {}};
   const auto& index = v.graph().index();
   // Graph inputs and constant operands first.
   for (const auto& [name, t] : plan.tensors) {

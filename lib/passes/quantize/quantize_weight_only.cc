@@ -6,7 +6,7 @@
 //                                                           y = Add(t, beta * C)
 // format=qdq (bits=8 only): standard ONNX, int8 per output channel through DequantizeLinear
 // (axis needs opset 13; below, per tensor); the MatMul/Gemm itself is unchanged.
-//   Before:  y = MatMul(x, W)                        After:  Wd = DequantizeLinear(Wq, Ws, Wz, axis=1)
+//   Before:  y = MatMul(x, W)                        After:  Wd = DequantizeLinear(Wq, Ws, axis=1)
 //                                                           y = MatMul(x, Wd)
 // (Blocked DequantizeLinear and INT4 tensors need opset 21; models of opset <= 17 cannot use
 // them, which is why 4 bits go through MatMulNBits.)

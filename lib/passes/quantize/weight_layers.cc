@@ -1,5 +1,7 @@
 #include "passes/quantize/weight_layers.h"
 
+#include <algorithm>
+
 #include "ir/graph_edit.h"
 #include "ir/graph_index.h"
 #include "ir/node_attrs.h"
@@ -168,14 +170,19 @@ DequantizedWeight dequantized_weight(Model& m, std::set<std::string>& taken, con
   DequantizedWeight d;
   d.axis = q.axis;
   d.params = w.numel();
-  const std::string qn = fresh_name(taken, name + "_quantized");
-  const std::string sn = fresh_name(taken, name + "_scale");
-  const std::string zn = fresh_name(taken, name + "_zero_point");
-  d.output = fresh_name(taken, name + "_dequantized");
+  // Short names (W_q, W_s, W_dq), as quantize-static's; symmetric weights need no zero point
+  // input (DequantizeLinear's default is 0 of the int8 input's type).
+  const std::string qn = fresh_name(taken, name + "_q");
+  const std::string sn = fresh_name(taken, name + "_s");
+  d.output = fresh_name(taken, name + "_dq");
   add_initializer(m, q.values, qn);
   add_initializer(m, q.scale(), sn);
-  add_initializer(m, q.zero_point(), zn);
-  d.node = make_node("DequantizeLinear", {qn, sn, zn}, {d.output}, fresh_name(taken, name + "_DequantizeLinear"));
+  std::vector<std::string> inputs = {qn, sn};
+  if (std::any_of(q.zero_points.begin(), q.zero_points.end(), [](int8_t z) { return z != 0; })) {
+    inputs.push_back(fresh_name(taken, name + "_zp"));
+    add_initializer(m, q.zero_point(), inputs.back());
+  }
+  d.node = make_node("DequantizeLinear", inputs, {d.output}, "");
   if (q.axis >= 0) set_int_attribute(d.node, "axis", q.axis);
   // The error of the stored form: (q - 0) * scale of the element's slice.
   std::vector<float> approx(static_cast<size_t>(w.numel()));
