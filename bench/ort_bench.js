@@ -2,7 +2,7 @@
 'use strict';
 // Latency baseline: runs a model in ONNX Runtime (onnxruntime-node from scripts/ort, CPU,
 // default graph optimizations) on seeded random inputs and prints one JSON line in the shape
-// of `edge-run bench --format json`'s latency block.
+// of `edge-run bench --format json`'s latency block, with peak_rss_mb and rss_before_load_mb.
 //
 //   node bench/ort_bench.js MODEL [--runs N] [--warmup N] [--threads N] [--shape NAME:1x3x8x8]
 //
@@ -68,6 +68,9 @@ async function main() {
   } catch (e) {
     fail(`cannot load onnxruntime-node (cd scripts/ort && npm ci --ignore-scripts): ${e.message}`);
   }
+  // Memory as edge-run bench reports it: the process's resident set before the model is
+  // loaded (runtime library already in) and its peak after the timed runs.
+  const rssBeforeLoadMb = process.memoryUsage().rss / 1048576;
   const t0 = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(o.model, {
     executionProviders: ['cpu'], intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential',
@@ -95,11 +98,24 @@ async function main() {
   ms.sort((a, b) => a - b);
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
   console.log(JSON.stringify({
-    model: o.model, runtime: `onnxruntime-node ${require(path.join(__dirname, '..', 'scripts', 'ort', 'node_modules',
-      'onnxruntime-node', 'package.json')).version}`,
-    threads: o.threads, warmup: o.warmup, runs: o.runs, load_ms: loadMs,
-    latency_ms: { min: ms[0], median: percentile(ms, 0.5), p90: percentile(ms, 0.9), p99: percentile(ms, 0.99),
-      max: ms[ms.length - 1], mean },
+    model: o.model,
+    runtime: `onnxruntime-node ${
+        require(path.join(__dirname, '..', 'scripts', 'ort', 'node_modules', 'onnxruntime-node', 'package.json'))
+            .version}`,
+    threads: o.threads,
+    warmup: o.warmup,
+    runs: o.runs,
+    load_ms: loadMs,
+    latency_ms: {
+      min: ms[0],
+      median: percentile(ms, 0.5),
+      p90: percentile(ms, 0.9),
+      p99: percentile(ms, 0.99),
+      max: ms[ms.length - 1],
+      mean
+    },
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    rss_before_load_mb: rssBeforeLoadMb,
   }));
 }
 

@@ -137,6 +137,29 @@ TEST_CASE("thread pool covers the range and reports exceptions after all chunks 
   REQUIRE(nested == 30);
 }
 
+TEST_CASE("thread pool: spinning and sleeping handoffs both run every chunk exactly once") {
+  // spin 0: always through the condition variables; the default: back-to-back calls caught
+  // while spinning, and calls after a pause longer than the spin window wake sleeping workers.
+  for (int spin_us : {0, rt::ThreadPool::kDefaultSpinUs, 5000}) {
+    rt::ThreadPool pool(2, spin_us);
+    INFO("spin_us " << spin_us);
+    std::vector<std::atomic<int>> hits(97);
+    for (int call = 0; call < 2000; ++call) {
+      if (call % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // past the spin window
+      const int64_t n = 1 + call % 97;
+      pool.parallel_for(n, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+      });
+    }
+    // Index i is covered by the calls with n > i.
+    for (int64_t i = 0; i < 97; ++i) {
+      int64_t want = 0;
+      for (int call = 0; call < 2000; ++call) want += (1 + call % 97) > i;
+      REQUIRE(hits[static_cast<size_t>(i)].load() == want);
+    }
+  }
+}
+
 TEST_CASE("memory planner packs by lifetime and never overlaps live buffers") {
   std::vector<rt::BufferRequest> reqs = {{1000, 0, 1}, {1000, 1, 2}, {1000, 2, 3}, {500, 3, 4}, {64, 0, 4}};
   auto plan = rt::plan_memory(reqs);

@@ -242,42 +242,54 @@ size_t DirectConv2d::scratch_floats(const Conv2dGeom& g) const {
   return static_cast<size_t>(l.offset_floats + l.plane_floats + std::max(M_ * l.n_pad, c16_.m_pad * l.n_wide));
 }
 
-void DirectConv2d::fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const {
-  float* p = planes;
-  for (int64_t c = 0; c < C_; ++c) {
-    const float* xc = x + c * g.H * g.W;
-    for (int64_t a = 0; a < g.sh; ++a) {
-      for (int64_t b = 0; b < g.sw; ++b, p += l.plane) {
-        // Plane columns j with input column j * sw + b - pw inside [0, W).
-        const int64_t first = b - g.pw;  // input column of plane column 0
-        if (g.sw <= 2 && c16_.m_pad > 0) {  // AVX-512 is there
-          c16::fill_plane(p, xc, g.H, g.W, a - g.ph, g.sh, first, g.sw, l.Hq, l.Wq);
-          continue;
-        }
-        int64_t lo = first >= 0 ? 0 : (-first + g.sw - 1) / g.sw;
-        int64_t hi = g.W - 1 - first < 0 ? 0 : (g.W - 1 - first) / g.sw + 1;
-        lo = std::min(lo, l.Wq);
-        hi = std::clamp(hi, lo, l.Wq);
-        for (int64_t i = 0; i < l.Hq; ++i) {
-          float* dst = p + i * l.Wq;
-          const int64_t ih = i * g.sh + a - g.ph;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(dst, dst + l.Wq, 0.f);
-            continue;
-          }
-          const float* src = xc + ih * g.W + first;
-          std::fill(dst, dst + lo, 0.f);
-          if (g.sw == 1) {
-            std::memcpy(dst + lo, src + lo, static_cast<size_t>(hi - lo) * sizeof(float));
-          } else {
-            for (int64_t j = lo; j < hi; ++j) dst[j] = src[j * g.sw];
-          }
-          std::fill(dst + hi, dst + l.Wq, 0.f);
-        }
+void DirectConv2d::fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes,
+                               ThreadPool* pool) const {
+  const int64_t per_channel = g.sh * g.sw * l.plane;
+  auto fill = [&](int64_t c0, int64_t c1) {
+    float* p = planes + c0 * per_channel;
+    for (int64_t c = c0; c < c1; ++c) {
+      const float* xc = x + c * g.H * g.W;
+      for (int64_t a = 0; a < g.sh; ++a) {
+        for (int64_t b = 0; b < g.sw; ++b, p += l.plane) fill_one_plane(p, xc, g, l, a, b);
       }
     }
+  };
+  if (pool && C_ > 1 && static_cast<double>(C_) * static_cast<double>(per_channel) > 32768.0) {
+    pool->parallel_for(C_, fill);
+  } else {
+    fill(0, C_);
   }
-  std::fill(p, planes + l.plane_floats, 0.f);  // slack read by the last tiles
+  std::fill(planes + C_ * per_channel, planes + l.plane_floats, 0.f);  // slack read by the last tiles
+}
+
+// Phase plane (a, b) of one channel: plane column j holds input column j * sw + b - pw.
+void DirectConv2d::fill_one_plane(float* p, const float* xc, const Conv2dGeom& g, const Layout& l, int64_t a,
+                                  int64_t b) const {
+  const int64_t first = b - g.pw;     // input column of plane column 0
+  if (g.sw <= 2 && c16_.m_pad > 0) {  // AVX-512 is there
+    c16::fill_plane(p, xc, g.H, g.W, a - g.ph, g.sh, first, g.sw, l.Hq, l.Wq);
+    return;
+  }
+  int64_t lo = first >= 0 ? 0 : (-first + g.sw - 1) / g.sw;
+  int64_t hi = g.W - 1 - first < 0 ? 0 : (g.W - 1 - first) / g.sw + 1;
+  lo = std::min(lo, l.Wq);
+  hi = std::clamp(hi, lo, l.Wq);
+  for (int64_t i = 0; i < l.Hq; ++i) {
+    float* dst = p + i * l.Wq;
+    const int64_t ih = i * g.sh + a - g.ph;
+    if (ih < 0 || ih >= g.H) {
+      std::fill(dst, dst + l.Wq, 0.f);
+      continue;
+    }
+    const float* src = xc + ih * g.W + first;
+    std::fill(dst, dst + lo, 0.f);
+    if (g.sw == 1) {
+      std::memcpy(dst + lo, src + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+    } else {
+      for (int64_t j = lo; j < hi; ++j) dst[j] = src[j * g.sw];
+    }
+    std::fill(dst + hi, dst + l.Wq, 0.f);
+  }
 }
 
 DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const {
@@ -302,7 +314,9 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
   }
   const int64_t channel_stride = g.sh * g.sw * l.plane, taps = KH_ * KW_;
   for (int64_t k = taps; k < K_; ++k) offset[k] = offset[k - taps] + channel_stride;
-  fill_planes(x, g, l, planes);
+  // The copy is split like the layer: only a layer worth splitting has planes worth it.
+  const double layer_macs = static_cast<double>(M_) * static_cast<double>(K_) * static_cast<double>(g.OH * g.OW);
+  fill_planes(x, g, l, planes, layer_macs >= kParallelMinMacs ? pool : nullptr);
   if (sparse_) {
     run_sparse(l, offset, planes, out, pool);
     return {out, l.n_pad, l.Wq, 1};
@@ -324,7 +338,7 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
     }
   };
   const double macs = static_cast<double>(M_) * static_cast<double>(K_) * static_cast<double>(l.n_wide);
-  if (pool && macs > 65536.0) {
+  if (pool && macs >= kParallelMinMacs) {
     pool->parallel_for(tasks, body);
   } else {
     body(0, tasks);
@@ -349,7 +363,7 @@ void DirectConv2d::run_sparse(const Layout& l, int64_t* offset, const float* pla
     }
   };
   const int64_t tasks = tiles * t.blocks;
-  if (pool && static_cast<double>(nnz) * static_cast<double>(l.n_wide) > 65536.0) {
+  if (pool && static_cast<double>(nnz) * static_cast<double>(l.n_wide) >= kParallelMinMacs) {
     pool->parallel_for(tasks, body);
   } else {
     body(0, tasks);

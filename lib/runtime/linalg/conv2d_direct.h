@@ -76,7 +76,9 @@ class DirectConv2d {
  private:
   struct Layout;
   Layout layout(const Conv2dGeom& g) const;
-  void fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes) const;
+  // Split across channels on `pool` when the copy is large.
+  void fill_planes(const float* x, const Conv2dGeom& g, const Layout& l, float* planes, ThreadPool* pool) const;
+  void fill_one_plane(float* p, const float* xc, const Conv2dGeom& g, const Layout& l, int64_t a, int64_t b) const;
 
   void run_sparse(const Layout& l, int64_t* offset, const float* planes, float* out, ThreadPool* pool) const;
 

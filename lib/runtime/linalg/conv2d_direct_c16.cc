@@ -207,8 +207,9 @@ Packed pack(int64_t M, int64_t K, const float* w) {
 
 void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset, int64_t OH, int64_t OW, int64_t Wq,
          float* out, ThreadPool* pool) {
-  // Tasks: a channel group and a chunk of output rows (one chunk on one thread, so that each
-  // weight block is read once per group). Within a task: per tap block, every row segment.
+  // Tasks: a channel group and a chunk of its (row, segment) items; within a task, per tap
+  // block, every item. The tiles are the same for any chunking, so results do not depend on
+  // the thread count.
   // Without padding columns (Wq == OW, e.g. 1x1 kernels) the rows are one run of positions,
   // split into tiles across row ends.
   if (Wq == OW && OH > 1) {
@@ -216,15 +217,25 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
     Wq = OW;
     OH = 1;
   }
+  // Each group's rows are cut into chunks in proportion to its channel vectors, so that
+  // tasks carry about the same work (a 16-channel group next to 64-channel ones).
   const int threads = pool ? pool->size() : 1;
-  const int64_t max_chunks = threads == 1 ? 1 : 2 * threads;
+  const int64_t chunks_per_4_vecs = threads == 1 ? 1 : 4 * threads;
+  int64_t tasks = 0;
+  for (const auto& g : p.groups) tasks += std::max<int64_t>(1, chunks_per_4_vecs * g.vecs / 4);
   auto body = [&](int64_t t0, int64_t t1) {
+    size_t gi = 0;
+    int64_t first_task = 0, chunks = std::max<int64_t>(1, chunks_per_4_vecs * p.groups[0].vecs / 4);
     for (int64_t t = t0; t < t1; ++t) {
-      const auto& g = p.groups[static_cast<size_t>(t / max_chunks)];
+      while (t >= first_task + chunks) {
+        first_task += chunks;
+        chunks = std::max<int64_t>(1, chunks_per_4_vecs * p.groups[++gi].vecs / 4);
+      }
+      const auto& g = p.groups[gi];
       const RowSplit split(OW, kMaxPositions[g.vecs]);
       // This task's share of the group's (row, segment) items.
-      const int64_t items = OH * split.segments, chunk = t % max_chunks;
-      const int64_t i0 = chunk * items / max_chunks, i1 = (chunk + 1) * items / max_chunks;
+      const int64_t items = OH * split.segments, chunk = t - first_task;
+      const int64_t i0 = chunk * items / chunks, i1 = (chunk + 1) * items / chunks;
       const int64_t width = 16 * g.vecs, kc = std::max<int64_t>(1, kBlockBytes / (width * 4));
       for (int64_t k0 = 0; k0 < K; k0 += kc) {
         const int64_t kn = std::min(kc, K - k0);
@@ -238,9 +249,8 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
       }
     }
   };
-  const int64_t tasks = static_cast<int64_t>(p.groups.size()) * max_chunks;
   const double macs = static_cast<double>(p.m_pad) * static_cast<double>(K) * static_cast<double>(OH * OW);
-  if (pool && macs > 65536.0) {
+  if (pool && macs >= kParallelMinMacs) {
     pool->parallel_for(tasks, body);
   } else {
     body(0, tasks);

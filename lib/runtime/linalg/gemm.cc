@@ -267,7 +267,7 @@ void scale_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
 }
 
 bool is_big(int64_t M, int64_t N, int64_t K) {
-  return static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) > 65536.0;
+  return static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kParallelMinMacs;
 }
 
 void run_range(ThreadPool* pool, int64_t n, RangeFn fn) {

@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "runtime/graph_fusion.h"
-#include "runtime/kernels/cpu/fused_activation.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/cpu/fused_activation.h"
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/im2col.h"
+#include "runtime/thread_pool.h"
 
 namespace edge::rt {
 namespace {
@@ -174,11 +175,22 @@ class CpuConvKernel : public OpKernel {
       for (int64_t g = 0; g < group_; ++g) {
         const auto wide = direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool);
         if (wide.pos_stride != 1) {  // channels-last (the AVX-512 tile): transposed in blocks
-          const int64_t base = (n * M_ + g * Mg) * OH * OW;
-          linalg::c16::write_channels_first(wide.out, wide.pos_stride, wide.row_stride, OH, OW, Mg,
-                                            bias_.empty() ? nullptr : bias_.data() + g * Mg, pz ? pz + base : nullptr,
-                                            py + base);
-          act_.apply(py + base, Mg * OH * OW);  // the group's planes are adjacent: one call
+          const int64_t base = (n * M_ + g * Mg) * OH * OW, on = OH * OW, blocks = (Mg + 15) / 16;
+          // Blocks of 16 channels, split across the pool when large (a serial epilogue would
+          // leave the other threads idle for a third of a 1x1 layer's time).
+          auto epilogue = [&](int64_t b0, int64_t b1) {
+            const int64_t m0 = b0 * 16, m1 = std::min(Mg, b1 * 16);
+            linalg::c16::write_channels_first(wide.out + m0, wide.pos_stride, wide.row_stride, OH, OW, m1 - m0,
+                                              bias_.empty() ? nullptr : bias_.data() + g * Mg + m0,
+                                              pz ? pz + base + m0 * on : nullptr, py + base + m0 * on);
+            act_.apply(py + base + m0 * on, (m1 - m0) * on);  // the blocks' planes are adjacent: one call
+          };
+          const double macs = static_cast<double>(Mg) * static_cast<double>(Cg_ * kernel_[0] * kernel_[1]) * on;
+          if (blocks > 1 && macs >= kParallelMinMacs) {
+            ctx.parallel_for(blocks, epilogue);
+          } else {
+            epilogue(0, blocks);
+          }
           continue;
         }
         for (int64_t m = 0; m < Mg; ++m) {

@@ -22,6 +22,7 @@
 #include "runtime/linalg/conv_depthwise_c16.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/vmath.h"
+#include "runtime/thread_pool.h"
 
 namespace edge::rt {
 namespace {
@@ -233,7 +234,8 @@ class CpuDepthwiseConvKernel : public OpKernel {
     const int64_t tasks = std::min<int64_t>(blocks, 16), per_task = linalg::dw16::scratch_floats(dw16_);
     auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
     const int64_t in_n = C_ * plan_.H * plan_.W, on = plan_.OH * plan_.OW;
-    ctx.parallel_for(tasks, [&](int64_t t0, int64_t t1) {
+    const double macs = static_cast<double>(N * C_ * on) * static_cast<double>(plan_.KH * plan_.KW);
+    auto body = [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         for (int64_t b = blocks * t / tasks; b < blocks * (t + 1) / tasks; ++b) {
           const int64_t n = b / per_image, c0 = b % per_image * 16;
@@ -243,7 +245,12 @@ class CpuDepthwiseConvKernel : public OpKernel {
           act_.apply(yn + c0 * on, (std::min(C_, c0 + 16) - c0) * on);  // the block's planes are adjacent
         }
       }
-    });
+    };
+    if (ctx.pool && macs >= kParallelMinMacs) {
+      ctx.pool->parallel_for(tasks, body);
+    } else {
+      body(0, tasks);
+    }
   }
 
   void resolve(const KernelContext& ctx, const Tensor& x) {

@@ -17,6 +17,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
+#include "runtime/thread_pool.h"
 
 namespace edge::rt {
 namespace {
@@ -124,7 +125,7 @@ class CpuSparseGemmKernel : public OpKernel {
         }
       }
     };
-    if (ctx.pool && static_cast<double>(M) * static_cast<double>(val_.size()) > 65536.0) {
+    if (ctx.pool && static_cast<double>(M) * static_cast<double>(val_.size()) >= kParallelMinMacs) {
       ctx.parallel_for(N_, body);
     } else {
       body(0, N_);
