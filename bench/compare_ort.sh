@@ -15,15 +15,17 @@ THREADS=${THREADS:-1}
 EDGE_RUN=${EDGE_RUN:-build/apps/edge-run}
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(fixtures/models/resnet8.onnx)
-median() { python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'; }
+# The JSON is captured first and parsed after the run: a parser started in the same pipeline
+# starts up (tens of ms of CPU) while the timed runs go, and takes a core from a 2-thread run.
+median() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["latency_ms"]["median"])' "$1"; }
 status=0
 printf '%-40s %5s %12s %12s %8s\n' model round ort_ms edge_ms ratio
 for m in "${models[@]}"; do
   ratios=()
   for r in $(seq 1 "$ROUNDS"); do
-    ort=$(node bench/ort_bench.js "$m" --runs "$RUNS" --warmup 50 --threads "$THREADS" | median)
+    ort=$(median "$(node bench/ort_bench.js "$m" --runs "$RUNS" --warmup 50 --threads "$THREADS")")
     # shellcheck disable=SC2086
-    edge=$("$EDGE_RUN" bench "$m" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json ${EXTRA_EDGE_ARGS:-} | median)
+    edge=$(median "$("$EDGE_RUN" bench "$m" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json ${EXTRA_EDGE_ARGS:-})")
     ratio=$(python3 -c "print(f'{$edge / $ort:.3f}')")
     ratios+=("$ratio")
     printf '%-40s %5s %12.4f %12.4f %8s\n' "$(basename "$m")" "$r" "$ort" "$edge" "$ratio"

@@ -14,8 +14,14 @@ mkdir -p "$WORK"
 DEFAULT_MODELS=(gru-tiny lenet5 mlp-300-100 mobilenet-tiny resnet8 transformer-tiny mnist-8)
 
 median_of() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-latency_median() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_ms"]["median"])'; }
-edge_ms() { "$EDGE_RUN" bench "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json | latency_median; }
+# The JSON is captured first and parsed after the run: a parser started in the same pipeline
+# starts up (tens of ms of CPU) while the timed runs go, and takes a core from a 2-thread run.
+latency_median() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["latency_ms"]["median"])' "$1"; }
+edge_ms() {
+  local out
+  out=$("$EDGE_RUN" bench "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" --format json) && latency_median "$out"
+}
 ort_ms() {
-  node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" 2>/dev/null | latency_median
+  local out
+  out=$(node bench/ort_bench.js "$1" --runs "$RUNS" --warmup 50 --threads "$THREADS" 2>/dev/null) && latency_median "$out"
 }
