@@ -270,10 +270,8 @@ void DirectConv2d::fill_one_plane(float* p, const float* xc, const Conv2dGeom& g
     c16::fill_plane(p, xc, g.H, g.W, a - g.ph, g.sh, first, g.sw, l.Hq, l.Wq);
     return;
   }
-  int64_t lo = first >= 0 ? 0 : (-first + g.sw - 1) / g.sw;
-  int64_t hi = g.W - 1 - first < 0 ? 0 : (g.W - 1 - first) / g.sw + 1;
-  lo = std::min(lo, l.Wq);
-  hi = std::clamp(hi, lo, l.Wq);
+  int64_t lo, hi;
+  g.inside_columns(first, l.Wq, &lo, &hi);
   for (int64_t i = 0; i < l.Hq; ++i) {
     float* dst = p + i * l.Wq;
     const int64_t ih = i * g.sh + a - g.ph;

@@ -11,6 +11,7 @@
 // buffers are per-thread and grow only when a larger product is seen.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -93,6 +94,13 @@ struct Conv2dGeom {
   int64_t KH, KW;      // kernel
   int64_t sh, sw, dh, dw, ph, pw;  // strides, dilations, leading pads
   int64_t OH, OW;      // output size
+
+  // Columns [*lo, *hi) of a row of n whose input column base + j * sw lies inside [0, W)
+  // (the rest reads padding).
+  void inside_columns(int64_t base, int64_t n, int64_t* lo, int64_t* hi) const {
+    *lo = std::min(base >= 0 ? 0 : (-base + sw - 1) / sw, n);
+    *hi = std::clamp(W - 1 - base < 0 ? 0 : (W - 1 - base) / sw + 1, *lo, n);
+  }
 };
 
 // The patch matrix of one image, row-major [C*KH*KW, OH*OW] (rows channel-major, then

@@ -22,10 +22,8 @@ void im2col_rows(const S* x, const Conv2dGeom& g, int32_t zero_point, Dest dest,
         const int64_t k = (c * g.KH + kh) * g.KW + kw;
         D* row = dest(k);
         const int64_t base = kw * g.dw - g.pw;  // input column of output column 0
-        int64_t lo = base >= 0 ? 0 : (-base + g.sw - 1) / g.sw;
-        int64_t hi = g.W - 1 - base < 0 ? 0 : (g.W - 1 - base) / g.sw + 1;
-        lo = std::min(lo, g.OW);
-        hi = std::clamp(hi, lo, g.OW);
+        int64_t lo, hi;
+        g.inside_columns(base, g.OW, &lo, &hi);
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           D* dst = row + oh * g.OW;
           const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
