@@ -69,4 +69,14 @@ class ThreadPool {
   std::vector<std::exception_ptr> errors_;  // by chunk index
 };
 
+// Runs fn over [0, n): split across `pool` when the layer does at least kParallelMinMacs
+// multiply-accumulates, else on the caller alone. The kernels' one place for that choice.
+inline void parallel_for_if(ThreadPool* pool, double macs, int64_t n, RangeFn fn) {
+  if (pool && macs >= kParallelMinMacs) {
+    pool->parallel_for(n, fn);
+  } else {
+    fn(0, n);
+  }
+}
+
 }  // namespace edge::rt

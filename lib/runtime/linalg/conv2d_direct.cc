@@ -336,11 +336,7 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
     }
   };
   const double macs = static_cast<double>(M_) * static_cast<double>(K_) * static_cast<double>(l.n_wide);
-  if (pool && macs >= kParallelMinMacs) {
-    pool->parallel_for(tasks, body);
-  } else {
-    body(0, tasks);
-  }
+  parallel_for_if(pool, macs, tasks, body);
   return {out, l.n_pad, l.Wq, 1};
 }
 
@@ -361,11 +357,7 @@ void DirectConv2d::run_sparse(const Layout& l, int64_t* offset, const float* pla
     }
   };
   const int64_t tasks = tiles * t.blocks;
-  if (pool && static_cast<double>(nnz) * static_cast<double>(l.n_wide) >= kParallelMinMacs) {
-    pool->parallel_for(tasks, body);
-  } else {
-    body(0, tasks);
-  }
+  parallel_for_if(pool, static_cast<double>(nnz) * static_cast<double>(l.n_wide), tasks, body);
 }
 
 }  // namespace edge::rt::linalg

@@ -250,11 +250,7 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
     }
   };
   const double macs = static_cast<double>(p.m_pad) * static_cast<double>(K) * static_cast<double>(OH * OW);
-  if (pool && macs >= kParallelMinMacs) {
-    pool->parallel_for(tasks, body);
-  } else {
-    body(0, tasks);
-  }
+  parallel_for_if(pool, macs, tasks, body);
 }
 
 }  // namespace edge::rt::linalg::c16

@@ -186,11 +186,7 @@ class CpuConvKernel : public OpKernel {
             act_.apply(py + base + m0 * on, (m1 - m0) * on);  // the blocks' planes are adjacent: one call
           };
           const double macs = static_cast<double>(Mg) * static_cast<double>(Cg_ * kernel_[0] * kernel_[1]) * on;
-          if (blocks > 1 && macs >= kParallelMinMacs) {
-            ctx.parallel_for(blocks, epilogue);
-          } else {
-            epilogue(0, blocks);
-          }
+          parallel_for_if(blocks > 1 ? ctx.pool : nullptr, macs, blocks, epilogue);
           continue;
         }
         for (int64_t m = 0; m < Mg; ++m) {

@@ -246,11 +246,7 @@ class CpuDepthwiseConvKernel : public OpKernel {
         }
       }
     };
-    if (ctx.pool && macs >= kParallelMinMacs) {
-      ctx.pool->parallel_for(tasks, body);
-    } else {
-      body(0, tasks);
-    }
+    parallel_for_if(ctx.pool, macs, tasks, body);
   }
 
   void resolve(const KernelContext& ctx, const Tensor& x) {

@@ -125,11 +125,7 @@ class CpuSparseGemmKernel : public OpKernel {
         }
       }
     };
-    if (ctx.pool && static_cast<double>(M) * static_cast<double>(val_.size()) >= kParallelMinMacs) {
-      ctx.parallel_for(N_, body);
-    } else {
-      body(0, N_);
-    }
+    parallel_for_if(ctx.pool, static_cast<double>(M) * static_cast<double>(val_.size()), N_, body);
   }
 
  private:
