@@ -10,10 +10,10 @@ namespace {
 template <typename Put>
 void copy_scalar(const uint8_t* src, int64_t c0, int64_t c1, int64_t H, int64_t W, int64_t w0, int64_t dst_row,
                  int64_t dst_pixel, Put put) {
-  for (int64_t c = c0; c < c1; ++c) {
-    for (int64_t h = 0; h < H; ++h) {
-      const uint8_t* row = src + (c * H + h) * W;
-      for (int64_t w = w0; w < W; ++w) put((h * dst_row + w) * dst_pixel + c, row[w]);
+  for (int64_t h = 0; h < H; ++h) {  // pixel by pixel: each destination pixel's channels together
+    for (int64_t w = w0; w < W; ++w) {
+      const uint8_t* px = src + h * W + w;
+      for (int64_t c = c0; c < c1; ++c) put((h * dst_row + w) * dst_pixel + c, px[c * H * W]);
     }
   }
 }
@@ -37,9 +37,11 @@ void nchw_to_nhwc_u8(const uint8_t* src, int64_t C, int64_t H, int64_t W, uint8_
   c8 = C / 8 * 8;
   w8 = W / 8 * 8;
   const __m128i f = _mm_set1_epi8(static_cast<char>(flip));
-  for (int64_t c = 0; c < c8; c += 8) {
-    for (int64_t h = 0; h < H; ++h) {
-      for (int64_t w = 0; w < w8; w += 8) {
+  // Row by row, 8 columns at a time, all channels: each destination pixel is written whole
+  // while it is in cache (channel-block-outer order rewrote every pixel C / 8 times).
+  for (int64_t h = 0; h < H; ++h) {
+    for (int64_t w = 0; w < w8; w += 8) {
+      for (int64_t c = 0; c < c8; c += 8) {
         __m128i px[8];
         block8x8(src, c, h, w, H, W, px);
         for (int p = 0; p < 8; ++p) {
@@ -62,9 +64,9 @@ void nchw_to_nhwc_s16(const uint8_t* src, bool is_signed, int32_t zero_point, in
   c8 = C / 8 * 8;
   w8 = W / 8 * 8;
   const __m128i zp = _mm_set1_epi16(static_cast<int16_t>(zero_point)), zero = _mm_setzero_si128();
-  for (int64_t c = 0; c < c8; c += 8) {
-    for (int64_t h = 0; h < H; ++h) {
-      for (int64_t w = 0; w < w8; w += 8) {
+  for (int64_t h = 0; h < H; ++h) {  // the order of nchw_to_nhwc_u8
+    for (int64_t w = 0; w < w8; w += 8) {
+      for (int64_t c = 0; c < c8; c += 8) {
         __m128i px[8];
         block8x8(src, c, h, w, H, W, px);
         for (int p = 0; p < 8; ++p) {
