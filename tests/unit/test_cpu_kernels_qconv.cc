@@ -5,10 +5,12 @@
 // instead (never an illegal instruction).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "kernel_test_util.h"
 #include "runtime/graph_fusion.h"
+#include "runtime/linalg/qdepthwise_avx512.h"
 #include "runtime/linalg/qtap_gemm.h"
 
 using namespace edge;
@@ -24,12 +26,13 @@ struct Case {
 };
 
 // One random QLinearConv (or the fused form with an activation and a float bias); `depthwise`:
-// one input and one output channel per group, any weight zero points.
-Case random_case(std::mt19937& rng, bool fused, bool depthwise) {
+// one input and one output channel per group, any weight zero points. `channels` (0: a random
+// small count) and `max_hw` (the largest input height and width) size it; `max_k` the kernel.
+Case random_case(std::mt19937& rng, bool fused, bool depthwise, int64_t channels = 0, int max_hw = 12, int max_k = 3) {
   auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
-  const int64_t N = pick(1, 2), C = std::vector<int>{1, 3, 4, 5, 8, 16, 32, 33}[rng() % 8];
+  const int64_t N = pick(1, 2), C = channels ? channels : std::vector<int>{1, 3, 4, 5, 8, 16, 32, 33}[rng() % 8];
   const int64_t M = depthwise ? C : std::vector<int>{1, 7, 16, 17, 32, 40}[rng() % 6];
-  const int64_t KH = pick(1, 3), KW = pick(1, 3), H = pick(KH, 12), W = pick(KW, 12);
+  const int64_t KH = pick(1, max_k), KW = pick(1, max_k), H = pick(KH, max_hw), W = pick(KW, max_hw);
   const DType xt = rng() % 2 ? DType::kUint8 : DType::kInt8, wt = rng() % 3 ? DType::kInt8 : DType::kUint8;
   const DType yt = rng() % 2 ? DType::kUint8 : DType::kInt8;
   const bool per_channel = rng() % 2;
@@ -148,4 +151,44 @@ TEST_CASE(
   REQUIRE(nhwc > 20);                                        // both depthwise layouts ran
   if (rt::linalg::qtap_gemm_supported()) REQUIRE(rows > 5);  // one-channel inputs as kernel rows
   REQUIRE(flat * 20 < sizable);
+}
+
+TEST_CASE(
+    "cpu depthwise QLinearConv: the AVX-512 channels-last tiles and the AVX2 rows are bit-identical "
+    "to the reference on many channels and wide maps") {
+  std::mt19937 rng(20261201);
+  rt::ThreadPool pool2(2);
+  int avx512 = 0, tails = 0;
+  for (int i = 0; i < 120; ++i) {
+    // Every channel count the 32-channel blocks treat differently: a partial 16 or 8, odd, many.
+    const int64_t C = std::vector<int>{8, 9, 16, 24, 31, 32, 33, 48, 96, 144}[rng() % 10];
+    Case c = random_case(rng, i % 3 == 2, true, C, 30, 5);
+    std::string chosen_ref;
+    c.spec.chosen = &chosen_ref;
+    const std::vector<Tensor> want = run_node(c.spec);
+    REQUIRE(chosen_ref.rfind("reference:", 0) == 0);
+    for (bool off : {false, true}) {
+      rt::linalg::qdw512::force_off(off);
+      for (rt::ThreadPool* pool : {static_cast<rt::ThreadPool*>(nullptr), &pool2}) {
+        std::string chosen;
+        c.spec.backends = {"cpu"};
+        c.spec.chosen = &chosen;
+        c.spec.pool = pool;
+        const std::vector<Tensor> got = run_node(c.spec);
+        INFO("case " << i << " kernel " << chosen << " X " << c.spec.inputs[0]->describe());
+        REQUIRE(chosen.rfind("cpu:depthwise-direct-nhwc", 0) == 0);
+        const bool on = chosen.find("-avx512") != std::string::npos;
+        REQUIRE(on == (!off && rt::linalg::qdw512::supported()));
+        avx512 += on;
+        tails += on && got[0].dim(3) % 8 != 0;
+        REQUIRE(got[0].shape() == want[0].shape());
+        REQUIRE(std::memcmp(got[0].raw(), want[0].raw(), static_cast<size_t>(got[0].numel())) == 0);
+      }
+    }
+    rt::linalg::qdw512::force_off(false);
+  }
+  if (rt::linalg::qdw512::supported()) {
+    REQUIRE(avx512 == 240);
+    REQUIRE(tails > 20);
+  }
 }

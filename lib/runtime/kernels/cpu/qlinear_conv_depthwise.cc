@@ -4,224 +4,24 @@
 // widened once to int16 x - x_zero_point inside a zero border (a real 0, as the reference reads
 // padding), each kernel tap adds w * x along whole output rows into int32 sums (wrapping like
 // the reference's), and the sums are requantized as the reference does (q_requantize_row), so
-// the results are bit-identical to it. The loops are compiled for AVX2 (chosen at run time) and
-// for the baseline ISA. With 8 or more channels the image is copied channels-last instead and
-// each output position sums its taps across all channels at once (vectorized over channels),
-// which suits the small maps of late layers.
+// the results are bit-identical to it. With 8 or more channels the image is copied channels-last
+// instead and each output position sums its taps across all channels at once (vectorized over
+// channels), which suits the small maps of late layers. The loops (qdepthwise_rows.h) are
+// compiled for AVX2 (chosen at run time) and the baseline ISA; with AVX-512 the channels-last
+// rows are linalg/qdepthwise_avx512.h's register tiles.
 #include <algorithm>
-#include <vector>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
 #include <vector>
 
 #include "runtime/graph_fusion.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/cpu/qdepthwise_rows.h"
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/kernels/reference/qlinear_conv_params.h"
 #include "runtime/linalg/nhwc_copy.h"
+#include "runtime/linalg/qdepthwise_avx512.h"
 
 namespace edge::rt {
 namespace {
-
-struct PlaneGeom {
-  int64_t H, W, Hp, Wp, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
-};
-
-// 3x3 windows: all nine taps summed per output element in registers (one pass over the output).
-template <int64_t SW>
-__attribute__((always_inline)) inline void plane_sums_3x3(const PlaneGeom& g, const int16_t* xp, const int16_t* w,
-                                                          uint32_t* acc) {
-  const int64_t sw = SW > 0 ? SW : g.sw, dh = g.dh * g.Wp, dw = g.dw;
-  const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int16_t* r0 = xp + oh * g.sh * g.Wp;
-    const int16_t* r1 = r0 + dh;
-    const int16_t* r2 = r1 + dh;
-    uint32_t* a = acc + oh * g.OW;
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t i = ow * sw;
-      const int32_t s = w0 * r0[i] + w1 * r0[i + dw] + w2 * r0[i + 2 * dw] + w3 * r1[i] + w4 * r1[i + dw] +
-                        w5 * r1[i + 2 * dw] + w6 * r2[i] + w7 * r2[i + dw] + w8 * r2[i + 2 * dw];
-      a[ow] = static_cast<uint32_t>(s);  // |s| <= 9 * 255 * 255: no overflow
-    }
-  }
-}
-
-// acc[OH * OW] = sum over taps of w[t] * xp[window] for one padded int16 plane (Hp x Wp).
-__attribute__((always_inline)) inline void plane_sums(const PlaneGeom& g, const int16_t* xp, const int16_t* w,
-                                                      uint32_t* acc) {
-  if (g.KH == 3 && g.KW == 3) {
-    if (g.sw == 1) {
-      plane_sums_3x3<1>(g, xp, w, acc);
-    } else if (g.sw == 2) {
-      plane_sums_3x3<2>(g, xp, w, acc);
-    } else {
-      plane_sums_3x3<0>(g, xp, w, acc);
-    }
-    return;
-  }
-  std::fill(acc, acc + g.OH * g.OW, 0u);
-  for (int64_t kh = 0; kh < g.KH; ++kh) {
-    for (int64_t kw = 0; kw < g.KW; ++kw) {
-      const int32_t wv = w[kh * g.KW + kw];
-      if (wv == 0) continue;
-      for (int64_t oh = 0; oh < g.OH; ++oh) {
-        const int16_t* src = xp + (oh * g.sh + kh * g.dh) * g.Wp + kw * g.dw;
-        uint32_t* a = acc + oh * g.OW;
-        if (g.sw == 1) {
-          for (int64_t ow = 0; ow < g.OW; ++ow) a[ow] += static_cast<uint32_t>(wv * static_cast<int32_t>(src[ow]));
-        } else {
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            a[ow] += static_cast<uint32_t>(wv * static_cast<int32_t>(src[ow * g.sw]));
-          }
-        }
-      }
-    }
-  }
-}
-
-// Channels-last rows [r0, r1) of one image: xs is the padded NHWC int16 copy (x - x_zero_point),
-// wt the weights as [tap][channel]; every output position sums its taps across all channels at
-// once (vectorized over channels), then requantizes them into y (NCHW: channel stride `on`).
-struct RowsJob {
-  const PlaneGeom* g;
-  int64_t C;
-  const int16_t* xs;
-  const int16_t* wt;
-  const int64_t* tap;    // element offsets of the taps in xs
-  const int16_t* wpair;  // C % 16 == 0: the weights by tap pairs, interleaved for vpmaddwd (else nullptr)
-  const QConvOutput* o;
-  void* y;  // this image's output
-  bool y_signed;
-};
-
-// The taps' sums of one position across all channels, s[c] (wrapping), one channel at a time.
-__attribute__((always_inline)) inline void position_sums(const RowsJob& j, int64_t T, const int16_t* x, uint32_t* s) {
-  const int64_t C = j.C;
-  std::fill(s, s + C, 0u);
-  for (int64_t t = 0; t < T; ++t) {
-    const int16_t* xr = x + j.tap[t];
-    const int16_t* wr = j.wt + t * C;
-    for (int64_t c = 0; c < C; ++c) s[c] += static_cast<uint32_t>(int32_t{wr[c]} * int32_t{xr[c]});
-  }
-}
-
-// acc: 2 * OW * C values of work space (the row's sums, then its requantized values).
-// `sums(x, s)` writes the taps' sums of the position at x.
-template <class Sums>
-__attribute__((always_inline)) inline void nhwc_rows(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc,
-                                                     Sums&& sums) {
-  const PlaneGeom& g = *j.g;
-  const int64_t C = j.C, on = g.OH * g.OW, OW = g.OW;
-  const QConvOutput& o = *j.o;
-  const float a = static_cast<float>(o.lo - o.y_zero_point - 1), b = static_cast<float>(o.hi - o.y_zero_point + 1);
-  const float flo = static_cast<float>(o.lo), fhi = static_cast<float>(o.hi), fz = static_cast<float>(o.y_zero_point);
-  auto* res = reinterpret_cast<int32_t*>(acc + OW * C);
-  for (int64_t oh = r0; oh < r1; ++oh) {
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const int16_t* x = j.xs + (oh * g.sh * g.Wp + ow * g.sw) * C;
-      uint32_t* s = acc + ow * C;
-      sums(x, s);
-      int32_t* r = res + ow * C;
-      for (int64_t c = 0; c < C; ++c) {
-        const int32_t v = q_wrap_add(static_cast<int32_t>(s[c]), o.bias ? o.bias[c] : 0);
-        r[c] = q_requantize_one(v, o.multiplier[c], a, b, fz, flo, fhi);
-      }
-    }
-    // Channels-last results to the NCHW output: one contiguous run per channel.
-    for (int64_t c = 0; c < C; ++c) {
-      const int64_t base = c * on + oh * OW;
-      if (j.y_signed) {
-        for (int64_t ow = 0; ow < OW; ++ow) static_cast<int8_t*>(j.y)[base + ow] = static_cast<int8_t>(res[ow * C + c]);
-      } else {
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          static_cast<uint8_t*>(j.y)[base + ow] = static_cast<uint8_t>(res[ow * C + c]);
-        }
-      }
-    }
-  }
-}
-
-void nhwc_rows_generic(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) {
-  const int64_t T = j.g->KH * j.g->KW;
-  nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums(j, T, x, s); });
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The number of int16 weights interleaved_weights writes: per pair of taps and block of 16
-// channels, 32 values (two registers for vpmaddwd).
-int64_t interleaved_size(int64_t T, int64_t C) { return (T + 1) / 2 * (C / 16) * 32; }
-
-// wt [T][C] -> per (tap pair, 16-channel block): unpacklo/unpackhi_epi16 of the pair's two
-// weight rows (a missing second tap of an odd T is 0), as the sums interleave the inputs.
-__attribute__((target("avx2"))) void interleaved_weights(const int16_t* wt, int64_t T, int64_t C, int16_t* out) {
-  const int64_t blocks = C / 16;
-  for (int64_t tp = 0; tp < (T + 1) / 2; ++tp) {
-    for (int64_t cb = 0; cb < blocks; ++cb) {
-      const __m256i wa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + 2 * tp * C + cb * 16));
-      const __m256i wb = 2 * tp + 1 < T
-                             ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + (2 * tp + 1) * C + cb * 16))
-                             : _mm256_setzero_si256();
-      int16_t* dst = out + (tp * blocks + cb) * 32;
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_unpacklo_epi16(wa, wb));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16), _mm256_unpackhi_epi16(wa, wb));
-    }
-  }
-}
-
-// position_sums for C % 16 == 0 with vpmaddwd: two taps' products per instruction (each pair
-// sum <= 2 * 255 * 255, exact), channels (0-3, 8-11) and (4-7, 12-15) of a block in two registers.
-__attribute__((target("avx2"))) inline void position_sums_madd(const RowsJob& j, int64_t T, const int16_t* x,
-                                                               uint32_t* s) {
-  const int64_t C = j.C, blocks = C / 16, pairs = (T + 1) / 2;
-  for (int64_t cb = 0; cb < blocks; ++cb) {
-    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
-    for (int64_t tp = 0; tp < pairs; ++tp) {
-      const int64_t t1 = 2 * tp + 1 < T ? 2 * tp + 1 : 2 * tp;  // odd T: read again, against zero weights
-      const __m256i xa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + j.tap[2 * tp] + cb * 16));
-      const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + j.tap[t1] + cb * 16));
-      const int16_t* wp = j.wpair + (tp * blocks + cb) * 32;
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb),
-                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp))));
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb),
-                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + 16))));
-    }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + cb * 16), _mm256_permute2x128_si256(lo, hi, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + cb * 16 + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
-  }
-}
-
-__attribute__((target("avx2"))) void nhwc_rows_avx2(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) {
-  const int64_t T = j.g->KH * j.g->KW;
-  if (j.wpair) {
-    nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums_madd(j, T, x, s); });
-  } else {
-    nhwc_rows(j, r0, r1, acc, [&](const int16_t* x, uint32_t* s) { position_sums(j, T, x, s); });
-  }
-}
-__attribute__((target("avx2"))) void plane_sums_avx2(const PlaneGeom& g, const int16_t* xp, const int16_t* w,
-                                                     uint32_t* acc) {
-  plane_sums(g, xp, w, acc);
-}
-bool has_avx2() {
-  static const bool v = __builtin_cpu_supports("avx2");
-  return v;
-}
-#else
-int64_t interleaved_size(int64_t, int64_t) { return 0; }
-void interleaved_weights(const int16_t*, int64_t, int64_t, int16_t*) {}
-void nhwc_rows_avx2(const RowsJob& j, int64_t r0, int64_t r1, uint32_t* acc) { nhwc_rows_generic(j, r0, r1, acc); }
-void plane_sums_avx2(const PlaneGeom& g, const int16_t* xp, const int16_t* w, uint32_t* acc) {
-  plane_sums(g, xp, w, acc);
-}
-bool has_avx2() { return false; }
-#endif
-
-void plane_sums_generic(const PlaneGeom& g, const int16_t* xp, const int16_t* w, uint32_t* acc) {
-  plane_sums(g, xp, w, acc);
-}
 
 bool depthwise_accepts(const KernelInit& init) {
   const Tensor* w = init.constant(3);
@@ -255,15 +55,24 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
     for (int64_t c = 0; c < C_; ++c) {
       for (int64_t t = 0; t < T; ++t) wt_[static_cast<size_t>(t * C_ + c)] = w16_[static_cast<size_t>(c * T + t)];
     }
-    if (has_avx2() && C_ % 16 == 0) {
-      wpair_.resize(static_cast<size_t>(interleaved_size(T, C_)));
-      interleaved_weights(wt_.data(), T, C_, wpair_.data());
+    if (qdw::has_avx2() && C_ % 16 == 0) {
+      wpair_.resize(static_cast<size_t>(qdw::interleaved_size(T, C_)));
+      qdw::interleaved_weights(wt_.data(), T, C_, wpair_.data());
+    }
+    if (linalg::qdw512::supported() && C_ >= kNhwcMinChannels) {
+      w512_ = linalg::qdw512::PackedWeights(wt_.data(), T, C_);
+      lane_bias_.resize(static_cast<size_t>(w512_.blocks() * 32));
+      lane_mult_.resize(lane_bias_.size());
     }
   }
 
   std::string algorithm() const override {
-    return std::string(C_ >= kNhwcMinChannels ? "depthwise-direct-nhwc" : "depthwise-direct") +
-           (has_avx2() ? "" : "-generic") + params_.activation().suffix();
+    const bool nhwc = C_ >= kNhwcMinChannels;
+    return std::string(nhwc ? "depthwise-direct-nhwc" : "depthwise-direct") +
+           (nhwc && use_avx512() ? "-avx512"
+            : qdw::has_avx2()    ? ""
+                                 : "-generic") +
+           params_.activation().suffix();
   }
 
   void compute(KernelContext& ctx) override {
@@ -281,7 +90,7 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
       run_nhwc(ctx, x, o, y);
       return;
     }
-    const auto sums = has_avx2() ? plane_sums_avx2 : plane_sums_generic;
+    const auto sums = qdw::has_avx2() ? qdw::plane_sums_avx2 : qdw::plane_sums_generic;
     nn_parallel_for(ctx, N * C_, on * g_.KH * g_.KW * 2, [&](int64_t p0, int64_t p1) {
       thread_local std::vector<int16_t> xp;
       thread_local std::vector<uint32_t> acc;
@@ -317,25 +126,60 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   // Channels-last: enough channels to fill the vectors, and small maps need no per-plane pass.
   static constexpr int64_t kNhwcMinChannels = 8;
 
-  void run_nhwc(KernelContext& ctx, const Tensor& x, const QConvOutput& o, Tensor& y) const {
+  bool use_avx512() const { return !w512_.empty() && !linalg::qdw512::forced_off(); }
+
+  // Zeroes the padding around the image in the channels-last copy (the image itself is
+  // overwritten by each copy).
+  void zero_border(int16_t* xs) const {
+    const int64_t C = C_, row = g_.Wp * C;
+    std::fill(xs, xs + g_.pt * row, int16_t{0});
+    std::fill(xs + (g_.pt + g_.H) * row, xs + g_.Hp * row, int16_t{0});
+    for (int64_t h = g_.pt; h < g_.pt + g_.H; ++h) {
+      std::fill(xs + h * row, xs + h * row + g_.pl * C, int16_t{0});
+      std::fill(xs + h * row + (g_.pl + g_.W) * C, xs + (h + 1) * row, int16_t{0});
+    }
+  }
+
+  void run_nhwc(KernelContext& ctx, const Tensor& x, const QConvOutput& o, Tensor& y) {
     const int64_t N = x.dim(0), C = C_, on = g_.OH * g_.OW, plane = g_.Hp * g_.Wp * C;
     auto* xs = static_cast<int16_t*>(ctx.scratch(static_cast<size_t>(plane) * sizeof(int16_t)));
-    const auto rows = has_avx2() ? nhwc_rows_avx2 : nhwc_rows_generic;
+    const auto rows = qdw::has_avx2() ? qdw::nhwc_rows_avx2 : qdw::nhwc_rows_generic;
+    const bool avx512 = use_avx512();
+    if (avx512) linalg::qdw512::lane_order(w512_, o.bias, o.multiplier, lane_bias_.data(), lane_mult_.data());
+    zero_border(xs);
     for (int64_t n = 0; n < N; ++n) {
-      std::fill(xs, xs + plane, int16_t{0});
       linalg::nchw_to_nhwc_s16(static_cast<const uint8_t*>(x.raw()) + n * C * g_.H * g_.W, x.dtype() == DType::kInt8,
                                o.x_zero_point, C, g_.H, g_.W, xs + (g_.pt * g_.Wp + g_.pl) * C, g_.Wp, C);
+      const int64_t cost = g_.OW * C * g_.KH * g_.KW * 2;
+      if (avx512) {
+        const linalg::qdw512::RowsArgs args{&w512_,
+                                            xs,
+                                            taps_.data(),
+                                            g_.Wp,
+                                            g_.OW,
+                                            g_.sh,
+                                            g_.sw,
+                                            on,
+                                            lane_bias_.data(),
+                                            lane_mult_.data(),
+                                            o.y_zero_point,
+                                            o.lo,
+                                            o.hi,
+                                            static_cast<uint8_t*>(y.raw()) + n * C * on};
+        nn_parallel_for(ctx, g_.OH, cost, [&](int64_t r0, int64_t r1) { linalg::qdw512::run_rows(args, r0, r1); });
+        continue;
+      }
       const bool s8 = o.y_type == DType::kInt8;
-      RowsJob job{&g_,
-                  C,
-                  xs,
-                  wt_.data(),
-                  taps_.data(),
-                  wpair_.empty() ? nullptr : wpair_.data(),
-                  &o,
-                  static_cast<char*>(y.raw()) + n * C * on,
-                  s8};
-      nn_parallel_for(ctx, g_.OH, g_.OW * C * g_.KH * g_.KW * 2, [&](int64_t r0, int64_t r1) {
+      qdw::RowsJob job{&g_,
+                       C,
+                       xs,
+                       wt_.data(),
+                       taps_.data(),
+                       wpair_.empty() ? nullptr : wpair_.data(),
+                       &o,
+                       static_cast<char*>(y.raw()) + n * C * on,
+                       s8};
+      nn_parallel_for(ctx, g_.OH, cost, [&](int64_t r0, int64_t r1) {
         thread_local std::vector<uint32_t> acc;
         if (acc.size() < static_cast<size_t>(2 * g_.OW * C)) acc.resize(static_cast<size_t>(2 * g_.OW * C));
         rows(job, r0, r1, acc.data());
@@ -372,12 +216,15 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   QConvOutputParams params_;
   int64_t C_ = 0;
   Shape kernel_;
-  std::vector<int16_t> w16_;    // [C][KH * KW]: w - w_zero_point[c]
-  std::vector<int16_t> wt_;     // [KH * KW][C]: the same, channels-last
-  std::vector<int16_t> wpair_;  // wt_ interleaved by tap pairs for vpmaddwd (AVX2, C % 16 == 0)
-  std::vector<int64_t> taps_;   // element offsets of the kernel taps in the channels-last copy
+  std::vector<int16_t> w16_;            // [C][KH * KW]: w - w_zero_point[c]
+  std::vector<int16_t> wt_;             // [KH * KW][C]: the same, channels-last
+  std::vector<int16_t> wpair_;          // wt_ interleaved by tap pairs for vpmaddwd (AVX2, C % 16 == 0)
+  std::vector<int64_t> taps_;           // element offsets of the kernel taps in the channels-last copy
+  linalg::qdw512::PackedWeights w512_;  // AVX-512 hosts, channels-last layout
+  std::vector<int32_t> lane_bias_;      // the run's bias and multipliers in w512_'s lane order
+  std::vector<float> lane_mult_;
   NnSpatial geom_;
-  PlaneGeom g_{};
+  qdw::PlaneGeom g_{};
   bool has_geom_ = false;
 };
 
