@@ -73,6 +73,16 @@ __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m12
   return _mm512_cvtepi32_epi8(r);
 }
 
+// One tap pair's products for the 32 channels at xa and xb (the pair's two taps of a position).
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline void add_pair(const int16_t* xa,
+                                                                                         const int16_t* xb, __mmask32 m,
+                                                                                         __m512i wlo, __m512i whi,
+                                                                                         __m512i& lo, __m512i& hi) {
+  const __m512i a = _mm512_maskz_loadu_epi16(m, xa), b = _mm512_maskz_loadu_epi16(m, xb);
+  lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(a, b), wlo));
+  hi = _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(a, b), whi));
+}
+
 // Positions [ow0, ow0 + np) of output row oh (np <= 8), channels [32 b, 32 b + 32).
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void tile(const RowsArgs& a, int64_t oh, int64_t ow0, int np,
                                                                int64_t b) {
@@ -87,23 +97,28 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void tile(const RowsArgs& a
   const __m512 mult_lo = _mm512_loadu_ps(a.lane_mult + c0), mult_hi = _mm512_loadu_ps(a.lane_mult + c0 + 16);
   const int16_t* wb = w.block(b);
   const int64_t pairs = w.pairs();
-  // One position at a time, all its taps: two sums in registers, the weights (a few hundred
-  // bytes) reread from L1 for each position.
-  for (int p = 0; p < np; ++p) {
-    const int16_t* x = a.xs + (oh * a.sh * a.Wp + (ow0 + p) * a.sw) * C + c0;
-    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+  // Four positions at a time, all their taps: eight sums in registers, each pair's weights loaded
+  // once for the four.
+  for (int p0 = 0; p0 < np; p0 += 4) {
+    const int16_t* x[4];
+    for (int p = 0; p < 4; ++p) x[p] = a.xs + (oh * a.sh * a.Wp + (ow0 + std::min(p0 + p, np - 1)) * a.sw) * C + c0;
+    __m512i lo0 = _mm512_setzero_si512(), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
     for (int64_t tp = 0; tp < pairs; ++tp) {
       const int64_t ta = a.tap[2 * tp], tb = a.tap[2 * tp + 1 < T ? 2 * tp + 1 : 2 * tp];  // odd T: zero weights
-      const __m512i xa = _mm512_maskz_loadu_epi16(m, x + ta), xb = _mm512_maskz_loadu_epi16(m, x + tb);
-      lo = _mm512_add_epi32(lo, _mm512_madd_epi16(_mm512_unpacklo_epi16(xa, xb), _mm512_loadu_si512(wb + tp * 64)));
-      hi =
-          _mm512_add_epi32(hi, _mm512_madd_epi16(_mm512_unpackhi_epi16(xa, xb), _mm512_loadu_si512(wb + tp * 64 + 32)));
+      const __m512i wlo = _mm512_loadu_si512(wb + tp * 64), whi = _mm512_loadu_si512(wb + tp * 64 + 32);
+      add_pair(x[0] + ta, x[0] + tb, m, wlo, whi, lo0, hi0);
+      add_pair(x[1] + ta, x[1] + tb, m, wlo, whi, lo1, hi1);
+      add_pair(x[2] + ta, x[2] + tb, m, wlo, whi, lo2, hi2);
+      add_pair(x[3] + ta, x[3] + tb, m, wlo, whi, lo3, hi3);
     }
-    _mm_store_si128(reinterpret_cast<__m128i*>(&res[p][0]), requantize(q, lo, bias_lo, mult_lo));
-    _mm_store_si128(reinterpret_cast<__m128i*>(&res[p][16]), requantize(q, hi, bias_hi, mult_hi));
+    const __m512i los[4] = {lo0, lo1, lo2, lo3}, his[4] = {hi0, hi1, hi2, hi3};
+    for (int p = 0; p < 4; ++p) {  // a tail's extra positions repeat the last one; never stored
+      _mm_store_si128(reinterpret_cast<__m128i*>(&res[p0 + p][0]), requantize(q, los[p], bias_lo, mult_lo));
+      _mm_store_si128(reinterpret_cast<__m128i*>(&res[p0 + p][16]), requantize(q, his[p], bias_hi, mult_hi));
+    }
   }
   uint8_t* y = a.y + oh * a.OW + ow0;
-  for (int p = np; p < kTileP; ++p) {  // a tail's missing positions: transposed, never stored
+  for (int p = (np + 3) / 4 * 4; p < kTileP; ++p) {  // positions no group computed: transposed, never stored
     _mm_store_si128(reinterpret_cast<__m128i*>(&res[p][0]), _mm_setzero_si128());
     _mm_store_si128(reinterpret_cast<__m128i*>(&res[p][16]), _mm_setzero_si128());
   }
