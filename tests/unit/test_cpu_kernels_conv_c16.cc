@@ -4,12 +4,16 @@
 // On a CPU without AVX-512 both sides run the AVX2 tile (the comparison still runs; a warning
 // says so).
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "cpu_kernel_test_util.h"
+#include "runtime/kernels/cpu/fused_activation.h"
 #include "runtime/linalg/conv2d_direct.h"
+#include "runtime/linalg/conv2d_direct_c16.h"
 #include "runtime/thread_pool.h"
 
 using namespace edge;
@@ -126,4 +130,55 @@ TEST_CASE("cpu Conv with the AVX-512 tile: bias, residual and Relu give the AVX2
     REQUIRE(a.shape() == b.shape());
     REQUIRE(std::memcmp(a.data<float>(), b.data<float>(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0);
   }
+}
+
+TEST_CASE("the transposed epilogue's clamp is FusedActivation's Relu and Clip bit for bit, NaN and -0 included") {
+  // Channels-last source (m_pad 32, 20 channels), 3 rows of 7 positions with 2 padding columns,
+  // then the same without padding columns (the positions as one run); values straddle the bounds.
+#if defined(__x86_64__)
+  const bool runnable = linalg::c16::available();  // the AVX-512 epilogue; elsewhere the portable one
+#else
+  const bool runnable = true;
+#endif
+  if (!runnable) WARN("no AVX-512 on this CPU: only the clamp parameters are checked");
+  std::mt19937 rng(7);
+  for (const int64_t Wq : {9, 7}) {
+    if (!runnable) break;
+    const int64_t OH = 3, OW = 7, M = 20, m_pad = 32, on = OH * OW;
+    std::vector<float> src = uniform(OH * Wq * m_pad, rng), bias = uniform(M, rng), z = uniform(M * on, rng);
+    for (size_t i = 0; i < src.size(); i += 13) src[i] = std::nanf("");
+    for (size_t i = 5; i < src.size(); i += 17) src[i] = -0.f;
+    bias[3] = 0.f;
+    for (const auto& [kind, a, b] : {std::tuple{rt::FusedActivation::kNone, 0.f, 0.f},
+                                     std::tuple{rt::FusedActivation::kRelu, 0.f, 0.f},
+                                     std::tuple{rt::FusedActivation::kClip, -0.25f, 0.5f},
+                                     std::tuple{rt::FusedActivation::kClip, 0.f, 6.f}}) {
+      rt::FusedActivation act;
+      act.kind = kind;
+      act.a = a;
+      act.b = b;
+      float lo = 0, hi = 0;
+      REQUIRE(act.as_clamp(lo, hi));
+      for (const float* zp : {static_cast<const float*>(nullptr), static_cast<const float*>(z.data())}) {
+        std::vector<float> got(static_cast<size_t>(M * on)), want(got.size());
+        linalg::c16::write_channels_first(src.data(), m_pad, Wq, OH, OW, M, bias.data(), zp, got.data(), lo, hi);
+        for (int64_t m = 0; m < M; ++m) {
+          for (int64_t p = 0; p < on; ++p) {
+            float v = src[static_cast<size_t>(((p / OW) * Wq + p % OW) * m_pad + m)] + bias[static_cast<size_t>(m)];
+            if (zp) v += zp[m * on + p];
+            want[static_cast<size_t>(m * on + p)] = act(v);
+          }
+        }
+        INFO("Wq " << Wq << " kind " << kind << " residual " << (zp != nullptr));
+        REQUIRE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+  rt::FusedActivation leaky;
+  leaky.kind = rt::FusedActivation::kLeaky;
+  float lo = 0, hi = 0;
+  REQUIRE_FALSE(leaky.as_clamp(lo, hi));
+  rt::FusedActivation inverted{rt::FusedActivation::kClip, 1.f, -1.f};  // min > max: applied after, not clamped
+  REQUIRE_FALSE(inverted.as_clamp(lo, hi));
+  REQUIRE((lo == -INFINITY && hi == INFINITY));
 }

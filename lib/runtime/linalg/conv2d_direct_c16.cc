@@ -131,10 +131,18 @@ __attribute__((target("avx512f"))) void fill_plane(float* plane, const float* x,
   }
 }
 
+// GCC 12 reports the AVX-512 min/max intrinsics' own _mm512_undefined operands as maybe-uninitialized.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH,
                                                              int64_t OW, int64_t M, const float* bias, const float* z,
-                                                             float* y) {
+                                                             float* y, float lo, float hi) {
   const int64_t on = OH * OW;
+  if (Wq == OW) {  // no padding columns: the positions are one run, cut into full blocks of 16
+    OW = on;
+    OH = 1;
+  }
+  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
   __m512 rows[16], cols[16];
   for (int64_t oh = 0; oh < OH; ++oh) {
     for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
@@ -149,12 +157,16 @@ __attribute__((target("avx512f"))) void write_channels_first(const float* src, i
           __m512 v = cols[i];
           v = _mm512_add_ps(v, bias ? _mm512_set1_ps(bias[m0 + i]) : _mm512_setzero_ps());
           if (z) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, z + at));
+          // (hi < v ? hi : v), then (lo > that ? lo : that): Clip's and Relu's scalar
+          // comparisons, NaN kept.
+          v = _mm512_max_ps(vlo, _mm512_min_ps(vhi, v));
           _mm512_mask_storeu_ps(y + at, keep, v);
         }
       }
     }
   }
 }
+#pragma GCC diagnostic pop
 #else
 void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0, int64_t sh, int64_t first, int64_t sw,
                 int64_t Hq, int64_t Wq) {
@@ -168,7 +180,7 @@ void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0
 }
 
 void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH, int64_t OW, int64_t M,
-                          const float* bias, const float* z, float* y) {
+                          const float* bias, const float* z, float* y, float lo, float hi) {
   for (int64_t m = 0; m < M; ++m) {
     for (int64_t oh = 0; oh < OH; ++oh) {
       for (int64_t ow = 0; ow < OW; ++ow) {
@@ -176,7 +188,8 @@ void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t O
         float v = src[(oh * Wq + ow) * m_pad + m];
         v += bias ? bias[m] : 0.f;
         if (z) v += z[at];
-        y[at] = v;
+        v = hi < v ? hi : v;
+        y[at] = lo > v ? lo : v;
       }
     }
   }

@@ -14,6 +14,7 @@
 // (oh * Wq + ow; the padding columns are not written).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -54,10 +55,12 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
 void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0, int64_t sh, int64_t first, int64_t sw,
                 int64_t Hq, int64_t Wq);
 
-// The epilogue of a channels-last result: y[m][oh * OW + ow] = (src[(oh * Wq + ow) * m_pad + m]
-// + bias[m]) + z[m][oh * OW + ow] for m < M (bias null: + 0, as the scalar epilogue adds; z
-// null: nothing), in 16 x 16 blocks transposed in registers.
+// The epilogue of a channels-last result: y[m][oh * OW + ow] = clamp((src[(oh * Wq + ow) * m_pad
+// + m] + bias[m]) + z[m][oh * OW + ow]) for m < M (bias null: + 0, as the scalar epilogue adds;
+// z null: nothing), in 16 x 16 blocks transposed in registers. The clamp is v = (hi < v ? hi :
+// v), then (lo > v ? lo : v): with lo <= hi exactly FusedActivation's Relu (0, +inf) and Clip
+// (NaN stays NaN); -inf, +inf leave v as it is.
 void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH, int64_t OW, int64_t M,
-                          const float* bias, const float* z, float* y);
+                          const float* bias, const float* z, float* y, float lo = -INFINITY, float hi = INFINITY);
 
 }  // namespace edge::rt::linalg::c16

@@ -43,7 +43,8 @@ __attribute__((target("avx512f"))) void positions(const Geometry& g, const float
 }  // namespace
 
 __attribute__((target("avx512f"))) void run_block(const Geometry& g, int64_t c0, const float* x, const float* w,
-                                                  const float* bias, const float* z, float* y, float* scratch) {
+                                                  const float* bias, const float* z, float* y, float* scratch, float lo,
+                                                  float hi) {
   using avx512::lanes_below;
   const int64_t cn = std::min<int64_t>(16, g.C - c0), taps = g.KH * g.KW, in_n = g.H * g.W;
   float* buf = scratch;
@@ -104,10 +105,11 @@ __attribute__((target("avx512f"))) void run_block(const Geometry& g, int64_t c0,
   }
   const int64_t on = g.OH * g.OW;
   c16::write_channels_first(out, 16, g.OW, g.OH, g.OW, cn, bias ? bias + c0 : nullptr, z ? z + c0 * on : nullptr,
-                            y + c0 * on);
+                            y + c0 * on, lo, hi);
 }
 #else
-void run_block(const Geometry&, int64_t, const float*, const float*, const float*, const float*, float*, float*) {}
+void run_block(const Geometry&, int64_t, const float*, const float*, const float*, const float*, float*, float*, float,
+               float) {}
 #endif
 
 }  // namespace edge::rt::linalg::dw16

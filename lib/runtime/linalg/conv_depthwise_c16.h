@@ -10,6 +10,7 @@
 // order with one fused multiply-add per tap, from +0.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace edge::rt::linalg::dw16 {
@@ -23,8 +24,9 @@ struct Geometry {
 int64_t scratch_floats(const Geometry& g);
 
 // One image's channels [c0, c0 + 16) (those below C): x [C][H][W], w [C][KH * KW], bias [C] or
-// null, z (residual, [C][OH][OW]) or null, y [C][OH][OW]. The activation is not applied.
+// null, z (residual, [C][OH][OW]) or null, y [C][OH][OW]; lo/hi: the clamp of
+// c16::write_channels_first (a Relu or Clip activation; the defaults apply none).
 void run_block(const Geometry& g, int64_t c0, const float* x, const float* w, const float* bias, const float* z,
-               float* y, float* scratch);
+               float* y, float* scratch, float lo = -INFINITY, float hi = INFINITY);
 
 }  // namespace edge::rt::linalg::dw16

@@ -178,12 +178,15 @@ class CpuConvKernel : public OpKernel {
           const int64_t base = (n * M_ + g * Mg) * OH * OW, on = OH * OW, blocks = (Mg + 15) / 16;
           // Blocks of 16 channels, split across the pool when large (a serial epilogue would
           // leave the other threads idle for a third of a 1x1 layer's time).
+          // Relu and Clip are applied in the write-out; other activations after it.
+          float lo = 0, hi = 0;
+          const bool clamped = act_.as_clamp(lo, hi);
           auto epilogue = [&](int64_t b0, int64_t b1) {
             const int64_t m0 = b0 * 16, m1 = std::min(Mg, b1 * 16);
             linalg::c16::write_channels_first(wide.out + m0, wide.pos_stride, wide.row_stride, OH, OW, m1 - m0,
                                               bias_.empty() ? nullptr : bias_.data() + g * Mg + m0,
-                                              pz ? pz + base + m0 * on : nullptr, py + base + m0 * on);
-            act_.apply(py + base + m0 * on, (m1 - m0) * on);  // the blocks' planes are adjacent: one call
+                                              pz ? pz + base + m0 * on : nullptr, py + base + m0 * on, lo, hi);
+            if (!clamped) act_.apply(py + base + m0 * on, (m1 - m0) * on);  // the blocks' planes are adjacent
           };
           const double macs = static_cast<double>(Mg) * static_cast<double>(Cg_ * kernel_[0] * kernel_[1]) * on;
           parallel_for_if(blocks > 1 ? ctx.pool : nullptr, macs, blocks, epilogue);

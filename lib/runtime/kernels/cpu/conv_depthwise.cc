@@ -235,14 +235,16 @@ class CpuDepthwiseConvKernel : public OpKernel {
     auto* scratch = static_cast<float*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(float)));
     const int64_t in_n = C_ * plan_.H * plan_.W, on = plan_.OH * plan_.OW;
     const double macs = static_cast<double>(N * C_ * on) * static_cast<double>(plan_.KH * plan_.KW);
+    float lo = 0, hi = 0;
+    const bool clamped = act_.as_clamp(lo, hi);  // Relu and Clip in the write-out, others after it
     auto body = [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         for (int64_t b = blocks * t / tasks; b < blocks * (t + 1) / tasks; ++b) {
           const int64_t n = b / per_image, c0 = b % per_image * 16;
           float* yn = y.data<float>() + n * C_ * on;
           linalg::dw16::run_block(dw16_, c0, x.data<float>() + n * in_n, weights_.data(), bias_.data(),
-                                  z ? z->data<float>() + n * C_ * on : nullptr, yn, scratch + t * per_task);
-          act_.apply(yn + c0 * on, (std::min(C_, c0 + 16) - c0) * on);  // the block's planes are adjacent
+                                  z ? z->data<float>() + n * C_ * on : nullptr, yn, scratch + t * per_task, lo, hi);
+          if (!clamped) act_.apply(yn + c0 * on, (std::min(C_, c0 + 16) - c0) * on);  // the block's planes are adjacent
         }
       }
     };

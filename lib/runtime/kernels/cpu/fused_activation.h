@@ -3,6 +3,7 @@
 // `activation_params` attributes when the kernel is prepared.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "runtime/kernel.h"
@@ -42,6 +43,14 @@ struct FusedActivation {
         return v < 0.f ? v * a : v;
     }
     return v;
+  }
+  // The activation as a clamp (v = hi < v ? hi : v, then lo > v ? lo : v) where it is one:
+  // none, Relu, and Clip with min <= max. False otherwise (LeakyRelu; apply it instead).
+  bool as_clamp(float& lo, float& hi) const {
+    const bool clip = kind == kClip && a <= b;
+    lo = clip ? a : kind == kRelu ? 0.f : -INFINITY;
+    hi = clip ? b : INFINITY;
+    return kind == kNone || kind == kRelu || clip;
   }
   // In place over n floats; the loops are compiled for AVX2 and portably (fused_activation.cc).
   void apply(float* y, int64_t n) const;
