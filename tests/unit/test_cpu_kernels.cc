@@ -116,9 +116,9 @@ g (float[1, 2, 5, 5] x) => (float[1, 3, 5, 5] y)
   auto p = s->profile();
   REQUIRE(p.size() == 1);  // Relu fused into the Conv
   REQUIRE(p[0].op == "FusedConv");
-  // 1x1: the packed GEMM, or the direct AVX-512 tile where the CPU has it (twice as fast).
+  // 1x1: the packed GEMM, or the AVX-512 pointwise tile where the CPU has it.
   REQUIRE(p[0].kernel ==
-          (rt::linalg::c16::available() ? "cpu:conv-direct-avx512-c16+relu" : "cpu:conv-pointwise-packed+relu"));
+          (rt::linalg::c16::available() ? "cpu:conv-pointwise-avx512+relu" : "cpu:conv-pointwise-packed+relu"));
   rt::linalg::c16::force_off(true);
   auto g = rt::Session::create(parse_model_text(text), so);
   rt::linalg::c16::force_off(false);

@@ -38,10 +38,13 @@ float* aligned(std::vector<float>& v) {
 }
 
 // Conv (+ bias, + Relu, + residual Add) with random geometry, as ONNX text.
-std::string conv_text(std::mt19937& rng, Shape* xs) {
+// `grow`: added to the input's height and width (larger maps: several blocks of positions per
+// task, each written out as it is done).
+std::string conv_text(std::mt19937& rng, Shape* xs, int64_t grow = 0) {
   const int64_t C = 1 + rng() % 48, M = 1 + rng() % 80, kh = 1 + rng() % 3, kw = 1 + rng() % 3;
   const int64_t sh = 1 + rng() % 3, sw = 1 + rng() % 3, dh = 1 + rng() % 2, dw = 1 + rng() % 2;
-  const int64_t ph = rng() % 2, pw = rng() % 2, H = (kh - 1) * dh + 1 + rng() % 20, W = (kw - 1) * dw + 1 + rng() % 40;
+  const int64_t ph = rng() % 2, pw = rng() % 2, H = (kh - 1) * dh + 1 + rng() % 20 + grow,
+                W = (kw - 1) * dw + 1 + rng() % 40 + grow;
   const bool bias = rng() % 2, relu = rng() % 2, residual = rng() % 2;
   *xs = {1 + static_cast<int64_t>(rng() % 2), C, H, W};
   std::ostringstream m;
@@ -113,9 +116,9 @@ TEST_CASE("the AVX-512 direct-conv tile gives the AVX2 tile's bits, 1 and 2 thre
 
 TEST_CASE("cpu Conv with the AVX-512 tile: bias, residual and Relu give the AVX2 path's bits") {
   std::mt19937 rng(61);
-  for (int trial = 0; trial < 40; ++trial) {
+  for (int trial = 0; trial < 52; ++trial) {
     Shape xs;
-    const std::string text = conv_text(rng, &xs);
+    const std::string text = conv_text(rng, &xs, trial < 40 ? 0 : 40);
     INFO(text);
     const Tensor x = test::random_tensor(xs, rng, -2.f, 2.f);
     rt::SessionOptions opts;
@@ -181,4 +184,49 @@ TEST_CASE("the transposed epilogue's clamp is FusedActivation's Relu and Clip bi
   rt::FusedActivation inverted{rt::FusedActivation::kClip, 1.f, -1.f};  // min > max: applied after, not clamped
   REQUIRE_FALSE(inverted.as_clamp(lo, hi));
   REQUIRE((lo == -INFINITY && hi == INFINITY));
+}
+
+TEST_CASE("cpu 1x1 Conv with the AVX-512 pointwise tile gives the packed GEMM's bits: groups, bias, residual, "
+          "activations, 1 and 2 threads") {
+  std::mt19937 rng(62);
+  int pointwise = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int64_t g = trial % 5 == 4 ? 2 : 1, C = g * (1 + rng() % 40), M = g * (1 + rng() % 50);
+    // Position counts around the 16-lane vectors and the 64-position tiles, and large maps.
+    const int64_t H = 1 + rng() % (trial % 3 == 0 ? 40 : 9), W = 1 + rng() % 17;
+    const bool bias = rng() % 2, residual = rng() % 2;
+    const int act = static_cast<int>(rng() % 4);  // none, Relu, Clip, LeakyRelu
+    std::ostringstream m;
+    m << "<ir_version: 8, opset_import: [\"\" : 13]>\n";
+    m << "g (float[1," << C << "," << H << "," << W << "] x, float[1," << M << "," << H << "," << W
+      << "] r) => (float[1," << M << "," << H << "," << W << "] y)\n";
+    m << "<float[" << M << "," << C / g << ",1,1] w = {" << test::random_floats_text(M * C / g, rng) << "}";
+    if (bias) m << ", float[" << M << "] b = {" << test::random_floats_text(M, rng) << "}";
+    m << ", float lo = {-0.25}, float hi = {0.5}>\n{\n  c = Conv<group = " << g << ">(x, w" << (bias ? ", b" : "")
+      << ")\n";
+    std::string last = "c";
+    if (residual) {
+      m << "  a = Add(c, r)\n";
+      last = "a";
+    }
+    const char* acts[] = {"Identity(", "Relu(", "Clip(", "LeakyRelu<alpha = 0.1>("};
+    m << "  y = " << acts[act] << last << (act == 2 ? ", lo, hi" : "") << ")\n}\n";
+    const std::string text = m.str();
+    INFO(text.substr(0, 200));
+    const Tensor x = test::random_tensor({1, C, H, W}, rng, -2.f, 2.f);
+    const Tensor r = test::random_tensor({1, M, H, W}, rng, -2.f, 2.f);
+    rt::SessionOptions opts;
+    opts.threads = 1 + trial % 2;
+    opts.profile = true;
+    linalg::c16::force_off(true);
+    auto packed = rt::Session::create(parse_model_text(text), opts);
+    linalg::c16::force_off(false);
+    auto tile = rt::Session::create(parse_model_text(text), opts);
+    const auto want = packed->run({{"x", x}, {"r", r}}), got = tile->run({{"x", x}, {"r", r}});
+    pointwise += tile->profile().at(0).kernel.find("conv-pointwise-avx512") != std::string::npos;
+    const Tensor &a = want[0].second, &b = got[0].second;
+    REQUIRE(a.shape() == b.shape());
+    REQUIRE(std::memcmp(a.data<float>(), b.data<float>(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0);
+  }
+  if (linalg::c16::available()) REQUIRE(pointwise == 60);
 }

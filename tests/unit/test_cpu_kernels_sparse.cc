@@ -137,7 +137,7 @@ TEST_CASE("sparse rows give the dense direct path's results bit for bit, whateve
 TEST_CASE("1x1 Convs take the sparse path only where it was measured to pay") {
   std::mt19937 rng(4);
   const bool c16 = linalg::c16::available();
-  const char* dense = c16 ? "cpu:conv-direct-avx512-c16" : "cpu:conv-pointwise-packed";
+  const char* dense = c16 ? "cpu:conv-pointwise-avx512" : "cpu:conv-pointwise-packed";
   const char* strided = c16 ? "cpu:conv-direct-avx512-c16" : "cpu:conv-im2col-packed";
   struct Case {
     int64_t C, M, H, W, stride;

@@ -290,7 +290,8 @@ void DirectConv2d::fill_one_plane(float* p, const float* xc, const Conv2dGeom& g
   }
 }
 
-DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const {
+DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool,
+                                     const c16::Finished* finished) const {
   const Layout l = layout(g);
   auto* offset = reinterpret_cast<int64_t*>(scratch);
   float* planes = scratch + l.offset_floats;
@@ -320,8 +321,8 @@ DirectConv2d::Wide DirectConv2d::run(const float* x, const Conv2dGeom& g, float*
     return {out, l.n_pad, l.Wq, 1};
   }
   if (c16_.m_pad > 0) {
-    c16::run(c16_, K_, planes, offset, g.OH, g.OW, l.Wq, out, pool);
-    return {out, 1, l.Wq, c16_.m_pad};
+    c16::run(c16_, K_, planes, offset, g.OH, g.OW, l.Wq, out, pool, finished);
+    return {out, 1, l.Wq, c16_.m_pad, finished != nullptr};
   }
   const int64_t n_tiles = l.n_pad / nr_;
   TaskArgs t{M_, K_, n_tiles, (n_tiles + kChunkTiles - 1) / kChunkTiles, panels_.data(), planes, offset, out,

@@ -65,8 +65,12 @@ class DirectConv2d {
     int64_t ld;          // floats between output channels
     int64_t row_stride;  // positions between output rows (>= OW)
     int64_t pos_stride;  // floats between adjacent positions
+    bool reported = false;  // `finished` was told about every output (the AVX-512 tile)
   };
-  Wide run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool) const;
+  // `finished`: where the AVX-512 tile runs, told about blocks of outputs as they are done
+  // (c16::run), so that the caller writes them out while they are in cache.
+  Wide run(const float* x, const Conv2dGeom& g, float* scratch, ThreadPool* pool,
+           const c16::Finished* finished = nullptr) const;
 
   int64_t rows() const { return M_; }
   bool sparse() const { return sparse_; }

@@ -136,10 +136,10 @@ __attribute__((target("avx512f"))) void fill_plane(float* plane, const float* x,
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH,
                                                              int64_t OW, int64_t M, const float* bias, const float* z,
-                                                             float* y, float lo, float hi) {
-  const int64_t on = OH * OW;
+                                                             float* y, float lo, float hi, int64_t plane) {
+  const int64_t on = plane > 0 ? plane : OH * OW;
   if (Wq == OW) {  // no padding columns: the positions are one run, cut into full blocks of 16
-    OW = on;
+    OW *= OH;
     OH = 1;
   }
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -180,11 +180,12 @@ void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0
 }
 
 void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH, int64_t OW, int64_t M,
-                          const float* bias, const float* z, float* y, float lo, float hi) {
+                          const float* bias, const float* z, float* y, float lo, float hi, int64_t plane) {
+  const int64_t on = plane > 0 ? plane : OH * OW;
   for (int64_t m = 0; m < M; ++m) {
     for (int64_t oh = 0; oh < OH; ++oh) {
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t at = m * OH * OW + oh * OW + ow;
+        const int64_t at = m * on + oh * OW + ow;
         float v = src[(oh * Wq + ow) * m_pad + m];
         v += bias ? bias[m] : 0.f;
         if (z) v += z[at];
@@ -219,7 +220,7 @@ Packed pack(int64_t M, int64_t K, const float* w) {
 }
 
 void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset, int64_t OH, int64_t OW, int64_t Wq,
-         float* out, ThreadPool* pool) {
+         float* out, ThreadPool* pool, const Finished* finished) {
   // Tasks: a channel group and a chunk of its (row, segment) items; within a task, per tap
   // block, every item. The tiles are the same for any chunking, so results do not depend on
   // the thread count.
@@ -250,14 +251,27 @@ void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset,
       const int64_t items = OH * split.segments, chunk = t - first_task;
       const int64_t i0 = chunk * items / chunks, i1 = (chunk + 1) * items / chunks;
       const int64_t width = 16 * g.vecs, kc = std::max<int64_t>(1, kBlockBytes / (width * 4));
-      for (int64_t k0 = 0; k0 < K; k0 += kc) {
-        const int64_t kn = std::min(kc, K - k0);
-        const float* w = p.w.data() + g.offset + k0 * width;
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t oh = i / split.segments, s = i % split.segments;
-          const int64_t column = oh * Wq + split.start(s);
-          tile_for(g.vecs, split.length(s))(kn, w, planes + column, offset + k0,
-                                            out + column * p.m_pad + g.first_vec * 16, p.m_pad, k0 == 0);
+      // With `finished`: blocks of items, each reported once all taps are in (the same tiles in
+      // the same order per tile, so the same bits).
+      const int64_t block = finished ? std::max<int64_t>(1, kFinishedPositions / split.length(0)) : i1 - i0;
+      for (int64_t b0 = i0; b0 < i1; b0 += block) {
+        const int64_t b1 = std::min(i1, b0 + block);
+        for (int64_t k0 = 0; k0 < K; k0 += kc) {
+          const int64_t kn = std::min(kc, K - k0);
+          const float* w = p.w.data() + g.offset + k0 * width;
+          for (int64_t i = b0; i < b1; ++i) {
+            const int64_t oh = i / split.segments, s = i % split.segments;
+            const int64_t column = oh * Wq + split.start(s);
+            tile_for(g.vecs, split.length(s))(kn, w, planes + column, offset + k0,
+                                              out + column * p.m_pad + g.first_vec * 16, p.m_pad, k0 == 0);
+          }
+        }
+        for (int64_t i = b0; finished && i < b1;) {  // one report per output row the block touches
+          const int64_t oh = i / split.segments, row_end = std::min(b1, (oh + 1) * split.segments);
+          const int64_t c0 = split.start(i % split.segments), last = (row_end - 1) % split.segments;
+          (*finished)(out + (oh * Wq + c0) * p.m_pad + g.first_vec * 16, p.m_pad, g.first_vec, g.vecs, oh * OW + c0,
+                      split.start(last) + split.length(last) - c0);
+          i = row_end;
         }
       }
     }

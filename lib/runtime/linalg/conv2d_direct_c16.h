@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/function_ref.h"
+
 namespace edge::rt {
 class ThreadPool;
 }
@@ -43,10 +45,19 @@ struct Packed {
 // w: [M][K] row-major.
 Packed pack(int64_t M, int64_t K, const float* w);
 
+// Told by run() that channel vectors [first_vec, first_vec + vecs) of `count` consecutive
+// positions are final: src points at the first one's channel 16 * first_vec in run()'s `out`
+// (positions src_stride floats apart), and they are output positions y_pos (oh * OW + ow)
+// onward. Called from the pool's threads, for disjoint ranges, while the results are in cache.
+using Finished = FunctionRef<void(const float* src, int64_t src_stride, int64_t first_vec, int64_t vecs, int64_t y_pos,
+                                  int64_t count)>;
+
 // Output rows [0, OH) of OW positions; `planes` + offset[k] + oh * Wq + ow is the input of tap
-// k for output (oh, ow). Writes out[(oh * Wq + ow) * m_pad + channel].
+// k for output (oh, ow). Writes out[(oh * Wq + ow) * m_pad + channel]; with `finished`, works
+// through each task's positions in blocks of about kFinishedPositions and reports each block.
+inline constexpr int64_t kFinishedPositions = 256;
 void run(const Packed& p, int64_t K, const float* planes, const int64_t* offset, int64_t OH, int64_t OW, int64_t Wq,
-         float* out, ThreadPool* pool);
+         float* out, ThreadPool* pool, const Finished* finished = nullptr);
 
 // One phase plane of one channel, for width strides 1 and 2: plane[i * Wq + j] =
 // x[ih * W + iw] with ih = row0 + i * sh, iw = first + j * sw where inside the H x W input,
@@ -60,7 +71,9 @@ void fill_plane(float* plane, const float* x, int64_t H, int64_t W, int64_t row0
 // z null: nothing), in 16 x 16 blocks transposed in registers. The clamp is v = (hi < v ? hi :
 // v), then (lo > v ? lo : v): with lo <= hi exactly FusedActivation's Relu (0, +inf) and Clip
 // (NaN stays NaN); -inf, +inf leave v as it is.
+// plane: the channel stride of y and z (0: OH * OW).
 void write_channels_first(const float* src, int64_t m_pad, int64_t Wq, int64_t OH, int64_t OW, int64_t M,
-                          const float* bias, const float* z, float* y, float lo = -INFINITY, float hi = INFINITY);
+                          const float* bias, const float* z, float* y, float lo = -INFINITY, float hi = INFINITY,
+                          int64_t plane = 0);
 
 }  // namespace edge::rt::linalg::c16

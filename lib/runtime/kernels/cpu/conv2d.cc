@@ -20,6 +20,7 @@
 #include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
 #include "runtime/linalg/im2col.h"
+#include "runtime/linalg/pointwise_avx512.h"
 #include "runtime/thread_pool.h"
 
 namespace edge::rt {
@@ -56,11 +57,16 @@ class CpuConvKernel : public OpKernel {
     // Pruned weights (mostly zeros) take the direct path's sparse rows, 1x1 kernels included.
     zeros_ = linalg::zero_share(w.data<float>(), w.numel());
     if (!depthwise_ && kernel_.size() == 2) sparse_ = sparse_pays(init);
-    // 1x1 kernels: one packed GEMM on the input as it is, unless the AVX-512 direct tile is
-    // there (twice as fast: bench/direct_conv_bench.cc).
-    direct_ =
-        !depthwise_ && kernel_.size() == 2 && (kernel_[0] * kernel_[1] > 1 || sparse_ || linalg::c16::available());
-    if (depthwise_) {
+    // 1x1 kernels with unit strides and no padding: the AVX-512 pointwise tile where there is
+    // AVX-512. Other 1x1 kernels: one packed GEMM on the input as it is, unless the AVX-512
+    // direct tile is there (twice as fast: bench/direct_conv_bench.cc).
+    pw512_ = !depthwise_ && !sparse_ && kernel_.size() == 2 && kernel_[0] == 1 && kernel_[1] == 1 &&
+             unit_strides_no_pads() && linalg::pw512::available();
+    direct_ = !pw512_ && !depthwise_ && kernel_.size() == 2 &&
+              (kernel_[0] * kernel_[1] > 1 || sparse_ || linalg::c16::available());
+    if (pw512_) {
+      for (int64_t g = 0; g < group_; ++g) pw_.push_back(linalg::pw512::pack(Mg, Kg, w.data<float>() + g * Mg * Kg));
+    } else if (depthwise_) {
       weights_.assign(w.data<float>(), w.data<float>() + w.numel());
     } else if (direct_) {
       for (int64_t g = 0; g < group_; ++g) {
@@ -75,6 +81,7 @@ class CpuConvKernel : public OpKernel {
     if (sparse_) {  // e.g. conv-direct-sparse(90%): the share of zero weights
       return "conv-direct-sparse(" + std::to_string(static_cast<int>(zeros_ * 100.0 + 0.5)) + "%)" + act_.suffix();
     }
+    if (pw512_) return "conv-pointwise-avx512" + act_.suffix();
     if (direct_) return std::string("conv-direct-") + direct_conv_[0].tile_name() + act_.suffix();
     return std::string(depthwise_ ? "conv-depthwise" : pointwise_ ? "conv-pointwise-packed" : "conv-im2col-packed") +
            act_.suffix();
@@ -102,6 +109,10 @@ class CpuConvKernel : public OpKernel {
     const Tensor* z = ctx.has_input(3) ? &ctx.input(3) : nullptr;  // FusedConv's residual
     if (z && (z->dtype() != DType::kFloat || z->shape() != y.shape())) {
       fail(ctx.where() + ": residual input Z " + z->describe() + " does not match Y " + y.describe());
+    }
+    if (pw512_) {
+      run_pointwise_avx512(ctx, px, py, z ? z->data<float>() : nullptr, N);
+      return;
     }
     if (direct_) {
       run_direct(ctx, px, py, z ? z->data<float>() : nullptr, N);
@@ -164,6 +175,31 @@ class CpuConvKernel : public OpKernel {
     }
   }
 
+  // Strides 1 and no padding, whatever the input size (auto_pad SAME pads a 1x1 kernel by 0).
+  bool unit_strides_no_pads() const {
+    const auto one = [](int64_t v) { return v == 1; };
+    const auto zero = [](int64_t v) { return v == 0; };
+    return std::all_of(attrs_.strides.begin(), attrs_.strides.end(), one) &&
+           (attrs_.auto_pad != "NOTSET" || std::all_of(attrs_.pads.begin(), attrs_.pads.end(), zero));
+  }
+
+  // 1x1, unit strides, no padding, AVX-512: per image and group, straight from X into Y.
+  void run_pointwise_avx512(KernelContext& ctx, const float* px, float* py, const float* pz, int64_t N) const {
+    if (!pointwise_) fail_internal(ctx.where() + ": the pointwise tile was chosen for a strided or padded Conv");
+    const int64_t C = Cg_ * group_, Mg = M_ / group_, on = geom_.out_numel();
+    float lo = 0, hi = 0;
+    const bool clamped = act_.as_clamp(lo, hi);  // Relu and Clip as the tile writes, others after
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t g = 0; g < group_; ++g) {
+        const int64_t y0 = (n * M_ + g * Mg) * on;
+        linalg::pw512::run(pw_[static_cast<size_t>(g)], px + (n * C + g * Cg_) * on, on,
+                           bias_.empty() ? nullptr : bias_.data() + g * Mg, pz ? pz + y0 : nullptr, py + y0, ctx.pool,
+                           lo, hi);
+        if (!clamped) act_.apply(py + y0, Mg * on);
+      }
+    }
+  }
+
   // The implicit-GEMM path: per image and group, the wide result is written out with bias,
   // residual and activation.
   void run_direct(KernelContext& ctx, const float* px, float* py, const float* pz, int64_t N) const {
@@ -173,39 +209,40 @@ class CpuConvKernel : public OpKernel {
     auto* scratch = static_cast<float*>(ctx.scratch(floats * sizeof(float)));
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t g = 0; g < group_; ++g) {
-        const auto wide = direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool);
-        if (wide.pos_stride != 1) {  // channels-last (the AVX-512 tile): transposed in blocks
-          const int64_t base = (n * M_ + g * Mg) * OH * OW, on = OH * OW, blocks = (Mg + 15) / 16;
-          // Blocks of 16 channels, split across the pool when large (a serial epilogue would
-          // leave the other threads idle for a third of a 1x1 layer's time).
-          // Relu and Clip are applied in the write-out; other activations after it.
-          float lo = 0, hi = 0;
-          const bool clamped = act_.as_clamp(lo, hi);
-          auto epilogue = [&](int64_t b0, int64_t b1) {
-            const int64_t m0 = b0 * 16, m1 = std::min(Mg, b1 * 16);
-            linalg::c16::write_channels_first(wide.out + m0, wide.pos_stride, wide.row_stride, OH, OW, m1 - m0,
-                                              bias_.empty() ? nullptr : bias_.data() + g * Mg + m0,
-                                              pz ? pz + base + m0 * on : nullptr, py + base + m0 * on, lo, hi);
-            if (!clamped) act_.apply(py + base + m0 * on, (m1 - m0) * on);  // the blocks' planes are adjacent
-          };
-          const double macs = static_cast<double>(Mg) * static_cast<double>(Cg_ * kernel_[0] * kernel_[1]) * on;
-          parallel_for_if(blocks > 1 ? ctx.pool : nullptr, macs, blocks, epilogue);
-          continue;
-        }
-        for (int64_t m = 0; m < Mg; ++m) {
-          const int64_t ch = g * Mg + m, base = (n * M_ + ch) * OH * OW;
+        const int64_t base = (n * M_ + g * Mg) * OH * OW, on = OH * OW;
+        // Relu and Clip are applied in the AVX-512 tile's write-out; other activations after it.
+        float lo = 0, hi = 0;
+        const bool clamped = act_.as_clamp(lo, hi);
+        // The AVX-512 tile reports blocks of finished outputs: written out (transposed, bias,
+        // residual, activation) by the thread that computed them, while they are in cache.
+        auto write_out = [&](const float* src, int64_t src_stride, int64_t first_vec, int64_t vecs, int64_t y_pos,
+                             int64_t count) {
+          const int64_t m0 = first_vec * 16, mc = std::min(Mg - m0, vecs * 16);
+          if (mc <= 0) return;
+          float* y = py + base + m0 * on + y_pos;
+          linalg::c16::write_channels_first(src, src_stride, count, 1, count, mc,
+                                            bias_.empty() ? nullptr : bias_.data() + g * Mg + m0,
+                                            pz ? pz + base + m0 * on + y_pos : nullptr, y, lo, hi, on);
+          for (int64_t m = 0; !clamped && m < mc; ++m) act_.apply(y + m * on, count);
+        };
+        const linalg::c16::Finished finished = write_out;
+        const auto wide =
+            direct_conv_[static_cast<size_t>(g)].run(px + (n * C + g * Cg_) * in_n, g2_, scratch, ctx.pool, &finished);
+        if (wide.reported) continue;
+        for (int64_t m = 0; m < Mg; ++m) {  // the AVX2 and sparse tiles: channels-first already
+          const int64_t ch = g * Mg + m, plane = base + m * on;
           const float bias = bias_.empty() ? 0.f : bias_[static_cast<size_t>(ch)];
           for (int64_t oh = 0; oh < OH; ++oh) {
             const float* src = wide.out + m * wide.ld + oh * wide.row_stride;
-            float* dst = py + base + oh * OW;
+            float* dst = py + plane + oh * OW;
             if (pz) {
-              const float* zr = pz + base + oh * OW;
+              const float* zr = pz + plane + oh * OW;
               for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = (src[ow] + bias) + zr[ow];
             } else {
               for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + bias;
             }
           }
-          act_.apply(py + base, OH * OW);  // the channel's plane is contiguous: one call
+          act_.apply(py + plane, on);  // the channel's plane is contiguous: one call
         }
       }
     }
@@ -276,7 +313,8 @@ class CpuConvKernel : public OpKernel {
   std::vector<float> bias_, weights_;
   std::vector<linalg::PackedA> packed_;
   std::vector<linalg::DirectConv2d> direct_conv_;
-  bool depthwise_ = false, direct_ = false, pointwise_ = false, sparse_ = false;
+  std::vector<linalg::pw512::Packed> pw_;  // per group, when pw512_
+  bool depthwise_ = false, direct_ = false, pointwise_ = false, sparse_ = false, pw512_ = false;
   double zeros_ = 0.0;  // share of zero weights
   NnSpatial geom_;
   linalg::Conv2dGeom g2_{};
