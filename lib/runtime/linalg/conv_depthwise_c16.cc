@@ -54,9 +54,16 @@ __attribute__((target("avx512f"))) void run_block(const Geometry& g, int64_t c0,
   for (int64_t t = 0; t < taps; ++t) {
     for (int64_t i = 0; i < 16; ++i) wt[t * 16 + i] = i < cn ? w[(c0 + i) * taps + t] : 0.f;
   }
-  // The padded input, channels last: zeros, then each input row in 16 x 16 transposed blocks.
+  // The padded input, channels last: zeros around the image (the image itself is overwritten
+  // whole), then each input row in 16 x 16 transposed blocks.
   const __m512 zero = _mm512_setzero_ps();
-  for (int64_t i = 0, n = input_floats(g); i < n; i += 16) _mm512_store_ps(buf + i, zero);
+  auto zero_positions = [&](int64_t a, int64_t b) { std::fill(buf + a * 16, buf + std::max(a, b) * 16, 0.f); };
+  zero_positions(0, g.ph * g.Wp);
+  for (int64_t ih = g.ph; ih < g.ph + g.H; ++ih) {
+    zero_positions(ih * g.Wp, ih * g.Wp + g.pw);
+    zero_positions(ih * g.Wp + g.pw + g.W, (ih + 1) * g.Wp);
+  }
+  zero_positions((g.ph + g.H) * g.Wp, input_floats(g) / 16);
   __m512 rows[16], cols[16];
   for (int64_t ih = 0; ih < g.H; ++ih) {
     for (int64_t iw0 = 0; iw0 < g.W; iw0 += 16) {
