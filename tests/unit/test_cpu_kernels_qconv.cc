@@ -22,17 +22,20 @@ namespace {
 struct Case {
   NodeSpec spec{"", "QLinearConv", 10, {}};
   bool expect_cpu = true;
-  std::string cpu_kernel = "cpu:vnni-tap-gemm";
+  std::string cpu_kernel = "cpu:vnni-";  // tap-gemm, tap-gemm-rows or pointwise
 };
 
 // One random QLinearConv (or the fused form with an activation and a float bias); `depthwise`:
 // one input and one output channel per group, any weight zero points. `channels` (0: a random
 // small count) and `max_hw` (the largest input height and width) size it; `max_k` the kernel.
-Case random_case(std::mt19937& rng, bool fused, bool depthwise, int64_t channels = 0, int max_hw = 12, int max_k = 3) {
+// `pointwise`: a 1x1 kernel with unit strides and no padding (explicit zeros or SAME).
+Case random_case(std::mt19937& rng, bool fused, bool depthwise, int64_t channels = 0, int max_hw = 12,
+                 int max_k = 3, bool pointwise = false) {
   auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
   const int64_t N = pick(1, 2), C = channels ? channels : std::vector<int>{1, 3, 4, 5, 8, 16, 32, 33}[rng() % 8];
   const int64_t M = depthwise ? C : std::vector<int>{1, 7, 16, 17, 32, 40}[rng() % 6];
-  const int64_t KH = pick(1, max_k), KW = pick(1, max_k), H = pick(KH, max_hw), W = pick(KW, max_hw);
+  const int64_t KH = pointwise ? 1 : pick(1, max_k), KW = pointwise ? 1 : pick(1, max_k), H = pick(KH, max_hw),
+                W = pick(KW, max_hw);
   const DType xt = rng() % 2 ? DType::kUint8 : DType::kInt8, wt = rng() % 3 ? DType::kInt8 : DType::kUint8;
   const DType yt = rng() % 2 ? DType::kUint8 : DType::kInt8;
   const bool per_channel = rng() % 2;
@@ -67,8 +70,8 @@ Case random_case(std::mt19937& rng, bool fused, bool depthwise, int64_t channels
     for (int64_t m = 0; m < M; ++m) b.data<int32_t>()[m] = static_cast<int32_t>(rng() % 20001) - 10000;
     c.spec.inputs.push_back(b);
   }
-  const int64_t sh = pick(1, 3), sw = pick(1, 2), dh = pick(1, 2), dw = pick(1, 2);
-  const int pad_kind = pick(0, 2);
+  const int64_t sh = pointwise ? 1 : pick(1, 3), sw = pointwise ? 1 : pick(1, 2), dh = pick(1, 2), dw = pick(1, 2);
+  const int pad_kind = pointwise ? pick(0, 1) : pick(0, 2);
   const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2), pr = pick(0, 2);
   const int act = fused ? pick(0, 2) : 0;
   c.spec.attrs = [=](onnx::NodeProto& n) {
@@ -191,4 +194,34 @@ TEST_CASE(
     REQUIRE(avx512 == 240);
     REQUIRE(tails > 20);
   }
+}
+
+TEST_CASE("cpu 1x1 QLinearConv: the VNNI pointwise tiles are bit-identical to the reference, 1 and 2 threads") {
+  if (!rt::linalg::qtap_gemm_supported()) WARN("no AVX-512 VNNI: the reference kernel runs on both sides");
+  std::mt19937 rng(20261202);
+  rt::ThreadPool pool2(2);
+  int pointwise = 0;
+  for (int i = 0; i < 80; ++i) {
+    // Channel counts around the quads, output counts around the 6-channel tiles, maps around the
+    // 16-position vectors and 64-position tiles.
+    const int64_t C = std::vector<int>{1, 3, 4, 5, 8, 13, 32, 96}[rng() % 8];
+    Case c = random_case(rng, i % 3 == 2, false, C, i % 4 == 0 ? 40 : 12, 1, true);
+    std::string chosen_ref;
+    c.spec.chosen = &chosen_ref;
+    const std::vector<Tensor> want = run_node(c.spec);
+    for (rt::ThreadPool* pool : {static_cast<rt::ThreadPool*>(nullptr), &pool2}) {
+      std::string chosen;
+      c.spec.backends = {"cpu"};
+      c.spec.chosen = &chosen;
+      c.spec.pool = pool;
+      const std::vector<Tensor> got = run_node(c.spec);
+      INFO("case " << i << " kernel " << chosen << " X " << c.spec.inputs[0]->describe() << " W "
+                   << c.spec.inputs[3]->describe());
+      pointwise += chosen.find("vnni-pointwise") != std::string::npos;
+      REQUIRE(got[0].shape() == want[0].shape());
+      REQUIRE(std::memcmp(got[0].raw(), want[0].raw(), static_cast<size_t>(got[0].numel())) == 0);
+    }
+  }
+  // Asymmetric weights (a case in four) and single-channel inputs and outputs go elsewhere.
+  if (rt::linalg::qtap_gemm_supported()) REQUIRE(pointwise > 80);
 }

@@ -10,7 +10,10 @@
 // sums are requantized in registers. The zero points fold into the bias:
 //   sum (x - zx) * w = sum x * w - zx * row_sum(w).
 // int8 inputs are read as uint8 x + 128 with zero point zx + 128 (the
-// differences are the same). Other convolutions (grouped, other ranks, run-time
+// differences are the same). 1x1 kernels with unit strides and no padding take
+// linalg/qpointwise_vnni.h instead: positions on the lanes, the input only
+// interleaved by channel quads, each output channel's row written directly.
+// Other convolutions (grouped, other ranks, run-time
 // weights, asymmetric weights) and CPUs without VNNI use the reference kernel.
 #include <algorithm>
 #include <cstring>
@@ -21,6 +24,7 @@
 #include "runtime/kernels/reference/nn_util.h"
 #include "runtime/kernels/reference/qlinear_conv_params.h"
 #include "runtime/linalg/nhwc_copy.h"
+#include "runtime/linalg/qpointwise_vnni.h"
 #include "runtime/linalg/qtap_gemm.h"
 
 namespace edge::rt {
@@ -67,7 +71,15 @@ class CpuQLinearConvKernel : public OpKernel {
     const bool unit_w = (attrs_.strides.size() < 2 || attrs_.strides[1] == 1) &&
                         (attrs_.dilations.size() < 2 || attrs_.dilations[1] == 1);
     rows_ = C_ == 1 && unit_w && kernel_[1] > 1;
-    if (rows_) {
+    // 1x1 with unit strides and no padding: the input as it lies, positions on the lanes.
+    const auto one = [](int64_t v) { return v == 1; };
+    const auto zero = [](int64_t v) { return v == 0; };
+    pointwise_ = T == 1 && std::all_of(attrs_.strides.begin(), attrs_.strides.end(), one) &&
+                 (attrs_.auto_pad != "NOTSET" || std::all_of(attrs_.pads.begin(), attrs_.pads.end(), zero)) &&
+                 linalg::qpw::supported();
+    if (pointwise_) {
+      pw_ = linalg::qpw::Packed(M_, C_, [&](int64_t m, int64_t c) { return weight(m * C_ + c); });
+    } else if (rows_) {
       weights_ = linalg::PackedTapWeights(M_, kernel_[0], kernel_[1], [&](int64_t m, int64_t kh, int64_t kw) {
         return weight((m * kernel_[0] + kh) * kernel_[1] + kw);
       });
@@ -75,13 +87,17 @@ class CpuQLinearConvKernel : public OpKernel {
       weights_ = linalg::PackedTapWeights(
           M_, T, C_, [&](int64_t m, int64_t t, int64_t c) { return weight((m * C_ + c) * T + t); });
     }
-    const size_t padded = static_cast<size_t>(weights_.blocks() * linalg::PackedTapWeights::kBlock);
+    const size_t padded = pointwise_ ? static_cast<size_t>(M_)
+                                     : static_cast<size_t>(weights_.blocks() * linalg::PackedTapWeights::kBlock);
     bias_.assign(padded, 0);
     mult_.assign(padded, 0.f);
   }
 
   std::string algorithm() const override {
-    return std::string(rows_ ? "vnni-tap-gemm-rows" : "vnni-tap-gemm") + params_.activation().suffix();
+    return std::string(pointwise_ ? "vnni-pointwise"
+                       : rows_    ? "vnni-tap-gemm-rows"
+                                  : "vnni-tap-gemm") +
+           params_.activation().suffix();
   }
 
   void compute(KernelContext& ctx) override {
@@ -100,8 +116,12 @@ class CpuQLinearConvKernel : public OpKernel {
     for (int64_t m = 0; m < M_; ++m) {
       const uint32_t b = o.bias ? static_cast<uint32_t>(o.bias[m]) : 0u;
       bias_[static_cast<size_t>(m)] =
-          static_cast<int32_t>(b - static_cast<uint32_t>(zx) * static_cast<uint32_t>(weights_.row_sum(m)));
+          static_cast<int32_t>(b - static_cast<uint32_t>(zx) * static_cast<uint32_t>(row_sum(m)));
       mult_[static_cast<size_t>(m)] = o.multiplier[m];
+    }
+    if (pointwise_) {
+      run_pointwise(ctx, x, o, y);
+      return;
     }
     auto* xpad = static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(Hp_ * Wp_ * Cp_ + 64)));
     linalg::QTapOutput out;
@@ -152,15 +172,33 @@ class CpuQLinearConvKernel : public OpKernel {
     }
   }
 
+  int32_t row_sum(int64_t m) const { return pointwise_ ? pw_.row_sum(m) : weights_.row_sum(m); }
+
+  // Per image: X interleaved by channel quads, then the pointwise tiles write Y's rows.
+  void run_pointwise(KernelContext& ctx, const Tensor& x, const QConvOutput& o, Tensor& y) const {
+    if (geom_.out_numel() != geom_.in_numel()) fail_internal(ctx.where() + ": the pointwise path on a resized output");
+    const int64_t N = x.dim(0), P = geom_.in_numel();
+    auto* xq = static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(pw_.channel_quads() * P * 4)));
+    const linalg::qpw::Output out{bias_.data(), mult_.data(), o.y_zero_point, o.lo, o.hi, nullptr};
+    for (int64_t n = 0; n < N; ++n) {
+      linalg::qpw::interleave(static_cast<const uint8_t*>(x.raw()) + n * C_ * P, C_, P,
+                              x.dtype() == DType::kInt8 ? 0x80 : 0, xq);
+      linalg::qpw::Output on = out;
+      on.y = static_cast<uint8_t*>(y.raw()) + n * M_ * P;
+      linalg::qpw::run(pw_, xq, P, on, ctx.pool);
+    }
+  }
+
   NnSpatialAttrs attrs_;
   QConvOutputParams params_;
   int64_t M_ = 0, C_ = 0;
   Shape kernel_;
   linalg::PackedTapWeights weights_;
+  linalg::qpw::Packed pw_;     // the pointwise path's weights (pointwise_), else weights_
   std::vector<int32_t> bias_;  // per run: the bias with the zero-point term folded in
   std::vector<float> mult_;
   NnSpatial geom_;
-  bool has_geom_ = false, rows_ = false;
+  bool has_geom_ = false, rows_ = false, pointwise_ = false;
   int64_t Hp_ = 0, Wp_ = 0, Cp_ = 0;
   std::vector<int64_t> pos_,
       taps_;  // byte offsets of output positions and kernel taps in xpad
