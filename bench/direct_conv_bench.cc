@@ -1,6 +1,7 @@
 // Single 2-D Conv layers on the cpu backend's kernels, one thread: the dense direct kernel
-// (AVX-512 tile where the CPU has it, and the AVX2 tile), the 1x1 layers' packed GEMM, and the
-// sparse rows at shares of zero weights from 50 to 95 %. Median microseconds of `runs` runs.
+// (AVX-512 tile where the CPU has it, and the AVX2 tile), the 1x1 layers' packed GEMM and
+// AVX-512 pointwise tile (written to the output: the direct and sparse columns stop at their
+// wide buffer), and the sparse rows at shares of zero weights from 50 to 95 %. Median microseconds of `runs` runs.
 // What the sparse thresholds (linalg::DirectConv2d::kSparseFrom*) are read from
 // (docs/performance.md).
 //   build/bench/direct_conv_bench [runs]
@@ -14,6 +15,7 @@
 
 #include "runtime/linalg/conv2d_direct.h"
 #include "runtime/linalg/gemm.h"
+#include "runtime/linalg/pointwise_avx512.h"
 
 namespace linalg = edge::rt::linalg;
 
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
       {"Conv 1x1 128->256, 14x14", 128, 256, 1, 14, 1},
   };
   const double shares[] = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
-  std::printf("%-28s %8s %8s %8s", "layer (us)", "avx512", "avx2", "gemm");
+  std::printf("%-28s %8s %8s %8s %8s", "layer (us)", "avx512", "avx2", "gemm", "pw512");
   for (double s : shares) std::printf(" %7.0f%%", s * 100);
   std::printf("\n");
   std::mt19937 rng(1);
@@ -79,15 +81,19 @@ int main(int argc, char** argv) {
     linalg::c16::force_off(true);
     const double avx2 = time_direct(linalg::DirectConv2d(l.M, l.C, l.K, l.K, dense_w.data()));
     linalg::c16::force_off(false);
-    double gemm = 0;
-    if (l.K == 1 && l.stride == 1) {  // the pointwise path: one packed GEMM on the input as it is
+    double gemm = 0, pw = 0;
+    if (l.K == 1 && l.stride == 1) {  // the pointwise paths: the input as it is
       const linalg::PackedA a(false, l.M, l.C, dense_w.data(), l.C);
       std::vector<float> y(static_cast<size_t>(l.M * OH * OH));
       gemm = median_us(runs, [&] {
         linalg::sgemm_packed(a, false, OH * OH, 1.f, x.data(), OH * OH, 0.f, y.data(), OH * OH, nullptr);
       });
+      if (linalg::pw512::available()) {
+        const auto p = linalg::pw512::pack(l.M, l.C, dense_w.data());
+        pw = median_us(runs, [&] { linalg::pw512::run(p, x.data(), OH * OH, nullptr, nullptr, y.data(), nullptr); });
+      }
     }
-    std::printf("%-28s %8.2f %8.2f %8.2f", l.name, fast, avx2, gemm);
+    std::printf("%-28s %8.2f %8.2f %8.2f %8.2f", l.name, fast, avx2, gemm, pw);
     for (double share : shares) {
       const auto w = weights(l.M * l.C * l.K * l.K, share, rng);
       std::printf(" %8.2f", time_direct(linalg::DirectConv2d(l.M, l.C, l.K, l.K, w.data(), true)));

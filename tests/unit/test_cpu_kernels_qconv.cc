@@ -11,6 +11,7 @@
 #include "kernel_test_util.h"
 #include "runtime/graph_fusion.h"
 #include "runtime/linalg/qdepthwise_avx512.h"
+#include "runtime/linalg/qdepthwise_planes.h"
 #include "runtime/linalg/qtap_gemm.h"
 
 using namespace edge;
@@ -157,41 +158,49 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "cpu depthwise QLinearConv: the AVX-512 channels-last tiles and the AVX2 rows are bit-identical "
-    "to the reference on many channels and wide maps") {
+    "cpu depthwise QLinearConv: the AVX-512 planes, the AVX-512 channels-last tiles and the AVX2 rows are "
+    "bit-identical to the reference on many channels and wide maps") {
+  namespace linalg = rt::linalg;
   std::mt19937 rng(20261201);
   rt::ThreadPool pool2(2);
-  int avx512 = 0, tails = 0;
+  int avx512 = 0, tails = 0, planes = 0;
   for (int i = 0; i < 120; ++i) {
-    // Every channel count the 32-channel blocks treat differently: a partial 16 or 8, odd, many.
+    // Every channel count the 32-channel blocks treat differently: a partial 16 or 8, odd, many;
+    // maps up to 70 wide (the planes take outputs 24 wide and more).
     const int64_t C = std::vector<int>{8, 9, 16, 24, 31, 32, 33, 48, 96, 144}[rng() % 10];
-    Case c = random_case(rng, i % 3 == 2, true, C, 30, 5);
+    Case c = random_case(rng, i % 3 == 2, true, C, i % 2 ? 70 : 30, 5);
     std::string chosen_ref;
     c.spec.chosen = &chosen_ref;
     const std::vector<Tensor> want = run_node(c.spec);
     REQUIRE(chosen_ref.rfind("reference:", 0) == 0);
-    for (bool off : {false, true}) {
-      rt::linalg::qdw512::force_off(off);
+    for (int mode = 0; mode < 3; ++mode) {  // everything on; planes off; planes and tiles off
+      linalg::qdwp::force_off(mode >= 1);
+      linalg::qdw512::force_off(mode >= 2);
       for (rt::ThreadPool* pool : {static_cast<rt::ThreadPool*>(nullptr), &pool2}) {
         std::string chosen;
         c.spec.backends = {"cpu"};
         c.spec.chosen = &chosen;
         c.spec.pool = pool;
         const std::vector<Tensor> got = run_node(c.spec);
-        INFO("case " << i << " kernel " << chosen << " X " << c.spec.inputs[0]->describe());
-        REQUIRE(chosen.rfind("cpu:depthwise-direct-nhwc", 0) == 0);
-        const bool on = chosen.find("-avx512") != std::string::npos;
-        REQUIRE(on == (!off && rt::linalg::qdw512::supported()));
-        avx512 += on;
-        tails += on && got[0].dim(3) % 8 != 0;
+        INFO("case " << i << " mode " << mode << " kernel " << chosen << " X " << c.spec.inputs[0]->describe());
+        const bool plane = chosen.rfind("cpu:depthwise-planes-avx512", 0) == 0;
+        REQUIRE((plane || chosen.rfind("cpu:depthwise-direct-nhwc", 0) == 0));
+        REQUIRE((!plane || (mode == 0 && got[0].dim(3) >= 24)));
+        const bool tile = chosen.find("-nhwc-avx512") != std::string::npos;
+        REQUIRE((tile || plane) == (mode < 2 && linalg::qdw512::supported()));
+        avx512 += tile;
+        planes += plane;
+        tails += (tile && got[0].dim(3) % 8 != 0) || (plane && got[0].dim(3) % 16 != 0);
         REQUIRE(got[0].shape() == want[0].shape());
         REQUIRE(std::memcmp(got[0].raw(), want[0].raw(), static_cast<size_t>(got[0].numel())) == 0);
       }
     }
-    rt::linalg::qdw512::force_off(false);
+    linalg::qdwp::force_off(false);
+    linalg::qdw512::force_off(false);
   }
-  if (rt::linalg::qdw512::supported()) {
-    REQUIRE(avx512 == 240);
+  if (linalg::qdw512::supported()) {
+    REQUIRE(avx512 >= 240);
+    REQUIRE(planes > 20);
     REQUIRE(tails > 20);
   }
 }

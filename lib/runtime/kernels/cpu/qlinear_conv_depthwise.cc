@@ -19,6 +19,8 @@
 #include "runtime/kernels/reference/qlinear_conv_params.h"
 #include "runtime/linalg/nhwc_copy.h"
 #include "runtime/linalg/qdepthwise_avx512.h"
+#include "runtime/linalg/qdepthwise_planes.h"
+#include "runtime/thread_pool.h"
 
 namespace edge::rt {
 namespace {
@@ -64,9 +66,19 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
       lane_bias_.resize(static_cast<size_t>(w512_.blocks() * 32));
       lane_mult_.resize(lane_bias_.size());
     }
+    // The path the declared input size will take (resolve() decides again from the real one).
+    const ValueType& xt = init.input_type(0);
+    if (xt.has_shape && xt.shape.size() == 4 && xt.shape[2] > 0 && xt.shape[3] > 0) {
+      try {
+        const NnSpatial g = nn_resolve_spatial(init.where(), attrs_, Shape{xt.shape[2], xt.shape[3]}, kernel_);
+        planes_ = planes_suit(g.stride[1], g.dil[1], g.out[1]);
+      } catch (const Error&) {  // a bad declared size: reported by the run, with the real one
+      }
+    }
   }
 
   std::string algorithm() const override {
+    if (planes_) return "depthwise-planes-avx512" + params_.activation().suffix();
     const bool nhwc = C_ >= kNhwcMinChannels;
     return std::string(nhwc ? "depthwise-direct-nhwc" : "depthwise-direct") +
            (nhwc && use_avx512() ? "-avx512"
@@ -86,6 +98,10 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
     const int64_t N = x.dim(0), on = g_.OH * g_.OW;
     Tensor& y = ctx.alloc_output(0, o.y_type, {N, C_, g_.OH, g_.OW});
     if (y.numel() == 0) return;
+    if (planes_) {
+      run_planes(ctx, x, o, y);
+      return;
+    }
     if (C_ >= kNhwcMinChannels) {
       run_nhwc(ctx, x, o, y);
       return;
@@ -127,6 +143,36 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   static constexpr int64_t kNhwcMinChannels = 8;
 
   bool use_avx512() const { return !w512_.empty() && !linalg::qdw512::forced_off(); }
+
+  // Positions on the lanes, a plane at a time, from outputs this wide on (narrower maps leave
+  // too many lanes empty; the channels-last rows fill them with channels instead).
+  static constexpr int64_t kPlanesMinWidth = 24;
+
+  void run_planes(KernelContext& ctx, const Tensor& x, const QConvOutput& o, Tensor& y) const {
+    const int64_t planes = x.dim(0) * C_, on = g_.OH * g_.OW, in_n = g_.H * g_.W, T = g_.KH * g_.KW;
+    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = (linalg::qdwp::scratch_values(pg_) + 31) / 32 * 32;
+    auto* scratch = static_cast<int16_t*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(int16_t)));
+    const bool s8 = x.dtype() == DType::kInt8;
+    auto body = [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        for (int64_t p = planes * t / tasks; p < planes * (t + 1) / tasks; ++p) {
+          const int64_t c = p % C_;
+          const linalg::qdwp::Plane plane{static_cast<const uint8_t*>(x.raw()) + p * in_n,
+                                          s8,
+                                          o.x_zero_point,
+                                          w16_.data() + c * T,
+                                          o.bias ? o.bias[c] : 0,
+                                          o.multiplier[c],
+                                          o.y_zero_point,
+                                          o.lo,
+                                          o.hi,
+                                          static_cast<uint8_t*>(y.raw()) + p * on};
+          linalg::qdwp::run_plane(pg_, plane, scratch + t * per_task);
+        }
+      }
+    };
+    parallel_for_if(ctx.pool, static_cast<double>(planes * on * T), tasks, body);
+  }
 
   // Zeroes the padding around the image in the channels-last copy (the image itself is
   // overwritten by each copy).
@@ -210,6 +256,13 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
         taps_[static_cast<size_t>(kh * g_.KW + kw)] = (kh * g_.dh * g_.Wp + kw * g_.dw) * C_;
       }
     }
+    pg_ = {g_.H, g_.W, g_.OH, g_.OW, g_.KH, g_.KW, g_.sh, g_.sw, g_.dh, g_.pt, g_.pl};
+    planes_ = planes_suit(g_.sw, g_.dw, g_.OW);
+  }
+
+  bool planes_suit(int64_t sw, int64_t dw, int64_t OW) const {
+    return linalg::qdwp::supported() && !linalg::qdwp::forced_off() && linalg::qdwp::accepts(sw, dw) &&
+           OW >= kPlanesMinWidth;
   }
 
   NnSpatialAttrs attrs_;
@@ -225,6 +278,8 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   std::vector<float> lane_mult_;
   NnSpatial geom_;
   qdw::PlaneGeom g_{};
+  linalg::qdwp::Geometry pg_{};
+  bool planes_ = false;  // the AVX-512 planes (run_planes) for this geometry
   bool has_geom_ = false;
 };
 
