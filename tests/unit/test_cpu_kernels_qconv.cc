@@ -163,12 +163,17 @@ TEST_CASE(
   namespace linalg = rt::linalg;
   std::mt19937 rng(20261201);
   rt::ThreadPool pool2(2);
-  int avx512 = 0, tails = 0, planes = 0;
+  int avx512 = 0, tails = 0, planes = 0, vnni = 0;
   for (int i = 0; i < 120; ++i) {
     // Every channel count the 32-channel blocks treat differently: a partial 16 or 8, odd, many;
     // maps up to 70 wide (the planes take outputs 24 wide and more).
     const int64_t C = std::vector<int>{8, 9, 16, 24, 31, 32, 33, 48, 96, 144}[rng() % 10];
     Case c = random_case(rng, i % 3 == 2, true, C, i % 2 ? 70 : 30, 5);
+    if (i % 4 < 2) {  // symmetric weights (zero point 0 / 128): they fit int8, the planes use VNNI
+      Tensor& wzp = *c.spec.inputs[5];
+      const bool u8 = wzp.dtype() == DType::kUint8;
+      for (int64_t e = 0; e < wzp.numel(); ++e) static_cast<uint8_t*>(wzp.raw())[e] = u8 ? 128 : 0;
+    }
     std::string chosen_ref;
     c.spec.chosen = &chosen_ref;
     const std::vector<Tensor> want = run_node(c.spec);
@@ -183,14 +188,15 @@ TEST_CASE(
         c.spec.pool = pool;
         const std::vector<Tensor> got = run_node(c.spec);
         INFO("case " << i << " mode " << mode << " kernel " << chosen << " X " << c.spec.inputs[0]->describe());
-        const bool plane = chosen.rfind("cpu:depthwise-planes-avx512", 0) == 0;
+        const bool plane = chosen.rfind("cpu:depthwise-planes-", 0) == 0;
+        vnni += chosen.rfind("cpu:depthwise-planes-vnni", 0) == 0;
         REQUIRE((plane || chosen.rfind("cpu:depthwise-direct-nhwc", 0) == 0));
         REQUIRE((!plane || (mode == 0 && got[0].dim(3) >= 24)));
         const bool tile = chosen.find("-nhwc-avx512") != std::string::npos;
         REQUIRE((tile || plane) == (mode < 2 && linalg::qdw512::supported()));
         avx512 += tile;
         planes += plane;
-        tails += (tile && got[0].dim(3) % 8 != 0) || (plane && got[0].dim(3) % 16 != 0);
+        tails += (tile && got[0].dim(3) % 8 != 0) || (plane && got[0].dim(3) % 32 != 0);
         REQUIRE(got[0].shape() == want[0].shape());
         REQUIRE(std::memcmp(got[0].raw(), want[0].raw(), static_cast<size_t>(got[0].numel())) == 0);
       }
@@ -201,6 +207,7 @@ TEST_CASE(
   if (linalg::qdw512::supported()) {
     REQUIRE(avx512 >= 240);
     REQUIRE(planes > 20);
+    if (rt::linalg::qdwp::vnni_supported()) REQUIRE((vnni > 10 && vnni < planes));
     REQUIRE(tails > 20);
   }
 }

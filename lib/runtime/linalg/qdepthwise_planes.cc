@@ -30,6 +30,16 @@ int64_t width(const Geometry& g) {
 void force_off(bool on) { g_forced_off = on; }
 bool forced_off() { return g_forced_off; }
 
+// The byte plane of run_plane_vnni: outputs in steps of 64 (stride 1) or 32 (stride 2), tap
+// quads, each load 64 bytes.
+int64_t quads(const Geometry& g) { return (g.KW + 3) / 4; }
+int64_t vnni_step(const Geometry& g) { return g.sw == 1 ? 64 : 32; }
+int64_t vnni_width(const Geometry& g) {
+  const int64_t outputs = (g.OW + vnni_step(g) - 1) / vnni_step(g) * vnni_step(g);
+  return (std::max(g.pl + g.W, g.sw * outputs + 4 * quads(g) + 72) + 63) / 64 * 64;
+}
+int64_t vnni_scratch_bytes(const Geometry& g) { return rows(g) * vnni_width(g) + g.KH * quads(g) * 4 + 64; }
+
 bool accepts(int64_t sw, int64_t dw) { return (sw == 1 || sw == 2) && dw == 1; }
 
 int64_t scratch_values(const Geometry& g) { return rows(g) * width(g) + (g.KH * ((g.KW + 1) / 2)) * 2 + 32; }
@@ -152,11 +162,107 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void run_plane(const Geomet
   }
 }
 
+bool vnni_supported() { return supported() && __builtin_cpu_supports("avx512vnni"); }
+
+namespace {
+// The first n (<= 16; none when n <= 0) of 16 bytes.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline void store(uint8_t* y, int64_t n,
+                                                                                      __m128i v) {
+  if (n > 0) _mm_mask_storeu_epi8(y, n >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n) - 1u), v);
+}
+}  // namespace
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void run_plane_vnni(const Geometry& g,
+                                                                                    const PlaneVnni& p,
+                                                                                    uint8_t* scratch) {
+  const int64_t Wb = vnni_width(g), Hb = rows(g), nq = quads(g);
+  uint8_t* buf = scratch;
+  // The weights of four horizontally adjacent taps as int32 quads: [KH][quads], missing taps 0.
+  auto* wq = reinterpret_cast<int32_t*>(buf + Hb * Wb);  // Wb is a multiple of 64: aligned
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    for (int64_t k = 0; k < nq; ++k) {
+      uint32_t v = 0;
+      for (int64_t t = 0; t < 4; ++t) {
+        const int64_t kw = 4 * k + t;
+        if (kw < g.KW) v |= static_cast<uint32_t>(static_cast<uint8_t>(p.w[kh * g.KW + kw])) << (8 * t);
+      }
+      wq[kh * nq + k] = static_cast<int32_t>(v);
+    }
+  }
+  // The bytes inside a border of zx (whose products the folded bias takes back).
+  const auto zx = static_cast<uint8_t>(p.zx);
+  std::fill(buf, buf + g.pt * Wb, zx);
+  std::fill(buf + (g.pt + g.H) * Wb, buf + Hb * Wb, zx);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(p.flip));
+  for (int64_t ih = 0; ih < g.H; ++ih) {
+    uint8_t* row = buf + (g.pt + ih) * Wb;
+    std::fill(row, row + g.pl, zx);
+    std::fill(row + g.pl + g.W, row + Wb, zx);
+    for (int64_t iw = 0; iw < g.W; iw += 64) {
+      const __mmask64 m = g.W - iw >= 64 ? ~__mmask64{0} : (__mmask64{1} << (g.W - iw)) - 1;
+      _mm512_mask_storeu_epi8(row + g.pl + iw, m,
+                              _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, p.x + ih * g.W + iw), flip));
+    }
+  }
+  const Requant q{_mm512_set1_ps(static_cast<float>(p.lo - p.zero_point - 1)),
+                  _mm512_set1_ps(static_cast<float>(p.hi - p.zero_point + 1)),
+                  _mm512_set1_epi32(p.zero_point),
+                  _mm512_set1_epi32(p.lo),
+                  _mm512_set1_epi32(p.hi),
+                  _mm512_set1_epi32(p.bias),
+                  _mm512_set1_ps(p.multiplier)};
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const uint8_t* top = buf + oh * g.sh * Wb;
+    uint8_t* y = p.y + oh * g.OW;
+    if (g.sw == 1) {
+      for (int64_t ow0 = 0; ow0 < g.OW; ow0 += 64) {  // acc[r], lane j: output ow0 + 4 j + r
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          const uint8_t* r = top + kh * g.dh * Wb + ow0;
+          for (int64_t k = 0; k < nq; ++k, r += 4) {
+            const __m512i w = _mm512_set1_epi32(wq[kh * nq + k]);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(r), w);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(r + 1), w);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(r + 2), w);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(r + 3), w);
+          }
+        }
+        const __m128i r0 = requantize(q, a0), r1 = requantize(q, a1), r2 = requantize(q, a2), r3 = requantize(q, a3);
+        const __m128i lo01 = _mm_unpacklo_epi8(r0, r1), hi01 = _mm_unpackhi_epi8(r0, r1);
+        const __m128i lo23 = _mm_unpacklo_epi8(r2, r3), hi23 = _mm_unpackhi_epi8(r2, r3);
+        const int64_t n = g.OW - ow0;
+        store(y + ow0, n, _mm_unpacklo_epi16(lo01, lo23));
+        store(y + ow0 + 16, n - 16, _mm_unpackhi_epi16(lo01, lo23));
+        store(y + ow0 + 32, n - 32, _mm_unpacklo_epi16(hi01, hi23));
+        store(y + ow0 + 48, n - 48, _mm_unpackhi_epi16(hi01, hi23));
+      }
+    } else {
+      for (int64_t ow0 = 0; ow0 < g.OW; ow0 += 32) {  // acc[e], lane j: output ow0 + 2 j + e
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          const uint8_t* r = top + kh * g.dh * Wb + 2 * ow0;
+          for (int64_t k = 0; k < nq; ++k, r += 4) {
+            const __m512i w = _mm512_set1_epi32(wq[kh * nq + k]);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(r), w);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(r + 2), w);
+          }
+        }
+        const __m128i r0 = requantize(q, a0), r1 = requantize(q, a1);
+        const int64_t n = g.OW - ow0;
+        store(y + ow0, n, _mm_unpacklo_epi8(r0, r1));
+        store(y + ow0 + 16, n - 16, _mm_unpackhi_epi8(r0, r1));
+      }
+    }
+  }
+}
+
 #pragma GCC diagnostic pop
 
 #else
 bool supported() { return false; }
+bool vnni_supported() { return false; }
 void run_plane(const Geometry&, const Plane&, int16_t*) {}  // not reached: callers check supported()
+void run_plane_vnni(const Geometry&, const PlaneVnni&, uint8_t*) {}
 #endif
 
 }  // namespace edge::rt::linalg::qdwp

@@ -44,4 +44,25 @@ struct Plane {
 };
 void run_plane(const Geometry& g, const Plane& p, int16_t* scratch);
 
+// With AVX-512 VNNI and weights that fit int8 (w - w_zero_point in [-128, 127]): four taps per
+// vpdpbusd, straight on the bytes. The plane is copied as bytes (int8 read as uint8 x + 128)
+// inside a border of the input zero point, so the zero point folds into the bias:
+// sum (x - zx) * w = sum x * w - zx * sum w. A 64-byte load of a row at ow + r holds, in each
+// int32 lane, the four horizontally adjacent inputs of output r + 4 j (stride 1; with stride 2
+// the loads at 0 and 2 give the even and the odd outputs).
+bool vnni_supported();
+struct PlaneVnni {
+  const uint8_t* x;
+  uint8_t flip;     // 0x80 for int8 input, else 0
+  int32_t zx;       // the zero point of the bytes as read (+ 128 for int8)
+  const int8_t* w;  // [KH * KW]
+  int32_t bias;     // with -zx * sum(w) folded in (wrapping)
+  float multiplier;
+  int32_t zero_point, lo, hi;
+  uint8_t* y;
+};
+// Bytes of work space one plane needs.
+int64_t vnni_scratch_bytes(const Geometry& g);
+void run_plane_vnni(const Geometry& g, const PlaneVnni& p, uint8_t* scratch);
+
 }  // namespace edge::rt::linalg::qdwp

@@ -66,6 +66,13 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
       lane_bias_.resize(static_cast<size_t>(w512_.blocks() * 32));
       lane_mult_.resize(lane_bias_.size());
     }
+    // Weights that fit int8 run four taps per vpdpbusd on the planes.
+    if (linalg::qdwp::vnni_supported() &&
+        std::all_of(w16_.begin(), w16_.end(), [](int16_t v) { return v >= -128 && v <= 127; })) {
+      w8_.assign(w16_.begin(), w16_.end());
+      wsum_.assign(static_cast<size_t>(C_), 0);
+      for (int64_t i = 0; i < C_ * T; ++i) wsum_[static_cast<size_t>(i / T)] += w8_[static_cast<size_t>(i)];
+    }
     // The path the declared input size will take (resolve() decides again from the real one).
     const ValueType& xt = init.input_type(0);
     if (xt.has_shape && xt.shape.size() == 4 && xt.shape[2] > 0 && xt.shape[3] > 0) {
@@ -78,7 +85,8 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   }
 
   std::string algorithm() const override {
-    if (planes_) return "depthwise-planes-avx512" + params_.activation().suffix();
+    if (planes_)
+      return (w8_.empty() ? "depthwise-planes-avx512" : "depthwise-planes-vnni") + params_.activation().suffix();
     const bool nhwc = C_ >= kNhwcMinChannels;
     return std::string(nhwc ? "depthwise-direct-nhwc" : "depthwise-direct") +
            (nhwc && use_avx512() ? "-avx512"
@@ -150,24 +158,38 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
 
   void run_planes(KernelContext& ctx, const Tensor& x, const QConvOutput& o, Tensor& y) const {
     const int64_t planes = x.dim(0) * C_, on = g_.OH * g_.OW, in_n = g_.H * g_.W, T = g_.KH * g_.KW;
-    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = (linalg::qdwp::scratch_values(pg_) + 31) / 32 * 32;
-    auto* scratch = static_cast<int16_t*>(ctx.scratch(static_cast<size_t>(tasks * per_task) * sizeof(int16_t)));
-    const bool s8 = x.dtype() == DType::kInt8;
+    const bool vnni = !w8_.empty(), s8 = x.dtype() == DType::kInt8;
+    const int64_t bytes = vnni ? linalg::qdwp::vnni_scratch_bytes(pg_)
+                               : linalg::qdwp::scratch_values(pg_) * static_cast<int64_t>(sizeof(int16_t));
+    const int64_t tasks = std::min<int64_t>(planes, 16), per_task = (bytes + 63) / 64 * 64;
+    auto* scratch = static_cast<uint8_t*>(ctx.scratch(static_cast<size_t>(tasks * per_task)));
+    const int32_t zx = o.x_zero_point + (s8 ? 128 : 0);  // the bytes' zero point, int8 read as uint8
     auto body = [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         for (int64_t p = planes * t / tasks; p < planes * (t + 1) / tasks; ++p) {
           const int64_t c = p % C_;
-          const linalg::qdwp::Plane plane{static_cast<const uint8_t*>(x.raw()) + p * in_n,
-                                          s8,
-                                          o.x_zero_point,
-                                          w16_.data() + c * T,
-                                          o.bias ? o.bias[c] : 0,
-                                          o.multiplier[c],
-                                          o.y_zero_point,
-                                          o.lo,
-                                          o.hi,
-                                          static_cast<uint8_t*>(y.raw()) + p * on};
-          linalg::qdwp::run_plane(pg_, plane, scratch + t * per_task);
+          const auto* xp = static_cast<const uint8_t*>(x.raw()) + p * in_n;
+          auto* yp = static_cast<uint8_t*>(y.raw()) + p * on;
+          const int32_t bias = o.bias ? o.bias[c] : 0;
+          if (vnni) {
+            const uint32_t folded = static_cast<uint32_t>(bias) -
+                                    static_cast<uint32_t>(zx) * static_cast<uint32_t>(wsum_[static_cast<size_t>(c)]);
+            const linalg::qdwp::PlaneVnni plane{xp,
+                                                static_cast<uint8_t>(s8 ? 0x80 : 0),
+                                                zx,
+                                                w8_.data() + c * T,
+                                                static_cast<int32_t>(folded),
+                                                o.multiplier[c],
+                                                o.y_zero_point,
+                                                o.lo,
+                                                o.hi,
+                                                yp};
+            linalg::qdwp::run_plane_vnni(pg_, plane, scratch + t * per_task);
+            continue;
+          }
+          const linalg::qdwp::Plane plane{
+              xp, s8, o.x_zero_point, w16_.data() + c * T, bias, o.multiplier[c], o.y_zero_point, o.lo, o.hi, yp};
+          linalg::qdwp::run_plane(pg_, plane, reinterpret_cast<int16_t*>(scratch + t * per_task));
         }
       }
     };
@@ -279,6 +301,8 @@ class CpuQLinearDepthwiseKernel : public OpKernel {
   NnSpatial geom_;
   qdw::PlaneGeom g_{};
   linalg::qdwp::Geometry pg_{};
+  std::vector<int8_t> w8_;     // w16_ as int8 where it fits and there is VNNI (the planes' vpdpbusd)
+  std::vector<int32_t> wsum_;  // per channel: the sum of w8_ (for the folded zero point)
   bool planes_ = false;  // the AVX-512 planes (run_planes) for this geometry
   bool has_geom_ = false;
 };
